@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+/** The `custos` command. */
+import { run } from './run.js';
+
+process.exitCode = await run(process.argv.slice(2));

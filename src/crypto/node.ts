@@ -1,0 +1,184 @@
+/**
+ * The Node backend: node:crypto (OpenSSL). 7–13× faster than pure JS on the hot paths.
+ * Raw keys are wrapped into KeyObjects through their fixed DER prefixes (RFC 8410), and the
+ * KeyObjects are cached because building them costs more than a signature check.
+ */
+import * as nc from 'node:crypto';
+import { CustosError } from '../errors.js';
+import type { CryptoBackend, Sha256Hasher } from './types.js';
+
+export const backendName = 'node' as const;
+
+function u8(b: Buffer | ArrayBuffer): Uint8Array {
+  return b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+export function sha256(data: Uint8Array): Uint8Array {
+  return u8(nc.createHash('sha256').update(data).digest());
+}
+
+class NodeSha256 implements Sha256Hasher {
+  readonly #h = nc.createHash('sha256');
+  update(data: Uint8Array): this {
+    this.#h.update(data);
+    return this;
+  }
+  digest(): Uint8Array {
+    return u8(this.#h.digest());
+  }
+}
+
+export function createSha256(): Sha256Hasher {
+  return new NodeSha256();
+}
+
+export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
+  return u8(nc.createHmac('sha256', key).update(data).digest());
+}
+
+export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  try {
+    return u8(nc.hkdfSync('sha256', ikm, salt, info, length));
+  } catch (e) {
+    throw new CustosError('ERR_CRYPTO', 'HKDF-SHA-256 rejected its parameters', { cause: e });
+  }
+}
+
+function checkAead(key: Uint8Array, nonce: Uint8Array): void {
+  if (key.length !== 32) throw new CustosError('ERR_CRYPTO', `ChaCha20-Poly1305 key must be 32 bytes, got ${key.length}`);
+  if (nonce.length !== 12) throw new CustosError('ERR_CRYPTO', `ChaCha20-Poly1305 nonce must be 12 bytes, got ${nonce.length}`);
+}
+
+export function chacha20poly1305Seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array {
+  checkAead(key, nonce);
+  const c = nc.createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+  if (aad !== undefined && aad.length > 0) c.setAAD(aad, { plaintextLength: plaintext.length });
+  const out = new Uint8Array(plaintext.length + 16);
+  const n = c.update(plaintext).copy(out, 0);
+  const f = c.final();
+  out.set(f, n);
+  out.set(c.getAuthTag(), n + f.length);
+  return out;
+}
+
+export function chacha20poly1305Open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array {
+  checkAead(key, nonce);
+  if (sealed.length < 16) throw new CustosError('ERR_AEAD_AUTH', 'ciphertext shorter than the tag');
+  const ctLen = sealed.length - 16;
+  const d = nc.createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+  d.setAuthTag(sealed.subarray(ctLen));
+  if (aad !== undefined && aad.length > 0) d.setAAD(aad, { plaintextLength: ctLen });
+  const out = d.update(sealed.subarray(0, ctLen));
+  try {
+    d.final();
+  } catch {
+    out.fill(0);
+    throw new CustosError('ERR_AEAD_AUTH', 'ChaCha20-Poly1305 authentication failed');
+  }
+  return u8(out);
+}
+
+const ED_PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex');
+const ED_SPKI = Buffer.from('302a300506032b6570032100', 'hex');
+const X_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex');
+const X_SPKI = Buffer.from('302a300506032b656e032100', 'hex');
+
+const pubCache = new Map<string, nc.KeyObject>();
+const PUB_CACHE_MAX = 4096;
+
+function publicKeyObject(prefix: Buffer, raw: Uint8Array): nc.KeyObject {
+  const der = Buffer.concat([prefix, raw]);
+  const id = der.toString('latin1');
+  let k = pubCache.get(id);
+  if (k === undefined) {
+    k = nc.createPublicKey({ key: der, format: 'der', type: 'spki' });
+    if (pubCache.size >= PUB_CACHE_MAX) pubCache.delete(pubCache.keys().next().value as string);
+    pubCache.set(id, k);
+  }
+  return k;
+}
+
+function privateKeyObject(prefix: Buffer, raw: Uint8Array): nc.KeyObject {
+  return nc.createPrivateKey({ key: Buffer.concat([prefix, raw]), format: 'der', type: 'pkcs8' });
+}
+
+function rawPublic(k: nc.KeyObject): Uint8Array {
+  const der = k.export({ format: 'der', type: 'spki' });
+  return new Uint8Array(der.subarray(der.length - 32));
+}
+
+function seed32(name: string, b: Uint8Array): void {
+  if (b.length !== 32) throw new CustosError('ERR_CRYPTO', `${name} must be 32 bytes, got ${b.length}`);
+}
+
+export function ed25519PublicKey(seed: Uint8Array): Uint8Array {
+  seed32('Ed25519 seed', seed);
+  return rawPublic(nc.createPublicKey(privateKeyObject(ED_PKCS8, seed)));
+}
+
+export function ed25519Sign(seed: Uint8Array, message: Uint8Array): Uint8Array {
+  seed32('Ed25519 seed', seed);
+  return u8(nc.sign(null, message, privateKeyObject(ED_PKCS8, seed)));
+}
+
+export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  try {
+    return nc.verify(null, message, publicKeyObject(ED_SPKI, publicKey), signature);
+  } catch {
+    return false;
+  }
+}
+
+export function x25519PublicKey(secret: Uint8Array): Uint8Array {
+  seed32('X25519 secret', secret);
+  return rawPublic(nc.createPublicKey(privateKeyObject(X_PKCS8, secret)));
+}
+
+export function x25519(secret: Uint8Array, publicKey: Uint8Array): Uint8Array {
+  seed32('X25519 secret', secret);
+  seed32('X25519 public key', publicKey);
+  let out: Uint8Array;
+  try {
+    out = u8(
+      nc.diffieHellman({ privateKey: privateKeyObject(X_PKCS8, secret), publicKey: publicKeyObject(X_SPKI, publicKey) }),
+    );
+  } catch (e) {
+    // OpenSSL refuses to return an all-zero shared secret (low-order point).
+    throw new CustosError('ERR_X25519_LOW_ORDER', 'X25519 produced the all-zero shared secret', { cause: e });
+  }
+  let acc = 0;
+  for (const b of out) acc |= b;
+  if (acc === 0) throw new CustosError('ERR_X25519_LOW_ORDER', 'X25519 produced the all-zero shared secret');
+  return out;
+}
+
+export function scrypt(password: Uint8Array, salt: Uint8Array, logN: number, r: number, p: number, dkLen: number): Uint8Array {
+  const N = 2 ** logN;
+  try {
+    return u8(nc.scryptSync(password, salt, dkLen, { N, r, p, maxmem: 256 * N * r + 64 * 1024 * 1024 }));
+  } catch (e) {
+    throw new CustosError('ERR_CRYPTO', 'scrypt rejected its parameters', { cause: e });
+  }
+}
+
+export function randomBytes(length: number): Uint8Array {
+  return nc.randomFillSync(new Uint8Array(length));
+}
+
+export const backend: CryptoBackend = {
+  backendName,
+  sha256,
+  createSha256,
+  hmacSha256,
+  hkdfSha256,
+  chacha20poly1305Seal,
+  chacha20poly1305Open,
+  ed25519PublicKey,
+  ed25519Sign,
+  ed25519Verify,
+  x25519PublicKey,
+  x25519,
+  scrypt,
+  randomBytes,
+};

@@ -1,0 +1,39 @@
+/**
+ * The primitives custos needs, as one interface with two implementations:
+ * `node.ts` (node:crypto, OpenSSL) and `web.ts` (noble, pure JS, runs anywhere).
+ * Modules import the implementation through the `#crypto` subpath import, which package.json
+ * maps to the Node backend on Node and to the portable one elsewhere.
+ *
+ * All functions take and return plain Uint8Array (never Buffer).
+ */
+
+/** Incremental SHA-256. */
+export interface Sha256Hasher {
+  update(data: Uint8Array): Sha256Hasher;
+  /** Finishes the hash; the hasher must not be used afterwards. */
+  digest(): Uint8Array;
+}
+
+export interface CryptoBackend {
+  readonly backendName: 'node' | 'web';
+  sha256(data: Uint8Array): Uint8Array;
+  createSha256(): Sha256Hasher;
+  hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** HKDF-SHA-256 (RFC 5869); `length` ≤ 255·32. */
+  hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+  /** ChaCha20-Poly1305 (RFC 8439); returns ciphertext ‖ 16-byte tag. */
+  chacha20poly1305Seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array;
+  /** Opens ciphertext ‖ tag; throws CustosError ERR_AEAD_AUTH when the tag does not verify. */
+  chacha20poly1305Open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array;
+  /** Ed25519 public key (32 bytes) from a 32-byte seed. */
+  ed25519PublicKey(seed: Uint8Array): Uint8Array;
+  ed25519Sign(seed: Uint8Array, message: Uint8Array): Uint8Array;
+  /** RFC 8032 strict verification; false on any invalid key, signature or message. */
+  ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+  x25519PublicKey(secret: Uint8Array): Uint8Array;
+  /** X25519 (RFC 7748); throws ERR_X25519_LOW_ORDER if the shared secret is all zero. */
+  x25519(secret: Uint8Array, publicKey: Uint8Array): Uint8Array;
+  /** scrypt (RFC 7914) with N = 2^logN; callers bound logN before calling. */
+  scrypt(password: Uint8Array, salt: Uint8Array, logN: number, r: number, p: number, dkLen: number): Uint8Array;
+  randomBytes(length: number): Uint8Array;
+}

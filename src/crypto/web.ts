@@ -1,0 +1,135 @@
+/**
+ * The portable backend: noble (audited pure JS). Runs in browsers, Deno, Bun and workers.
+ */
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { ed25519, x25519 as nx25519 } from '@noble/curves/ed25519.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { scrypt as nscrypt } from '@noble/hashes/scrypt.js';
+import { sha256 as nsha256 } from '@noble/hashes/sha2.js';
+import { randomBytes as nrandom } from '@noble/hashes/utils.js';
+import { CustosError } from '../errors.js';
+import type { CryptoBackend, Sha256Hasher } from './types.js';
+
+export const backendName = 'web' as const;
+
+export function sha256(data: Uint8Array): Uint8Array {
+  return nsha256(data);
+}
+
+export function createSha256(): Sha256Hasher {
+  const h = nsha256.create();
+  const w: Sha256Hasher = {
+    update(data) {
+      h.update(data);
+      return w;
+    },
+    digest: () => h.digest(),
+  };
+  return w;
+}
+
+export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
+  return hmac(nsha256, key, data);
+}
+
+export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  try {
+    return hkdf(nsha256, ikm, salt, info, length);
+  } catch (e) {
+    throw new CustosError('ERR_CRYPTO', 'HKDF-SHA-256 rejected its parameters', { cause: e });
+  }
+}
+
+function checkAead(key: Uint8Array, nonce: Uint8Array): void {
+  if (key.length !== 32) throw new CustosError('ERR_CRYPTO', `ChaCha20-Poly1305 key must be 32 bytes, got ${key.length}`);
+  if (nonce.length !== 12) throw new CustosError('ERR_CRYPTO', `ChaCha20-Poly1305 nonce must be 12 bytes, got ${nonce.length}`);
+}
+
+export function chacha20poly1305Seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array {
+  checkAead(key, nonce);
+  return chacha20poly1305(key, nonce, aad).encrypt(plaintext);
+}
+
+export function chacha20poly1305Open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array {
+  checkAead(key, nonce);
+  if (sealed.length < 16) throw new CustosError('ERR_AEAD_AUTH', 'ciphertext shorter than the tag');
+  try {
+    return chacha20poly1305(key, nonce, aad).decrypt(sealed);
+  } catch {
+    throw new CustosError('ERR_AEAD_AUTH', 'ChaCha20-Poly1305 authentication failed');
+  }
+}
+
+function seed32(name: string, b: Uint8Array): void {
+  if (b.length !== 32) throw new CustosError('ERR_CRYPTO', `${name} must be 32 bytes, got ${b.length}`);
+}
+
+export function ed25519PublicKey(seed: Uint8Array): Uint8Array {
+  seed32('Ed25519 seed', seed);
+  return ed25519.getPublicKey(seed);
+}
+
+export function ed25519Sign(seed: Uint8Array, message: Uint8Array): Uint8Array {
+  seed32('Ed25519 seed', seed);
+  return ed25519.sign(message, seed);
+}
+
+export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  try {
+    // zip215: false = RFC 8032 strict rules, matching OpenSSL.
+    return ed25519.verify(signature, message, publicKey, { zip215: false });
+  } catch {
+    return false;
+  }
+}
+
+export function x25519PublicKey(secret: Uint8Array): Uint8Array {
+  seed32('X25519 secret', secret);
+  return nx25519.getPublicKey(secret);
+}
+
+export function x25519(secret: Uint8Array, publicKey: Uint8Array): Uint8Array {
+  seed32('X25519 secret', secret);
+  seed32('X25519 public key', publicKey);
+  let out: Uint8Array;
+  try {
+    out = nx25519.getSharedSecret(secret, publicKey);
+  } catch (e) {
+    throw new CustosError('ERR_X25519_LOW_ORDER', 'X25519 produced the all-zero shared secret', { cause: e });
+  }
+  let acc = 0;
+  for (const b of out) acc |= b;
+  if (acc === 0) throw new CustosError('ERR_X25519_LOW_ORDER', 'X25519 produced the all-zero shared secret');
+  return out;
+}
+
+export function scrypt(password: Uint8Array, salt: Uint8Array, logN: number, r: number, p: number, dkLen: number): Uint8Array {
+  try {
+    return nscrypt(password, salt, { N: 2 ** logN, r, p, dkLen, maxmem: 256 * 2 ** logN * r + 64 * 1024 * 1024 });
+  } catch (e) {
+    throw new CustosError('ERR_CRYPTO', 'scrypt rejected its parameters', { cause: e });
+  }
+}
+
+export function randomBytes(length: number): Uint8Array {
+  return nrandom(length);
+}
+
+export const backend: CryptoBackend = {
+  backendName,
+  sha256,
+  createSha256,
+  hmacSha256,
+  hkdfSha256,
+  chacha20poly1305Seal,
+  chacha20poly1305Open,
+  ed25519PublicKey,
+  ed25519Sign,
+  ed25519Verify,
+  x25519PublicKey,
+  x25519,
+  scrypt,
+  randomBytes,
+};

@@ -1,0 +1,9 @@
+/**
+ * custos: seal, exchange and verify digital evidence across borders.
+ *
+ * This file only re-exports; each pillar lives in its own folder.
+ * @packageDocumentation
+ */
+export * from './errors.js';
+export * as bytes from './bytes.js';
+export * as cbor from './cbor.js';

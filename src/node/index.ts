@@ -1,0 +1,5 @@
+/**
+ * Node-only adapters: file helpers (atomic writes, streaming) and the fs-backed log store.
+ * @packageDocumentation
+ */
+export {};
