@@ -153,6 +153,41 @@ export function x25519(secret: Uint8Array, publicKey: Uint8Array): Uint8Array {
   return out;
 }
 
+const P256_SPKI_UNCOMPRESSED = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
+const P256_SPKI_COMPRESSED = Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex');
+
+export function p256PublicKey(secret: Uint8Array): Uint8Array {
+  seed32('P-256 private key', secret);
+  try {
+    const ecdh = nc.createECDH('prime256v1');
+    ecdh.setPrivateKey(secret);
+    return u8(ecdh.getPublicKey(null, 'uncompressed'));
+  } catch (e) {
+    throw new CustosError('ERR_CRYPTO', 'invalid P-256 private key', { cause: e });
+  }
+}
+
+export function p256Sign(secret: Uint8Array, message: Uint8Array): Uint8Array {
+  const pub = p256PublicKey(secret);
+  const b64u = (b: Uint8Array) => Buffer.from(b).toString('base64url');
+  const key = nc.createPrivateKey({
+    key: { kty: 'EC', crv: 'P-256', d: b64u(secret), x: b64u(pub.subarray(1, 33)), y: b64u(pub.subarray(33, 65)) },
+    format: 'jwk',
+  });
+  return u8(nc.sign('sha256', message, { key, dsaEncoding: 'ieee-p1363' }));
+}
+
+export function p256Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (signature.length !== 64) return false;
+  const prefix = publicKey.length === 65 ? P256_SPKI_UNCOMPRESSED : publicKey.length === 33 ? P256_SPKI_COMPRESSED : null;
+  if (prefix === null) return false;
+  try {
+    return nc.verify('sha256', message, { key: publicKeyObject(prefix, publicKey), dsaEncoding: 'ieee-p1363' }, signature);
+  } catch {
+    return false;
+  }
+}
+
 export function scrypt(password: Uint8Array, salt: Uint8Array, logN: number, r: number, p: number, dkLen: number): Uint8Array {
   const N = 2 ** logN;
   try {
@@ -179,6 +214,9 @@ export const backend: CryptoBackend = {
   ed25519Verify,
   x25519PublicKey,
   x25519,
+  p256PublicKey,
+  p256Sign,
+  p256Verify,
   scrypt,
   randomBytes,
 };

@@ -3,6 +3,7 @@
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { ed25519, x25519 as nx25519 } from '@noble/curves/ed25519.js';
+import { p256 } from '@noble/curves/nist.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { scrypt as nscrypt } from '@noble/hashes/scrypt.js';
@@ -105,6 +106,29 @@ export function x25519(secret: Uint8Array, publicKey: Uint8Array): Uint8Array {
   return out;
 }
 
+export function p256PublicKey(secret: Uint8Array): Uint8Array {
+  seed32('P-256 private key', secret);
+  try {
+    return p256.getPublicKey(secret, false);
+  } catch (e) {
+    throw new CustosError('ERR_CRYPTO', 'invalid P-256 private key', { cause: e });
+  }
+}
+
+export function p256Sign(secret: Uint8Array, message: Uint8Array): Uint8Array {
+  seed32('P-256 private key', secret);
+  return p256.sign(message, secret, { prehash: true, lowS: false, format: 'compact' });
+}
+
+export function p256Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (signature.length !== 64 || (publicKey.length !== 65 && publicKey.length !== 33)) return false;
+  try {
+    return p256.verify(signature, message, publicKey, { prehash: true, lowS: false, format: 'compact' });
+  } catch {
+    return false;
+  }
+}
+
 export function scrypt(password: Uint8Array, salt: Uint8Array, logN: number, r: number, p: number, dkLen: number): Uint8Array {
   try {
     return nscrypt(password, salt, { N: 2 ** logN, r, p, dkLen, maxmem: 256 * 2 ** logN * r + 64 * 1024 * 1024 });
@@ -130,6 +154,9 @@ export const backend: CryptoBackend = {
   ed25519Verify,
   x25519PublicKey,
   x25519,
+  p256PublicKey,
+  p256Sign,
+  p256Verify,
   scrypt,
   randomBytes,
 };
