@@ -15,7 +15,7 @@
  * decode to something the signer did not mean.
  */
 import { Encoder, Tag } from 'cbor-x';
-import { toU8 } from './bytes.js';
+import { toHex, toU8 } from './bytes.js';
 import { CustosError, fail } from './errors.js';
 
 export { Tag };
@@ -40,6 +40,13 @@ export interface DecodeOptions extends CborOptions {
    * a JS Map, which COSE's integer keys need).
    */
   readonly objects?: boolean;
+  /**
+   * Default true: only the deterministic encoding is accepted. `false` accepts any well-formed,
+   * definite-length encoding with unique map keys (still bounded, still no floats/undefined/
+   * unlisted tags): for verifying structures signed by other implementations, such as foreign
+   * COSE headers, whose bytes must be kept exactly as received.
+   */
+  readonly strict?: boolean;
 }
 
 const encoder = new Encoder({
@@ -142,6 +149,7 @@ interface Scan {
   pos: number;
   readonly maxDepth: number;
   readonly tags: readonly number[];
+  readonly strict: boolean;
 }
 
 /** Reads an argument; returns it as a number (≤ 2^53) or bigint, checking shortest form. */
@@ -166,7 +174,7 @@ function readArg(s: Scan, ai: number): number | bigint {
   }
   s.pos += need;
   const min = need === 1 ? 24 : need === 2 ? 0x100 : need === 4 ? 0x10000 : 0x100000000;
-  if (v < min) fail('ERR_CBOR_NONCANONICAL', 'integer or length not in its shortest form');
+  if (s.strict && v < min) fail('ERR_CBOR_NONCANONICAL', 'integer or length not in its shortest form');
   return v;
 }
 
@@ -222,11 +230,16 @@ function scanItem(s: Scan, depth: number): void {
       const n = lengthWithin(s, arg, 2);
       let prevStart = -1;
       let prevEnd = -1;
+      const seen = s.strict ? null : new Set<string>();
       for (let i = 0; i < n; i++) {
         const ks = s.pos;
         scanItem(s, depth + 1);
         const ke = s.pos;
-        if (prevStart >= 0) {
+        if (seen !== null) {
+          const id = toHex(s.b.subarray(ks, ke));
+          if (seen.has(id)) fail('ERR_CBOR_DUPLICATE_KEY', 'map has a duplicate key');
+          seen.add(id);
+        } else if (prevStart >= 0) {
           const c = compareBytes(s.b.subarray(prevStart, prevEnd), s.b.subarray(ks, ke));
           if (c === 0) fail('ERR_CBOR_DUPLICATE_KEY', 'map has a duplicate key');
           if (c > 0) fail('ERR_CBOR_NONCANONICAL', 'map keys are not in deterministic order');
@@ -277,7 +290,8 @@ function checkedSlice(bytes: unknown, opts: DecodeOptions): Uint8Array {
 }
 
 function decodeOne(b: Uint8Array, start: number, opts: DecodeOptions): { value: unknown; end: number } {
-  const s: Scan = { b, pos: start, maxDepth: opts.maxDepth ?? CBOR_MAX_DEPTH, tags: opts.allowedTags ?? [] };
+  const strict = opts.strict ?? true;
+  const s: Scan = { b, pos: start, maxDepth: opts.maxDepth ?? CBOR_MAX_DEPTH, tags: opts.allowedTags ?? [], strict };
   scanItem(s, 0);
   const item = b.subarray(start, s.pos);
   let raw: unknown;
@@ -287,6 +301,7 @@ function decodeOne(b: Uint8Array, start: number, opts: DecodeOptions): { value: 
     throw new CustosError('ERR_CBOR_MALFORMED', 'CBOR decoding failed', { cause: e });
   }
   const value = postDecode(raw, opts.objects ?? false);
+  if (!strict) return { value, end: s.pos };
   let again: Uint8Array;
   try {
     again = encode(value, opts);
