@@ -7,3 +7,5 @@
 export * from './errors.js';
 export * as bytes from './bytes.js';
 export * as cbor from './cbor.js';
+export * from './keys/index.js';
+export * from './cose/index.js';

@@ -1,0 +1,177 @@
+/**
+ * COSE_Sign1 (RFC 9052 §4.2), tag 18, with EdDSA (Ed25519, −8) and ES256 (−7).
+ *
+ * Signing always produces deterministic CBOR (our own structures are canonical, so the same
+ * input gives the same bytes). Decoding is strict by default; `strict: false` accepts any
+ * well-formed encoding so that signatures made by other implementations can be verified over
+ * the exact bytes they signed (the protected header is kept as received, RFC 9052 §4.4).
+ */
+import { assertBytes } from '../bytes.js';
+import { decode, encode, Tag, type DecodeOptions } from '../cbor.js';
+import { CustosError, fail } from '../errors.js';
+import { algFromCose, COSE_ALG, verifySignature, type SignatureAlg, type Signer } from '../keys/signing.js';
+
+/** COSE_Sign1 CBOR tag. */
+export const COSE_SIGN1_TAG = 18;
+/** Common header labels (RFC 9052 §3.1). */
+export const HEADER = { alg: 1, crit: 2, contentType: 3, kid: 4, iv: 5, partialIv: 6, cwtClaims: 15 } as const;
+
+type Label = number | string;
+export type HeaderMap = Map<Label, unknown>;
+
+const CORE_LABELS: readonly Label[] = [1, 2, 3, 4, 5, 6];
+
+export interface Sign1Options {
+  /** Extra protected header parameters (alg and kid are set from the signer). */
+  readonly protectedHeaders?: HeaderMap;
+  readonly unprotectedHeaders?: HeaderMap;
+  /** Leave the payload out of the message (RFC 9052 §2: nil payload); the verifier supplies it. */
+  readonly detached?: boolean;
+  readonly externalAad?: Uint8Array;
+  /** Put the signer's kid in the protected header (default true). */
+  readonly includeKid?: boolean;
+}
+
+/** A decoded COSE_Sign1; `protectedBytes` are the exact bytes that were signed. */
+export interface Sign1 {
+  readonly protectedBytes: Uint8Array;
+  readonly protectedHeaders: HeaderMap;
+  readonly unprotectedHeaders: HeaderMap;
+  readonly payload: Uint8Array | null;
+  readonly signature: Uint8Array;
+  /** The algorithm, if custos supports it (otherwise verification fails with ERR_COSE_ALG). */
+  readonly alg: SignatureAlg | undefined;
+  readonly kid: Uint8Array | undefined;
+}
+
+export interface DecodeSign1Options {
+  /** Default true: our own deterministic encoding only. */
+  readonly strict?: boolean;
+  readonly maxBytes?: number;
+  /** Header labels the caller understands, beyond the core ones, for the `crit` check. */
+  readonly understood?: readonly Label[];
+  /** Accept a COSE_Sign1 without tag 18 (default false). */
+  readonly allowUntagged?: boolean;
+}
+
+function sigStructure(protectedBytes: Uint8Array, externalAad: Uint8Array, payload: Uint8Array): Uint8Array {
+  return encode(['Signature1', protectedBytes, externalAad, payload]);
+}
+
+/**
+ * Signs `payload` and returns the tagged COSE_Sign1 bytes.
+ *
+ * @example
+ * ```ts
+ * const key = SigningKey.generate();
+ * const msg = signSign1(utf8('hello'), key);
+ * const ok = verifySign1(decodeSign1(msg), key); // true
+ * ```
+ */
+export function signSign1(payload: Uint8Array, signer: Signer, opts: Sign1Options = {}): Uint8Array {
+  assertBytes('payload', payload);
+  const prot: HeaderMap = new Map<Label, unknown>([[HEADER.alg, COSE_ALG[signer.alg]]]);
+  if (opts.includeKid ?? true) prot.set(HEADER.kid, signer.kid);
+  for (const [k, v] of opts.protectedHeaders ?? []) {
+    if (k === HEADER.alg) fail('ERR_INVALID_ARGUMENT', 'the alg header comes from the signer');
+    prot.set(k, v);
+  }
+  const unprot: HeaderMap = new Map(opts.unprotectedHeaders ?? []);
+  for (const k of unprot.keys()) {
+    if (prot.has(k)) fail('ERR_INVALID_ARGUMENT', `header ${String(k)} is both protected and unprotected`);
+  }
+  const protectedBytes = encode(prot);
+  const aad = opts.externalAad === undefined ? new Uint8Array(0) : assertBytes('externalAad', opts.externalAad);
+  const signature = signer.sign(sigStructure(protectedBytes, aad, payload));
+  return encode(new Tag([protectedBytes, unprot, opts.detached ? null : payload, signature], COSE_SIGN1_TAG), {
+    allowedTags: [COSE_SIGN1_TAG],
+  });
+}
+
+function malformed(msg: string, cause?: unknown): never {
+  throw new CustosError('ERR_COSE_MALFORMED', msg, cause === undefined ? undefined : { cause });
+}
+
+/** Decodes a COSE_Sign1 strictly; throws ERR_COSE_MALFORMED / ERR_COSE_CRITICAL / ERR_CBOR_*. */
+export function decodeSign1(bytes: Uint8Array, opts: DecodeSign1Options = {}): Sign1 {
+  assertBytes('bytes', bytes);
+  const copts: DecodeOptions = {
+    allowedTags: [COSE_SIGN1_TAG],
+    strict: opts.strict ?? true,
+    ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
+  };
+  let top = decode(bytes, copts);
+  if (top instanceof Tag) {
+    if (top.tag !== COSE_SIGN1_TAG) malformed(`expected tag 18, got ${String(top.tag)}`);
+    top = top.value;
+  } else if (!opts.allowUntagged) malformed('COSE_Sign1 tag 18 missing');
+  if (!Array.isArray(top) || top.length !== 4) malformed('COSE_Sign1 must be an array of 4 items');
+  const [pb, unprot, payload, signature] = top as unknown[];
+  if (!(pb instanceof Uint8Array)) malformed('protected header must be a byte string');
+  if (!(unprot instanceof Map)) malformed('unprotected header must be a map');
+  if (!(payload === null || payload instanceof Uint8Array)) malformed('payload must be a byte string or nil');
+  if (!(signature instanceof Uint8Array)) malformed('signature must be a byte string');
+  let prot: HeaderMap;
+  if (pb.length === 0) prot = new Map();
+  else {
+    const p = decode(pb, { ...copts, allowedTags: [] });
+    if (!(p instanceof Map)) malformed('protected header must encode a map');
+    if (p.size === 0) malformed('an empty protected header must be a zero-length byte string');
+    prot = p as HeaderMap;
+  }
+  for (const k of [...prot.keys(), ...(unprot as HeaderMap).keys()]) {
+    if (typeof k !== 'number' && typeof k !== 'string') malformed('header labels must be integers or text');
+  }
+  for (const k of (unprot as HeaderMap).keys()) {
+    if (prot.has(k)) malformed(`header ${String(k)} appears both protected and unprotected`);
+  }
+  if ((unprot as HeaderMap).has(HEADER.crit)) malformed('crit must be protected');
+  if (prot.has(HEADER.crit)) {
+    const crit = prot.get(HEADER.crit);
+    if (!Array.isArray(crit) || crit.length === 0) malformed('crit must be a non-empty array');
+    const known = [...CORE_LABELS, ...(opts.understood ?? [])];
+    for (const l of crit) {
+      if (!known.includes(l as Label)) fail('ERR_COSE_CRITICAL', `critical header ${String(l)} is not understood`);
+      if (!prot.has(l as Label)) malformed(`critical header ${String(l)} is absent`);
+    }
+  }
+  const kid = prot.get(HEADER.kid) ?? (unprot as HeaderMap).get(HEADER.kid);
+  if (kid !== undefined && !(kid instanceof Uint8Array)) malformed('kid must be a byte string');
+  if (unprot.has(HEADER.alg)) malformed('alg must be protected');
+  return {
+    protectedBytes: pb,
+    protectedHeaders: prot,
+    unprotectedHeaders: unprot as HeaderMap,
+    payload,
+    signature,
+    alg: algFromCose(prot.get(HEADER.alg)),
+    kid,
+  };
+}
+
+export interface VerifySign1Options {
+  /** The payload, when the message carries none (detached). */
+  readonly detachedPayload?: Uint8Array;
+  readonly externalAad?: Uint8Array;
+}
+
+/**
+ * Verifies a decoded COSE_Sign1 with a public key. Returns false when the signature does not
+ * verify; throws ERR_COSE_ALG when the message's algorithm is unsupported or is not the key's.
+ */
+export function verifySign1(
+  msg: Sign1,
+  key: { readonly alg: SignatureAlg; readonly publicKey: Uint8Array },
+  opts: VerifySign1Options = {},
+): boolean {
+  if (msg.alg === undefined) fail('ERR_COSE_ALG', `unsupported COSE algorithm ${String(msg.protectedHeaders.get(HEADER.alg))}`);
+  if (msg.alg !== key.alg) fail('ERR_COSE_ALG', `message is signed with ${msg.alg}, key is ${key.alg}`);
+  let payload = msg.payload;
+  if (opts.detachedPayload !== undefined) {
+    if (payload !== null) fail('ERR_INVALID_ARGUMENT', 'detachedPayload given for a message that carries a payload');
+    payload = assertBytes('detachedPayload', opts.detachedPayload);
+  }
+  if (payload === null) fail('ERR_INVALID_ARGUMENT', 'detached payload required');
+  const aad = opts.externalAad === undefined ? new Uint8Array(0) : assertBytes('externalAad', opts.externalAad);
+  return verifySignature(key.alg, key.publicKey, sigStructure(msg.protectedBytes, aad, payload), msg.signature);
+}
