@@ -5,7 +5,10 @@
  */
 import * as nc from 'node:crypto';
 import { CustosError } from '../errors.js';
+import { mlkem768x25519Decapsulate, mlkem768x25519Encapsulate, mlkem768x25519PublicKey } from './mlkem.js';
 import type { CryptoBackend, Sha256Hasher } from './types.js';
+
+export { mlkem768x25519Decapsulate, mlkem768x25519Encapsulate, mlkem768x25519PublicKey };
 
 export const backendName = 'node' as const;
 
@@ -219,4 +222,7 @@ export const backend: CryptoBackend = {
   p256Verify,
   scrypt,
   randomBytes,
+  mlkem768x25519PublicKey,
+  mlkem768x25519Encapsulate,
+  mlkem768x25519Decapsulate,
 };

@@ -42,4 +42,10 @@ export interface CryptoBackend {
   /** scrypt (RFC 7914) with N = 2^logN; callers bound logN before calling. */
   scrypt(password: Uint8Array, salt: Uint8Array, logN: number, r: number, p: number, dkLen: number): Uint8Array;
   randomBytes(length: number): Uint8Array;
+  /** MLKEM768-X25519 (X-Wing) hybrid KEM public key (1216 bytes) from a 32-byte seed. */
+  mlkem768x25519PublicKey(seed: Uint8Array): Uint8Array;
+  /** Encapsulates to a 1216-byte public key: `enc` 1120 bytes, `sharedSecret` 32 bytes. */
+  mlkem768x25519Encapsulate(publicKey: Uint8Array): { enc: Uint8Array; sharedSecret: Uint8Array };
+  /** Decapsulates `enc` with the seed; throws ERR_X25519_LOW_ORDER on a low-order X25519 half. */
+  mlkem768x25519Decapsulate(enc: Uint8Array, seed: Uint8Array): Uint8Array;
 }

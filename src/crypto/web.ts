@@ -10,7 +10,10 @@ import { scrypt as nscrypt } from '@noble/hashes/scrypt.js';
 import { sha256 as nsha256 } from '@noble/hashes/sha2.js';
 import { randomBytes as nrandom } from '@noble/hashes/utils.js';
 import { CustosError } from '../errors.js';
+import { mlkem768x25519Decapsulate, mlkem768x25519Encapsulate, mlkem768x25519PublicKey } from './mlkem.js';
 import type { CryptoBackend, Sha256Hasher } from './types.js';
+
+export { mlkem768x25519Decapsulate, mlkem768x25519Encapsulate, mlkem768x25519PublicKey };
 
 export const backendName = 'web' as const;
 
@@ -159,4 +162,7 @@ export const backend: CryptoBackend = {
   p256Verify,
   scrypt,
   randomBytes,
+  mlkem768x25519PublicKey,
+  mlkem768x25519Encapsulate,
+  mlkem768x25519Decapsulate,
 };
