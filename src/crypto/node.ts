@@ -6,6 +6,7 @@
 import * as nc from 'node:crypto';
 import { CustosError } from '../errors.js';
 import { mlkem768x25519Decapsulate, mlkem768x25519Encapsulate, mlkem768x25519PublicKey } from './mlkem.js';
+import { ed25519SignatureShapeAllowed } from './ed25519-policy.js';
 import type { CryptoBackend, Sha256Hasher } from './types.js';
 
 export { mlkem768x25519Decapsulate, mlkem768x25519Encapsulate, mlkem768x25519PublicKey };
@@ -125,7 +126,8 @@ export function ed25519Sign(seed: Uint8Array, message: Uint8Array): Uint8Array {
 }
 
 export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  // OpenSSL alone accepts small-order and non-canonical keys; the shared policy rejects them.
+  if (!ed25519SignatureShapeAllowed(publicKey, signature)) return false;
   try {
     return nc.verify(null, message, publicKeyObject(ED_SPKI, publicKey), signature);
   } catch {

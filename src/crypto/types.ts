@@ -28,7 +28,10 @@ export interface CryptoBackend {
   /** Ed25519 public key (32 bytes) from a 32-byte seed. */
   ed25519PublicKey(seed: Uint8Array): Uint8Array;
   ed25519Sign(seed: Uint8Array, message: Uint8Array): Uint8Array;
-  /** RFC 8032 strict verification; false on any invalid key, signature or message. */
+  /**
+   * RFC 8032 verification under custos' strict policy (ed25519-policy.ts: canonical, non-small-order
+   * A and R, S < L, cofactorless equation), identical in both backends; false on any invalid input.
+   */
   ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
   x25519PublicKey(secret: Uint8Array): Uint8Array;
   /** X25519 (RFC 7748); throws ERR_X25519_LOW_ORDER if the shared secret is all zero. */

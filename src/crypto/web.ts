@@ -7,10 +7,11 @@ import { p256 } from '@noble/curves/nist.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { scrypt as nscrypt } from '@noble/hashes/scrypt.js';
-import { sha256 as nsha256 } from '@noble/hashes/sha2.js';
+import { sha256 as nsha256, sha512 as nsha512 } from '@noble/hashes/sha2.js';
 import { randomBytes as nrandom } from '@noble/hashes/utils.js';
 import { CustosError } from '../errors.js';
 import { mlkem768x25519Decapsulate, mlkem768x25519Encapsulate, mlkem768x25519PublicKey } from './mlkem.js';
+import { ed25519SignatureShapeAllowed } from './ed25519-policy.js';
 import type { CryptoBackend, Sha256Hasher } from './types.js';
 
 export { mlkem768x25519Decapsulate, mlkem768x25519Encapsulate, mlkem768x25519PublicKey };
@@ -79,11 +80,32 @@ export function ed25519Sign(seed: Uint8Array, message: Uint8Array): Uint8Array {
   return ed25519.sign(message, seed);
 }
 
+const ED_L = 2n ** 252n + 27742317777372353535851937790883648493n;
+
+function leToBigInt(b: Uint8Array): bigint {
+  let x = 0n;
+  for (let i = b.length - 1; i >= 0; i--) x = (x << 8n) | BigInt(b[i]!);
+  return x;
+}
+
+/**
+ * RFC 8032 verification with the shared custos policy (see ed25519-policy.ts): canonical,
+ * non-small-order A and R, S < L, and the cofactorless equation [S]B = R + [k]A, which is what
+ * OpenSSL checks. noble's own verify is cofactored, so it would accept signatures that OpenSSL
+ * rejects; hence the equation is written out here on noble's point arithmetic.
+ */
 export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  if (!ed25519SignatureShapeAllowed(publicKey, signature)) return false;
   try {
-    // zip215: false = RFC 8032 strict rules, matching OpenSSL.
-    return ed25519.verify(signature, message, publicKey, { zip215: false });
+    const Point = ed25519.Point;
+    const rBytes = signature.subarray(0, 32);
+    const A = Point.fromBytes(publicKey, false);
+    const R = Point.fromBytes(rBytes, false);
+    const s = leToBigInt(signature.subarray(32, 64));
+    const h = nsha512.create().update(rBytes).update(publicKey).update(message).digest();
+    const k = leToBigInt(h) % ED_L;
+    const sB = Point.BASE.multiplyUnsafe(s);
+    return sB.equals(R.add(A.multiplyUnsafe(k)));
   } catch {
     return false;
   }
