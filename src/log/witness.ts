@@ -1,0 +1,116 @@
+/**
+ * Checkpoint verification with a trust policy: the log's own key(s) must sign, and, when a
+ * witness policy is given, at least `quorum` distinct trusted witnesses must have cosigned
+ * (c2sp.org/tlog-cosignature). Clients that check a quorum of cosignatures before trusting an
+ * inclusion proof are protected from split views: the log cannot show different trees to
+ * different parties without the witnesses noticing.
+ */
+import { fail } from '../errors.js';
+import { parseCheckpoint, type Checkpoint } from './checkpoint.js';
+import { cosignatureTime } from './cosignature.js';
+import { hex8, parseNote, verifyNote, type NoteVerifier } from './note.js';
+import { NOTE_TYPE_COSIGNATURE, NOTE_TYPE_ED25519, parseVerifierKey } from './notekeys.js';
+import { Checks, type LogReport } from './report.js';
+
+/** A key given as a verifier key string or an already parsed verifier. */
+export type VerifierInput = string | NoteVerifier;
+
+export interface WitnessPolicy {
+  /** Keys of the log (type 0x01). At least one must sign. */
+  readonly log: readonly VerifierInput[];
+  /** Trusted witnesses (type 0x04 cosigners). */
+  readonly witnesses?: readonly VerifierInput[];
+  /** How many distinct trusted witnesses must cosign (N of M). Default 0. */
+  readonly quorum?: number;
+  /** Expected origin line; when set, any other origin fails. */
+  readonly origin?: string;
+  /** Reject cosignatures timestamped more than this many seconds in the future (default 600). */
+  readonly maxFutureSeconds?: number;
+  /** The current time in seconds, for the future check (default now). */
+  readonly now?: number;
+}
+
+export interface CheckpointReport extends LogReport {
+  /** The parsed checkpoint; present only when `ok`. */
+  readonly checkpoint?: Checkpoint;
+  /** Witnesses whose cosignatures verified, with their timestamps. */
+  readonly cosignedBy: readonly { readonly name: string; readonly keyId: number; readonly timestamp: number }[];
+}
+
+function toVerifier(v: VerifierInput): NoteVerifier {
+  return typeof v === 'string' ? parseVerifierKey(v) : v;
+}
+
+/**
+ * Verifies a signed checkpoint: note format, log signature, body format, origin, and the
+ * witness quorum. `keys` is either the log's verifier keys or a full {@link WitnessPolicy}.
+ *
+ * @example
+ * ```ts
+ * const r = verifyCheckpoint(text, ['example.com/log+33d7b496+AeHT…']);
+ * if (r.ok) console.log(r.checkpoint.size);
+ * ```
+ */
+export function verifyCheckpoint(text: string | Uint8Array, keys: readonly VerifierInput[] | WitnessPolicy): CheckpointReport {
+  const policy: WitnessPolicy = Array.isArray(keys) ? { log: keys as readonly VerifierInput[] } : (keys as WitnessPolicy);
+  if (!policy || !Array.isArray(policy.log) || policy.log.length === 0) fail('ERR_INVALID_ARGUMENT', 'at least one log key is required');
+  const logKeys = policy.log.map(toVerifier);
+  for (const k of logKeys) if (k.type !== NOTE_TYPE_ED25519) fail('ERR_INVALID_ARGUMENT', 'log keys must be Ed25519 note keys (type 0x01)');
+  const witnesses = (policy.witnesses ?? []).map(toVerifier);
+  for (const w of witnesses) if (w.type !== NOTE_TYPE_COSIGNATURE) fail('ERR_INVALID_ARGUMENT', 'witness keys must be cosignature keys (type 0x04)');
+  const quorum = policy.quorum ?? 0;
+  if (!Number.isSafeInteger(quorum) || quorum < 0 || quorum > witnesses.length) fail('ERR_INVALID_ARGUMENT', '"quorum" must be between 0 and the number of witnesses');
+
+  const checks = new Checks();
+  // Log signatures first, on their own: a witness signature never stands in for the log's.
+  const logResult = verifyNote(text, logKeys);
+  for (const c of logResult.checks) {
+    if (c.check === 'note.verified' && !c.ok) checks.failed('checkpoint.logSignature', 'ERR_NOTE_UNVERIFIED', 'the log key did not sign this checkpoint');
+    else if (c.ok) checks.pass(c.check === 'note.signature' ? 'checkpoint.logSignature' : c.check, c.detail);
+    else checks.failed(c.check === 'note.signature' ? 'checkpoint.logSignature' : c.check, c.code ?? 'ERR_NOTE_MALFORMED', c.detail ?? '');
+  }
+  if (!logResult.ok || logResult.text === undefined) return { ...checks.report(), cosignedBy: [] };
+
+  let cp: Checkpoint;
+  try {
+    cp = parseCheckpoint(logResult.text);
+    checks.pass('checkpoint.format');
+  } catch (e) {
+    checks.failed('checkpoint.format', (e as { code?: 'ERR_LIMIT' }).code === 'ERR_LIMIT' ? 'ERR_LIMIT' : 'ERR_CHECKPOINT_MALFORMED', (e as Error).message);
+    return { ...checks.report(), cosignedBy: [] };
+  }
+  if (policy.origin !== undefined) {
+    if (cp.origin === policy.origin) checks.pass('checkpoint.origin');
+    else checks.failed('checkpoint.origin', 'ERR_CHECKPOINT_ORIGIN', 'checkpoint origin is not the expected one');
+  }
+
+  const cosignedBy: { name: string; keyId: number; timestamp: number }[] = [];
+  if (witnesses.length > 0) {
+    const note = parseNote(text);
+    const now = policy.now ?? Math.floor(Date.now() / 1000);
+    const maxFuture = policy.maxFutureSeconds ?? 600;
+    const body = new TextEncoder().encode(note.text);
+    for (const sig of note.signatures) {
+      const w = witnesses.find((x) => x.name === sig.name && x.keyId === sig.keyId);
+      if (w === undefined) continue;
+      const label = `${sig.name}+${hex8(sig.keyId)}`;
+      const ts = cosignatureTime(sig.signature);
+      if (!w.verify(body, sig.signature) || ts === undefined) {
+        checks.failed('witness.cosignature', 'ERR_COSIGNATURE_INVALID', `cosignature by ${label} does not verify`);
+      } else if (ts > now + maxFuture) {
+        checks.failed('witness.cosignature', 'ERR_COSIGNATURE_INVALID', `cosignature by ${label} is timestamped in the future`);
+      } else {
+        checks.pass('witness.cosignature', label);
+        // Distinct witnesses: two trusted entries with the same public key count once.
+        if (!cosignedBy.some((c) => c.name === w.name && c.keyId === w.keyId)) cosignedBy.push({ name: w.name, keyId: w.keyId, timestamp: ts });
+      }
+    }
+  }
+  if (quorum > 0) {
+    const distinctKeys = new Set(cosignedBy.map((c) => witnesses.find((w) => w.name === c.name && w.keyId === c.keyId)!.publicKey.join(',')));
+    if (distinctKeys.size >= quorum) checks.pass('witness.quorum', `${distinctKeys.size} of ${quorum}`);
+    else checks.failed('witness.quorum', 'ERR_WITNESS_QUORUM', `${distinctKeys.size} trusted witnesses cosigned, ${quorum} required`);
+  }
+  const r = checks.report();
+  return r.ok ? { ...r, checkpoint: cp, cosignedBy } : { ...r, cosignedBy };
+}
