@@ -1,0 +1,27 @@
+export { BOUND_BY_2014_41, BOUND_BY_2023_1543, EU_MEMBER_STATES, ISO_COUNTRIES } from './countries.js';
+export {
+  AUTHORITY_TYPES,
+  COE_P2_ORDERS,
+  DATA_CATEGORIES,
+  INSTRUMENTS,
+  requestShape,
+  treatyProfileSchema,
+} from './schema.js';
+export type {
+  AuthorityInfo,
+  AuthorityType,
+  CoeP2Request,
+  DataCategory,
+  EioRequest,
+  EpocPrRequest,
+  EpocRequest,
+  EvidenceRequest,
+  Instrument,
+  MlaRequest,
+  TreatyPeriod,
+  TreatyProfile,
+} from './schema.js';
+export type { RequestIssue } from './rules.js';
+export { RequestInvalidError, requestIssues, validateRequest } from './validate.js';
+export { formatUtc, parseInstant } from './time.js';
+export type { Instant, Zone } from './time.js';
