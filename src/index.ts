@@ -9,3 +9,4 @@ export * as bytes from './bytes.js';
 export * as cbor from './cbor.js';
 export * from './keys/index.js';
 export * from './cose/index.js';
+export * from './request/index.js';
