@@ -74,11 +74,20 @@ export function signSign1(payload: Uint8Array, signer: Signer, opts: Sign1Option
   if (opts.includeKid ?? true) prot.set(HEADER.kid, signer.kid);
   for (const [k, v] of opts.protectedHeaders ?? []) {
     if (k === HEADER.alg) fail('ERR_INVALID_ARGUMENT', 'the alg header comes from the signer');
+    // A caller-supplied kid would label the signature with a key that did not make it.
+    if (k === HEADER.kid) fail('ERR_INVALID_ARGUMENT', 'the kid header comes from the signer');
     prot.set(k, v);
   }
   const unprot: HeaderMap = new Map(opts.unprotectedHeaders ?? []);
   for (const k of unprot.keys()) {
     if (prot.has(k)) fail('ERR_INVALID_ARGUMENT', `header ${String(k)} is both protected and unprotected`);
+    if (k === HEADER.alg || k === HEADER.kid) fail('ERR_INVALID_ARGUMENT', `header ${String(k)} comes from the signer`);
+  }
+  // Never emit a message our own decoder would refuse (crit rules, label types).
+  try {
+    checkHeaders(prot, unprot, [...prot.keys()]);
+  } catch (e) {
+    throw new CustosError('ERR_INVALID_ARGUMENT', `invalid headers: ${(e as Error).message}`, { cause: e });
   }
   const protectedBytes = encode(prot);
   const aad = opts.externalAad === undefined ? new Uint8Array(0) : assertBytes('externalAad', opts.externalAad);
@@ -90,6 +99,36 @@ export function signSign1(payload: Uint8Array, signer: Signer, opts: Sign1Option
 
 function malformed(msg: string, cause?: unknown): never {
   throw new CustosError('ERR_COSE_MALFORMED', msg, cause === undefined ? undefined : { cause });
+}
+
+/**
+ * The header rules both signing and decoding enforce (RFC 9052 §3, §3.1): labels are int or
+ * text and appear in one bucket only; alg and crit are protected; crit is a non-empty array of
+ * labels that are present in the protected bucket and understood; kid is a byte string.
+ */
+function checkHeaders(prot: HeaderMap, unprot: HeaderMap, understood: readonly Label[]): void {
+  for (const k of [...prot.keys(), ...unprot.keys()]) {
+    if (typeof k !== 'number' && typeof k !== 'string') malformed('header labels must be integers or text');
+  }
+  for (const k of unprot.keys()) {
+    if (prot.has(k)) malformed(`header ${String(k)} appears both protected and unprotected`);
+  }
+  if (unprot.has(HEADER.crit)) malformed('crit must be protected');
+  if (unprot.has(HEADER.alg)) malformed('alg must be protected');
+  if (prot.has(HEADER.crit)) {
+    const crit = prot.get(HEADER.crit);
+    if (!Array.isArray(crit) || crit.length === 0) malformed('crit must be a non-empty array');
+    const known = [...CORE_LABELS, ...understood];
+    for (const l of crit) {
+      if (typeof l !== 'number' && typeof l !== 'string') malformed('crit entries must be labels');
+      if (!known.includes(l)) fail('ERR_COSE_CRITICAL', `critical header ${String(l)} is not understood`);
+      if (!prot.has(l)) malformed(`critical header ${String(l)} is absent`);
+    }
+  }
+  for (const h of [prot, unprot]) {
+    const kid = h.get(HEADER.kid);
+    if (kid !== undefined && !(kid instanceof Uint8Array)) malformed('kid must be a byte string');
+  }
 }
 
 /** Decodes a COSE_Sign1 strictly; throws ERR_COSE_MALFORMED / ERR_COSE_CRITICAL / ERR_CBOR_*. */
@@ -112,32 +151,17 @@ export function decodeSign1(bytes: Uint8Array, opts: DecodeSign1Options = {}): S
   if (!(payload === null || payload instanceof Uint8Array)) malformed('payload must be a byte string or nil');
   if (!(signature instanceof Uint8Array)) malformed('signature must be a byte string');
   let prot: HeaderMap;
+  // RFC 9052 §3: "Recipients MUST accept both a zero-length byte string and a zero-length map
+  // encoded in a byte string" (h'' and h'a0'); senders use the former, and so do we.
   if (pb.length === 0) prot = new Map();
   else {
     const p = decode(pb, { ...copts, allowedTags: [] });
     if (!(p instanceof Map)) malformed('protected header must encode a map');
-    if (p.size === 0) malformed('an empty protected header must be a zero-length byte string');
     prot = p as HeaderMap;
   }
-  for (const k of [...prot.keys(), ...(unprot as HeaderMap).keys()]) {
-    if (typeof k !== 'number' && typeof k !== 'string') malformed('header labels must be integers or text');
-  }
-  for (const k of (unprot as HeaderMap).keys()) {
-    if (prot.has(k)) malformed(`header ${String(k)} appears both protected and unprotected`);
-  }
-  if ((unprot as HeaderMap).has(HEADER.crit)) malformed('crit must be protected');
-  if (prot.has(HEADER.crit)) {
-    const crit = prot.get(HEADER.crit);
-    if (!Array.isArray(crit) || crit.length === 0) malformed('crit must be a non-empty array');
-    const known = [...CORE_LABELS, ...(opts.understood ?? [])];
-    for (const l of crit) {
-      if (!known.includes(l as Label)) fail('ERR_COSE_CRITICAL', `critical header ${String(l)} is not understood`);
-      if (!prot.has(l as Label)) malformed(`critical header ${String(l)} is absent`);
-    }
-  }
-  const kid = prot.get(HEADER.kid) ?? (unprot as HeaderMap).get(HEADER.kid);
-  if (kid !== undefined && !(kid instanceof Uint8Array)) malformed('kid must be a byte string');
-  if (unprot.has(HEADER.alg)) malformed('alg must be protected');
+  checkHeaders(prot, unprot as HeaderMap, opts.understood ?? []);
+  // checkHeaders ensured a kid, wherever it is, is a byte string.
+  const kid = (prot.get(HEADER.kid) ?? (unprot as HeaderMap).get(HEADER.kid)) as Uint8Array | undefined;
   return {
     protectedBytes: pb,
     protectedHeaders: prot,

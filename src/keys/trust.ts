@@ -9,27 +9,49 @@
  * verifier gains independent evidence of when it existed.
  */
 import { z } from 'zod';
-import { equalBytes, fromBase64Url, toBase64Url, toHex } from '../bytes.js';
+import { assertBytes, equalBytes, fromBase64Url, toBase64Url, toHex } from '../bytes.js';
 import { CustosError, fail } from '../errors.js';
 import { keyId, type SignatureAlg } from './signing.js';
 
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * True when `s` is a real calendar instant. `Date.parse` alone is not enough: it silently rolls
+ * 2026-02-30 over to 2026-03-02 and 24:00 over to the next day, which would move a key's
+ * validity window without anyone noticing.
+ */
+function isCalendarInstant(s: string): boolean {
+  const m = INSTANT.exec(s);
+  if (m === null) return false;
+  const [y, mo, d, h, mi, sec] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const dim = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  if (mo < 1 || mo > 12 || d < 1 || d > dim || h > 23 || mi > 59 || sec > 59) return false;
+  if (m[8] !== 'Z' && (Number(m[10]) > 18 || Number(m[11]) > 59 || m[8] === '-00:00')) return false;
+  return !Number.isNaN(Date.parse(s));
+}
+
 const isoInstant = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/, 'expected an ISO 8601 instant with a zone')
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'not a valid date');
+  .regex(INSTANT, 'expected an ISO 8601 instant with a zone')
+  .refine(isCalendarInstant, 'not a valid calendar date and time');
 
 const b64u = z.string().regex(/^[A-Za-z0-9_-]*$/, 'expected base64url without padding');
 
-const trustedKeySchema = z.strictObject({
-  alg: z.enum(['EdDSA', 'ES256']),
-  publicKey: b64u,
-  kid: b64u.optional(),
-  notBefore: isoInstant,
-  notAfter: isoInstant.optional(),
-  revokedAt: isoInstant.optional(),
-  /** age recipients (`age1…`, `age1pq1…`) this authority receives evidence on. */
-  ageRecipients: z.array(z.string().max(4096)).max(64).optional(),
-});
+const trustedKeySchema = z
+  .strictObject({
+    alg: z.enum(['EdDSA', 'ES256']),
+    publicKey: b64u,
+    kid: b64u.optional(),
+    notBefore: isoInstant,
+    notAfter: isoInstant.optional(),
+    revokedAt: isoInstant.optional(),
+    /** age recipients (`age1…`, `age1pq1…`) this authority receives evidence on. */
+    ageRecipients: z.array(z.string().max(4096)).max(64).optional(),
+  })
+  .refine((k) => k.notAfter === undefined || Date.parse(k.notAfter) > Date.parse(k.notBefore), {
+    message: 'notAfter must be later than notBefore',
+    path: ['notAfter'],
+  });
 
 const authoritySchema = z.strictObject({
   id: z.string().min(1).max(200),
@@ -82,6 +104,7 @@ export type KeyLookup =
   | { readonly ok: false; readonly code: 'ERR_KEY_UNKNOWN' | 'ERR_KEY_NOT_VALID'; readonly reason: string };
 
 function instant(name: string, at: Date | string | number): number {
+  if (typeof at === 'string' && !isCalendarInstant(at)) fail('ERR_INVALID_ARGUMENT', `"${name}" is not an ISO 8601 instant with a zone`);
   const t = at instanceof Date ? at.getTime() : typeof at === 'string' ? Date.parse(at) : at;
   if (typeof t !== 'number' || !Number.isFinite(t)) fail('ERR_INVALID_ARGUMENT', `"${name}" is not a valid time`);
   return t;
@@ -164,7 +187,7 @@ export class TrustStore {
   /** Looks a kid up and checks the key was valid at `at`, without throwing. */
   lookup(kid: Uint8Array, at: Date | string | number): KeyLookup {
     const t = instant('at', at);
-    const hit = this.#byKid.get(toHex(kid));
+    const hit = this.#byKid.get(toHex(assertBytes('kid', kid)));
     if (hit === undefined) return { ok: false, code: 'ERR_KEY_UNKNOWN', reason: 'no trusted key has this kid' };
     const { key } = hit;
     if (t < key.notBefore) return { ok: false, code: 'ERR_KEY_NOT_VALID', reason: 'signed before the key was valid' };
