@@ -174,8 +174,11 @@ describe('fuzz: Merkle proof verifiers', () => {
             continue;
           }
           counters.cases++;
-          const same = x === i && n === 37 && proof.length === genuine.length && proof.every((h, k) => eq(h, genuine[k]!));
-          if (r.ok) expect(same).toBe(true);
+          // A proof binds the leaf to (index, root) under the claimed size; the root and size come
+          // from one signed checkpoint, so the oracle applies when the size is the real one
+          // (a proof for size 37 can also lead to root(37) under size 33: same shape, by design).
+          const same = x === i && proof.length === genuine.length && proof.every((h, k) => eq(h, genuine[k]!));
+          if (r.ok && n === 37) expect(same).toBe(true);
         }
       }),
       { numRuns: RUNS * 4 },
