@@ -148,7 +148,7 @@ describe('COSE_Sign1 headers (RFC 9052 §3)', () => {
     expect(code(() => signSign1(utf8('p'), key, { unprotectedHeaders: new Map([[1, -8]]) }))).toBe('ERR_INVALID_ARGUMENT');
     expect(code(() => decodeSign1(build(encode(new Map([[1, -8]])), new Map([[1, -8]]))))).toBe('ERR_COSE_MALFORMED');
     expect(code(() => decodeSign1(build(encode(new Map([[3, 'a']])), new Map([[1, -8]]))))).toBe('ERR_COSE_MALFORMED');
-    expect(code(() => decodeSign1(build(encode(new Map([[1, -8], [4, 'text kid']])))))).toBe('ERR_COSE_MALFORMED');
+    expect(code(() => decodeSign1(build(encode(new Map<number, unknown>([[1, -8], [4, 'text kid']])))))).toBe('ERR_COSE_MALFORMED');
   });
 
   it('empty protected header: h\'\' and h\'a0\' are both accepted (RFC 9052 §3 MUST)', () => {
