@@ -12,7 +12,7 @@ import { SigningKey } from '../../src/keys/signing.js';
 import { TrustStore, trustedKeyEntry } from '../../src/keys/trust.js';
 import { HashTree } from '../../src/log/hashtree.js';
 import { leafHash, verifyConsistency, verifyInclusion } from '../../src/log/merkle.js';
-import { byteFlipSweep, counters, fuzz, isSample, RUNS, truncationSweep, type Target } from './harness.js';
+import { byteFlipSweep, counters, fuzz, isSample, jsonTreeMutations, RUNS, truncationSweep, type Target } from './harness.js';
 
 const eq = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
@@ -94,6 +94,7 @@ const trust: Target = {
   name: 'TrustStore.parse',
   samples: [utf8(JSON.stringify(trustDoc)), utf8(JSON.stringify(trustDoc, null, 2))],
   text: true,
+  extra: [jsonTreeMutations([trustDoc])],
   run: (b) => {
     const t = TrustStore.parse(new TextDecoder().decode(b));
     t.lookup(key.kid, now);

@@ -43,6 +43,8 @@ export interface Target<R = unknown> {
   readonly rssBytes?: number;
   /** Codes this target may raise; default: any documented code. */
   readonly codes?: readonly string[];
+  /** Extra format-aware input generators (e.g. {@link jsonTreeMutations}). */
+  readonly extra?: readonly fc.Arbitrary<Uint8Array>[];
 }
 
 // ---- mutations -------------------------------------------------------------------------------
@@ -163,6 +165,57 @@ export function arbitraryBytes(): fc.Arbitrary<Uint8Array> {
   );
 }
 
+/** Values of the wrong type, size or shape for JSON documents. */
+const JSON_WRONG: readonly unknown[] = [
+  null, true, 0, -1, 1e308, 2 ** 53 + 2, 0.5, '', 'x'.repeat(100_000), '\u0000', '2026-02-30T00:00:00Z', '2026-01-01T00:00:00',
+  [], {}, [null], { __proto__: { polluted: true } }, JSON.parse('{"__proto__":{"polluted":true}}'), 'constructor', ['a', 1, null],
+];
+
+const DEEP_MARK = '@@custos-deep@@';
+
+function jsonPaths(v: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+  out.push(prefix);
+  if (Array.isArray(v)) v.forEach((x, i) => jsonPaths(x, [...prefix, i], out));
+  else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) jsonPaths(x, [...prefix, k], out);
+  return out;
+}
+
+function setPath(root: unknown, path: readonly (string | number)[], f: (old: unknown) => unknown, remove: boolean): unknown {
+  if (path.length === 0) return f(root);
+  const copy: unknown = structuredClone(root);
+  let cur = copy as Record<string | number, unknown>;
+  for (const k of path.slice(0, -1)) cur = cur[k] as Record<string | number, unknown>;
+  const last = path[path.length - 1]!;
+  if (remove) {
+    if (Array.isArray(cur)) cur.splice(Number(last), 1);
+    else delete cur[last];
+  } else cur[last] = f(cur[last]);
+  return copy;
+}
+
+/**
+ * JSON-tree mutations: replace a value anywhere with one of the wrong type, delete a field,
+ * add an unknown one, duplicate an array element, or nest it deeply. Yields UTF-8 JSON text.
+ */
+export function jsonTreeMutations(docs: readonly unknown[]): fc.Arbitrary<Uint8Array> {
+  return fc.constantFrom(...docs).chain((doc) => {
+    const paths = jsonPaths(doc);
+    return fc
+      .tuple(fc.constantFrom(...paths), fc.constantFrom('wrong', 'delete', 'unknown', 'dup', 'deep', 'string'), fc.constantFrom(...JSON_WRONG), fc.integer({ min: 1, max: 5000 }), fc.string({ maxLength: 40 }))
+      .map(([path, op, wrong, n, str]) => {
+        let out: unknown;
+        if (op === 'wrong') out = setPath(doc, path, () => wrong, false);
+        else if (op === 'delete') out = path.length === 0 ? {} : setPath(doc, path, () => undefined, true);
+        else if (op === 'string') out = setPath(doc, path, () => str, false);
+        else if (op === 'deep') out = setPath(doc, path, () => DEEP_MARK, false);
+        else if (op === 'dup') out = setPath(doc, path, (old) => (Array.isArray(old) ? [...old, ...old] : old), false);
+        else out = setPath(doc, path, (old) => (old !== null && typeof old === 'object' && !Array.isArray(old) ? { ...old, [str || 'extra']: wrong } : old), false);
+        // Deep nesting is spliced into the text: JSON.stringify itself would overflow the stack.
+        return te.encode((JSON.stringify(out) ?? 'null').replace(`"${DEEP_MARK}"`, '['.repeat(n) + 'null' + ']'.repeat(n)));
+      });
+  });
+}
+
 // ---- checking one case -----------------------------------------------------------------------
 
 export interface CaseResult {
@@ -212,10 +265,12 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
  */
 export async function fuzz<R>(t: Target<R>, opts: { runs?: number; seed?: number; path?: string } = {}): Promise<void> {
   const runs = opts.runs ?? RUNS;
-  for (const [label, arb] of [
+  const arbs: [string, fc.Arbitrary<Uint8Array>][] = [
     ['mutations', mutations(t.samples, t.text ?? false)],
     ['arbitrary', arbitraryBytes()],
-  ] as const) {
+  ];
+  if (t.extra !== undefined && t.extra.length > 0) arbs.push(['format-aware', fc.oneof(...t.extra)]);
+  for (const [label, arb] of arbs) {
     const details = await fc.check(
       fc.asyncProperty(arb, async (input) => {
         const r = await runCase(t, input);
