@@ -1,0 +1,80 @@
+/**
+ * File helpers for the log store: atomic durable writes (temp file in the same directory,
+ * fsync, rename, fsync of the directory) and a tile fetcher over a local directory.
+ */
+import * as crypto from '#crypto';
+import * as fs from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import { toHex } from '../bytes.js';
+import { CustosError } from '../errors.js';
+import type { TileFetcher } from '../log/tiledlog.js';
+
+function ioError(what: string, e: unknown): CustosError {
+  return new CustosError('ERR_IO', `${what} failed (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { cause: e });
+}
+
+/** fsyncs a directory so that renames and creations inside it are durable. */
+export async function fsyncDir(dir: string): Promise<void> {
+  let h: fs.FileHandle | undefined;
+  try {
+    h = await fs.open(dir, 'r');
+    await h.sync();
+  } catch (e) {
+    throw ioError('directory fsync', e);
+  } finally {
+    await h?.close();
+  }
+}
+
+/**
+ * Writes `data` to `path` atomically and durably, except for the final directory fsync, which
+ * the caller does once per directory (see {@link fsyncDir}) so that a batch of files costs one
+ * directory sync. Returns the directory to sync.
+ */
+export async function writeFileAtomicNoDirSync(path: string, data: Uint8Array): Promise<string> {
+  const dir = dirname(path);
+  const tmp = join(dir, `.tmp-${process.pid}-${toHex(crypto.randomBytes(6))}`);
+  let h: fs.FileHandle | undefined;
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    h = await fs.open(tmp, 'wx', 0o644);
+    await h.writeFile(data);
+    await h.sync();
+    await h.close();
+    h = undefined;
+    await fs.rename(tmp, path);
+  } catch (e) {
+    await h?.close().catch(() => undefined);
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw ioError(`writing ${path}`, e);
+  }
+  return dir;
+}
+
+/** Atomic, durable write: temp + fsync + rename + fsync of the directory. */
+export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+  await fsyncDir(await writeFileAtomicNoDirSync(path, data));
+}
+
+/**
+ * A {@link TileFetcher} over a local directory laid out as tlog-tiles. Paths that would leave
+ * the directory are refused.
+ *
+ * @example
+ * ```ts
+ * const r = await verifyTiledLog(dirTileFetcher('/srv/log'), [vkey]);
+ * ```
+ */
+export function dirTileFetcher(dir: string): TileFetcher {
+  const root = resolve(dir);
+  return async (path: string) => {
+    const p = resolve(root, path);
+    if (p !== root && !p.startsWith(root + sep)) throw new CustosError('ERR_INVALID_ARGUMENT', 'path escapes the log directory');
+    try {
+      return new Uint8Array(await fs.readFile(p));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw ioError(`reading ${path}`, e);
+    }
+  };
+}
