@@ -1,0 +1,19 @@
+export { commitRecord, loadCommittedRecord, openCommittedRecord, DEFAULT_BUCKET, RECORD_TYP } from './commit.js';
+export type { CommitOptions, CommittedRecord, Disclosure, OpenedRecord } from './commit.js';
+export { decodeDisclosure, REDACTED_ELEMENT_TAG, RESERVED_KEYS, SALT_BYTES, SD_KEY } from './disclosure.js';
+export type { DecodedDisclosure, RecordMap, RecordValue } from './disclosure.js';
+export { coversPath, formatPath, matchesPath, parsePath } from './path.js';
+export type { PathSegment, RecordPath } from './path.js';
+export { disclosurePolicySchema, minimize, parseDisclosurePolicy } from './policy.js';
+export type { DisclosurePolicy, DisclosurePolicyDocument, DisclosureRequest, Minimized, RedactionEventData } from './policy.js';
+export { PRESENTATION_LABELS, PRESENTATION_TYP, presentRecord } from './present.js';
+export type { PresentOptions } from './present.js';
+export { verifyPresentation } from './verify.js';
+export type {
+  PresentationExpectation,
+  PresentationReport,
+  RedactionCheck,
+  SignerInfo,
+  VerifiedPresentation,
+  VerifyPresentationOptions,
+} from './verify.js';

@@ -1,0 +1,166 @@
+/**
+ * Walks a committed record with a set of disclosures and rebuilds what they reveal.
+ *
+ * Rules (the SD-CWT / SD-JWT validation steps on our profile):
+ * - every digest in the record, including those inside disclosed values, appears once
+ *   (ERR_DIGEST_DUPLICATE);
+ * - a map digest list (`_sd`) is a non-empty array of 32-byte strings, and only a `[salt, value,
+ *   key]` disclosure may fill it; a tag-60 array element only a `[salt, value]` one
+ *   (ERR_DISCLOSURE_MALFORMED);
+ * - a disclosed key may not already be in its map (ERR_DISCLOSURE_MALFORMED);
+ * - every disclosure must be reached (ERR_DISCLOSURE_UNREFERENCED) and none given twice
+ *   (ERR_DISCLOSURE_DUPLICATE);
+ * - only maps with text keys, arrays, text, bytes, safe integers, booleans and null; tag 60 only
+ *   as an array element (ERR_RECORD_INVALID).
+ * Digests nobody disclosed (withheld entries and decoys) vanish from the result: withheld map
+ * entries leave no key, withheld array elements leave no slot.
+ */
+import { toHex } from '../bytes.js';
+import { Tag } from '../cbor.js';
+import { fail } from '../errors.js';
+import {
+  DIGEST_BYTES,
+  MAX_RECORD_DEPTH,
+  REDACTED_ELEMENT_TAG,
+  RESERVED_KEYS,
+  SD_KEY,
+  type DecodedDisclosure,
+  type RecordMap,
+  type RecordValue,
+} from './disclosure.js';
+import { formatPath, type PathSegment } from './path.js';
+
+/** Where a disclosure sits in the record (holder-side: array indices are original positions). */
+export interface DisclosureNode {
+  readonly digestHex: string;
+  readonly disclosure: DecodedDisclosure;
+  readonly segments: readonly PathSegment[];
+  readonly path: string;
+  /** Digest (hex) of the nearest enclosing disclosure, if the entry is nested in one. */
+  readonly parent: string | undefined;
+}
+
+/** A scalar the reconstruction shows, and the disclosure that revealed it. */
+export interface LeafNode {
+  readonly segments: readonly PathSegment[];
+  readonly path: string;
+  /** Digest (hex) of the nearest enclosing disclosure; undefined when always visible. */
+  readonly owner: string | undefined;
+}
+
+export interface Resolved {
+  readonly record: RecordMap;
+  readonly nodes: readonly DisclosureNode[];
+  readonly leaves: readonly LeafNode[];
+  /** Digest lists and tag-60 elements seen, disclosed or not (for statistics and tests). */
+  readonly digestCount: number;
+}
+
+interface Ctx {
+  readonly byDigest: Map<string, DecodedDisclosure>;
+  readonly seen: Set<string>;
+  readonly used: Set<string>;
+  readonly nodes: DisclosureNode[];
+  readonly leaves: LeafNode[] | undefined;
+}
+
+function digestOf(x: unknown, where: string): string {
+  if (!(x instanceof Uint8Array) || x.length !== DIGEST_BYTES) fail('ERR_RECORD_INVALID', `${where}: a digest must be ${DIGEST_BYTES} bytes`);
+  return toHex(x);
+}
+
+function claim(ctx: Ctx, h: string, where: string): DecodedDisclosure | undefined {
+  if (ctx.seen.has(h)) fail('ERR_DIGEST_DUPLICATE', `${where}: a digest appears twice in the record`);
+  ctx.seen.add(h);
+  const d = ctx.byDigest.get(h);
+  if (d !== undefined) ctx.used.add(h);
+  return d;
+}
+
+function walkValue(v: unknown, segs: PathSegment[], owner: string | undefined, ctx: Ctx, depth: number): RecordValue {
+  if (depth > MAX_RECORD_DEPTH) fail('ERR_RECORD_INVALID', `${formatPath(segs)}: nests deeper than ${MAX_RECORD_DEPTH}`);
+  if (v instanceof Map) return walkMap(v, segs, owner, ctx, depth);
+  if (Array.isArray(v)) return walkArray(v, segs, owner, ctx, depth);
+  if (v instanceof Tag) fail('ERR_RECORD_INVALID', `${formatPath(segs) || 'record'}: a tagged item outside an array`);
+  const ok =
+    v === null ||
+    typeof v === 'string' ||
+    typeof v === 'boolean' ||
+    v instanceof Uint8Array ||
+    (typeof v === 'number' && Number.isSafeInteger(v));
+  if (!ok) fail('ERR_RECORD_INVALID', `${formatPath(segs)}: not a record value`);
+  ctx.leaves?.push({ segments: segs, path: formatPath(segs), owner });
+  return v as RecordValue;
+}
+
+function walkMap(m: Map<unknown, unknown>, segs: PathSegment[], owner: string | undefined, ctx: Ctx, depth: number): RecordMap {
+  const out: Record<string, RecordValue> = {};
+  let list: unknown;
+  for (const [k, v] of m) {
+    if (typeof k !== 'string') fail('ERR_RECORD_INVALID', `${formatPath(segs) || 'record'}: map keys must be text`);
+    if (k === SD_KEY) {
+      list = v;
+      continue;
+    }
+    if (RESERVED_KEYS.includes(k)) fail('ERR_RESERVED_KEY', `${formatPath(segs) || 'record'}: reserved key ${JSON.stringify(k)}`);
+    out[k] = walkValue(v, [...segs, { kind: 'key', key: k }], owner, ctx, depth + 1);
+  }
+  if (list !== undefined) {
+    const where = formatPath([...segs, { kind: 'key', key: SD_KEY }]);
+    if (!Array.isArray(list) || list.length === 0) fail('ERR_RECORD_INVALID', `${where}: must be a non-empty array of digests`);
+    for (const x of list) {
+      const h = digestOf(x, where);
+      const d = claim(ctx, h, where);
+      if (d === undefined) continue;
+      if (d.key === undefined) fail('ERR_DISCLOSURE_MALFORMED', `${where}: an array-element disclosure matches a map digest`);
+      if (m.has(d.key) || Object.prototype.hasOwnProperty.call(out, d.key)) {
+        fail('ERR_DISCLOSURE_MALFORMED', `${where}: the disclosed key ${JSON.stringify(d.key)} is already in the map`);
+      }
+      const childSegs: PathSegment[] = [...segs, { kind: 'key', key: d.key }];
+      ctx.nodes.push({ digestHex: h, disclosure: d, segments: childSegs, path: formatPath(childSegs), parent: owner });
+      out[d.key] = walkValue(d.value, childSegs, h, ctx, depth + 1);
+    }
+  }
+  return out;
+}
+
+function walkArray(a: readonly unknown[], segs: PathSegment[], owner: string | undefined, ctx: Ctx, depth: number): RecordValue[] {
+  const out: RecordValue[] = [];
+  let index = 0;
+  for (const el of a) {
+    if (el instanceof Tag) {
+      const where = `${formatPath(segs)}[${index}]`;
+      if (el.tag !== REDACTED_ELEMENT_TAG) fail('ERR_RECORD_INVALID', `${where}: unexpected tag ${String(el.tag)}`);
+      const h = digestOf(el.value, where);
+      const d = claim(ctx, h, where);
+      if (d === undefined) continue; // withheld or decoy: no slot
+      if (d.key !== undefined) fail('ERR_DISCLOSURE_MALFORMED', `${where}: a map-entry disclosure matches an array element`);
+      const childSegs: PathSegment[] = [...segs, { kind: 'index', index }];
+      ctx.nodes.push({ digestHex: h, disclosure: d, segments: childSegs, path: formatPath(childSegs), parent: owner });
+      out.push(walkValue(d.value, childSegs, h, ctx, depth + 1));
+    } else out.push(walkValue(el, [...segs, { kind: 'index', index }], owner, ctx, depth + 1));
+    index++;
+  }
+  return out;
+}
+
+/**
+ * Rebuilds the record the disclosures reveal; throws the first rule violation as a CustosError.
+ * `record` is the decoded committed record (a Map with text keys).
+ */
+export function resolveRecord(record: unknown, disclosures: readonly DecodedDisclosure[], collectLeaves = false): Resolved {
+  const byDigest = new Map<string, DecodedDisclosure>();
+  for (const d of disclosures) {
+    const h = toHex(d.digest);
+    if (byDigest.has(h)) fail('ERR_DISCLOSURE_DUPLICATE', 'a disclosure is given twice');
+    byDigest.set(h, d);
+  }
+  if (!(record instanceof Map)) fail('ERR_RECORD_INVALID', 'the committed record must be a map');
+  const ctx: Ctx = { byDigest, seen: new Set(), used: new Set(), nodes: [], leaves: collectLeaves ? [] : undefined };
+  const out = walkMap(record, [], undefined, ctx, 0);
+  if (ctx.used.size !== byDigest.size) {
+    const n = byDigest.size - ctx.used.size;
+    fail('ERR_DISCLOSURE_UNREFERENCED', `${n} disclosure(s) match no digest in the record`);
+  }
+  return { record: out, nodes: ctx.nodes, leaves: ctx.leaves ?? [], digestCount: ctx.seen.size };
+}
