@@ -1,0 +1,86 @@
+/**
+ * The bundle manifest: a COSE_Sign1 (RFC 9052) over a deterministic-CBOR list of every file in
+ * the bundle with its size and SHA-256, and of the items with the files that belong to each.
+ * Signing the digests of all files (the encrypted items, seals, custody chains, records,
+ * receipts and checkpoints) makes the whole bundle tamper-evident with one signature that needs
+ * no decryption key to check; the per-item seals and chains then say who vouches for what.
+ */
+import { z } from 'zod';
+import { decode, encode } from '../cbor.js';
+import { decodeSign1, signSign1, type Sign1 } from '../cose/sign1.js';
+import { fail } from '../errors.js';
+import type { Signer } from '../keys/signing.js';
+
+/** COSE content type of the manifest payload (protected header 3). */
+export const MANIFEST_CONTENT_TYPE = 'application/vnd.custos.bundle-manifest+cbor';
+/** File name of the manifest inside the bundle. */
+export const MANIFEST_NAME = 'manifest.cose';
+/** Largest manifest a reader accepts. */
+export const MANIFEST_MAX_BYTES = 16 * 1024 * 1024;
+
+/** Item ids become file names: keep them to a safe, portable alphabet. */
+export const ITEM_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+const iso = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/).refine((s) => !Number.isNaN(Date.parse(s)));
+const fileName = z.string().min(1).max(1024);
+
+const itemSchema = z.strictObject({
+  id: z.string().regex(ITEM_ID),
+  item: fileName,
+  seal: fileName.optional(),
+  custody: fileName.optional(),
+  record: fileName.optional(),
+  receipts: z.array(fileName).max(1000).optional(),
+  mediaType: z.string().max(200).optional(),
+  /** Plaintext size in bytes, as sealed (informative; the seal is authoritative). */
+  size: z.number().int().min(0).optional(),
+});
+
+const manifestSchema = z.strictObject({
+  v: z.literal(1),
+  type: z.literal('custos-bundle'),
+  created: iso,
+  issuer: z.string().min(1).max(200),
+  case: z.string().max(200).optional(),
+  request: z.string().max(200).optional(),
+  files: z.array(z.tuple([fileName, z.number().int().min(0), z.custom<Uint8Array>((b) => b instanceof Uint8Array && b.length === 32, 'expected a 32-byte SHA-256')])).max(100_000),
+  items: z.array(itemSchema).max(10_000),
+  checkpoints: z.array(fileName).max(1000).optional(),
+});
+
+export type BundleManifest = z.infer<typeof manifestSchema>;
+export type BundleManifestItem = z.infer<typeof itemSchema>;
+
+/** Signs a manifest (checked against the schema first). */
+export function signManifest(m: BundleManifest, signer: Signer): Uint8Array {
+  const r = manifestSchema.safeParse(m);
+  if (!r.success) fail('ERR_INVALID_ARGUMENT', `bundle manifest: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`);
+  return signSign1(encode(r.data), signer, { protectedHeaders: new Map([[3, MANIFEST_CONTENT_TYPE]]) });
+}
+
+/** Decodes a manifest without verifying its signature (the verifier does that with the trust store). */
+export function decodeManifest(bytes: Uint8Array): { sign1: Sign1; manifest: BundleManifest } {
+  const sign1 = decodeSign1(bytes, { maxBytes: MANIFEST_MAX_BYTES });
+  if (sign1.protectedHeaders.get(3) !== MANIFEST_CONTENT_TYPE) fail('ERR_BUNDLE_MALFORMED', 'manifest.cose has the wrong content type');
+  if (sign1.payload === null) fail('ERR_BUNDLE_MALFORMED', 'manifest.cose has no payload');
+  const value = decode(sign1.payload, { objects: true, maxBytes: MANIFEST_MAX_BYTES });
+  const r = manifestSchema.safeParse(value);
+  if (!r.success) {
+    fail('ERR_BUNDLE_MALFORMED', `manifest: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`);
+  }
+  const names = new Set<string>();
+  for (const [n] of r.data.files) {
+    if (names.has(n)) fail('ERR_BUNDLE_MALFORMED', `manifest lists ${n} twice`);
+    names.add(n);
+  }
+  const ids = new Set<string>();
+  for (const it of r.data.items) {
+    if (ids.has(it.id)) fail('ERR_BUNDLE_MALFORMED', `manifest lists item ${it.id} twice`);
+    ids.add(it.id);
+    for (const f of [it.item, it.seal, it.custody, it.record, ...(it.receipts ?? [])]) {
+      if (f !== undefined && !names.has(f)) fail('ERR_BUNDLE_MALFORMED', `item ${it.id} names ${f}, which the manifest does not list`);
+    }
+  }
+  for (const c of r.data.checkpoints ?? []) if (!names.has(c)) fail('ERR_BUNDLE_MALFORMED', `checkpoint ${c} is not listed`);
+  return { sign1, manifest: r.data };
+}

@@ -1,0 +1,162 @@
+/** `custos bundle create`, `custos verify`, `custos inspect`. */
+import { readFile } from 'node:fs/promises';
+import { toHex } from '../../bytes.js';
+import { CustosError } from '../../errors.js';
+import { TrustStore } from '../../keys/trust.js';
+import type { BundleReport } from '../../bundle/report.js';
+import { createBundle, verifyBundle, type BundleItemInput } from '../../node/bundle.js';
+import { inspectBundle } from '../../node/bundle-inspect.js';
+import type { Command, Values } from '../command.js';
+import { str, strs } from '../command.js';
+import { readInput, UsageError, type Io } from '../io.js';
+import { readKeyFile } from '../keyfile.js';
+
+/** Reads a trust store file (JSON). */
+export async function loadTrust(path: string): Promise<TrustStore> {
+  return TrustStore.parse(new TextDecoder().decode(await readInput(path, 16 * 1024 * 1024)));
+}
+
+function pairs(v: Values, name: string): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const s of strs(v, name)) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--${name} expects ID=FILE, got ${JSON.stringify(s)}`);
+    const id = s.slice(0, eq);
+    m.set(id, [...(m.get(id) ?? []), s.slice(eq + 1)]);
+  }
+  return m;
+}
+
+async function bytesOf(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw new CustosError('ERR_IO', `cannot read ${path}`, { cause: e });
+  }
+}
+
+export const bundleCreate: Command = {
+  name: 'bundle create',
+  summary: 'pack encrypted items, seals, custody chains, records, receipts and checkpoints into one signed tar',
+  synopsis: '-k KEYFILE -o OUT.tar --item ID=FILE.age… [--seal ID=FILE] [--custody ID=FILE] [--record ID=FILE] [--receipt ID=FILE]… [--checkpoint FILE]…',
+  details: '  Each --item is streamed once; the manifest signed with the key file\'s signing key lists the SHA-256 of every file.',
+  example: 'custos bundle create -k executor.key -o bundle.tar --item disk=disk.age --seal disk=disk.seal --custody disk=disk.chain',
+  options: {
+    key: { type: 'string', short: 'k' },
+    output: { type: 'string', short: 'o' },
+    item: { type: 'string', multiple: true },
+    seal: { type: 'string', multiple: true },
+    custody: { type: 'string', multiple: true },
+    record: { type: 'string', multiple: true },
+    receipt: { type: 'string', multiple: true },
+    checkpoint: { type: 'string', multiple: true },
+    case: { type: 'string' },
+    request: { type: 'string' },
+  },
+  async run(v, _args, io) {
+    const keys = await readKeyFile(str(v, 'key', true));
+    const out = str(v, 'output', true);
+    const items = pairs(v, 'item');
+    if (items.size === 0) throw new UsageError('at least one --item is required');
+    const one = async (m: Map<string, string[]>, id: string, what: string): Promise<Uint8Array | undefined> => {
+      const f = m.get(id);
+      if (f === undefined) return undefined;
+      if (f.length > 1) throw new UsageError(`--${what} given twice for ${id}`);
+      return bytesOf(f[0]!);
+    };
+    const [seals, chains, records, receipts] = [pairs(v, 'seal'), pairs(v, 'custody'), pairs(v, 'record'), pairs(v, 'receipt')];
+    for (const m of [seals, chains, records, receipts]) for (const id of m.keys()) if (!items.has(id)) throw new UsageError(`no --item ${id}`);
+    const inputs: BundleItemInput[] = [];
+    for (const [id, files] of items) {
+      if (files.length > 1) throw new UsageError(`--item ${id} given twice`);
+      const [seal, custody, record] = [await one(seals, id, 'seal'), await one(chains, id, 'custody'), await one(records, id, 'record')];
+      const rc = await Promise.all((receipts.get(id) ?? []).map(async (f) => ({ name: f.split('/').pop()!, bytes: await bytesOf(f) })));
+      inputs.push({ id, encrypted: files[0]!, ...(seal ? { seal } : {}), ...(custody ? { custody } : {}), ...(record ? { record } : {}), ...(rc.length ? { receipts: rc } : {}) });
+    }
+    const checkpoints = await Promise.all(strs(v, 'checkpoint').map(async (f) => ({ name: f.split('/').pop()!, text: new TextDecoder().decode(await bytesOf(f)) })));
+    const c = str(v, 'case');
+    const r = str(v, 'request');
+    const m = await createBundle(out, {
+      signer: keys.signer,
+      issuer: keys.doc.authority.id,
+      items: inputs,
+      checkpoints,
+      ...(c !== undefined ? { case: c } : {}),
+      ...(r !== undefined ? { request: r } : {}),
+    });
+    io.info(`wrote ${out}: ${m.items.length} items, ${m.files.length + 1} files`);
+    io.result({ ok: true, file: out, items: m.items.map((i) => i.id), files: m.files.length + 1 });
+    return 0;
+  },
+};
+
+/** Prints a verification report for humans. */
+export function printReport(io: Io, report: BundleReport): void {
+  for (const c of report.checks) {
+    const mark = c.ok ? io.style('ok', 'ok  ') : io.style('fail', 'FAIL');
+    io.out(`${mark} ${c.check}${c.subject !== undefined ? ` ${c.subject}` : ''}${c.ok ? '' : ` [${c.code}]`}: ${c.detail}`);
+  }
+  if (report.skipped.length > 0) io.out(io.style('dim', `not checked (module not available): ${report.skipped.join(', ')}`));
+  const failed = report.checks.filter((c) => !c.ok).length;
+  io.out(report.ok ? io.style('ok', `VERIFIED: ${report.checks.length} checks passed`) : io.style('fail', `NOT VERIFIED: ${failed} of ${report.checks.length} checks failed`));
+}
+
+export const verify: Command = {
+  name: 'verify',
+  summary: 'verify a bundle offline with a trust store (no decryption key needed); exit 1 if anything fails',
+  synopsis: 'BUNDLE --trust FILE [--item ID]… [--witness-quorum N] [--json]',
+  details: '  Every check is listed with ok/FAIL and its error code; --json prints the full report as one object.',
+  example: 'custos verify bundle.tar --trust trust.json --json | jq .ok',
+  options: { trust: { type: 'string', short: 't' }, item: { type: 'string', multiple: true }, 'witness-quorum': { type: 'string' } },
+  minArgs: 1,
+  maxArgs: 1,
+  async run(v, args, io) {
+    const trust = await loadTrust(str(v, 'trust', true));
+    const q = str(v, 'witness-quorum');
+    if (q !== undefined && !/^\d{1,3}$/.test(q)) throw new UsageError('--witness-quorum expects a small integer');
+    const path = args[0]!;
+    const size = await import('node:fs/promises').then((f) => f.stat(path)).then((s) => s.size, () => 0);
+    const bar = io.progress('verifying', size);
+    const items = strs(v, 'item');
+    const report = await verifyBundle(path, {
+      trust,
+      ...(q !== undefined ? { policy: { witnessQuorum: Number(q) } } : {}),
+      ...(items.length > 0 ? { only: items } : {}),
+      onBytes: (n) => bar.add(n),
+    });
+    bar.done();
+    if (io.json) io.result(report);
+    else printReport(io, report);
+    return report.ok ? 0 : 1;
+  },
+};
+
+export const inspect: Command = {
+  name: 'inspect',
+  summary: 'show what a bundle holds: items, sizes, hashes, custody timeline, receipts (does not verify)',
+  synopsis: 'BUNDLE [--json]',
+  example: 'custos inspect bundle.tar',
+  options: {},
+  minArgs: 1,
+  maxArgs: 1,
+  async run(_v, args, io) {
+    const info = await inspectBundle(args[0]!);
+    if (io.json) {
+      io.result(JSON.parse(JSON.stringify(info, (_k, x: unknown) => (x instanceof Uint8Array ? toHex(x) : x))));
+      return 0;
+    }
+    io.out(`${args[0]} ${io.style('dim', '(not verified: use custos verify)')}`);
+    io.out(`├─ manifest: created ${info.created} by ${info.issuer}${info.case ? `, case ${info.case}` : ''}${info.request ? `, request ${info.request}` : ''}`);
+    info.items.forEach((it, i) => {
+      const last = i === info.items.length - 1 && info.checkpoints.length === 0;
+      const b = last ? '└─' : '├─';
+      const p = last ? '   ' : '│  ';
+      io.out(`${b} item ${io.style('bold', it.id)}${it.mediaType ? ` (${it.mediaType})` : ''}${it.size !== undefined ? `, ${it.size} bytes plaintext` : ''}`);
+      for (const f of it.files) io.out(`${p}├─ ${f.name}  ${f.size} B  sha256 ${f.sha256.slice(0, 16)}…`);
+      for (const line of it.details) io.out(`${p}│    ${line}`);
+      io.out(`${p}└─ ${it.files.length} files`);
+    });
+    info.checkpoints.forEach((c, i) => io.out(`${i === info.checkpoints.length - 1 ? '└─' : '├─'} checkpoint ${c.name}: ${c.summary}`));
+    return 0;
+  },
+};

@@ -1,0 +1,6 @@
+/** Every CLI command, in the order `custos --help` lists them. */
+import type { Command } from '../command.js';
+import { bundleCreate, inspect, verify } from './bundle.js';
+import { keygen, pubkey } from './keys.js';
+
+export const COMMANDS: readonly Command[] = [keygen, pubkey, bundleCreate, verify, inspect];
