@@ -25,3 +25,7 @@ export type { RequestIssue } from './rules.js';
 export { RequestInvalidError, requestIssues, validateRequest } from './validate.js';
 export { formatUtc, parseInstant } from './time.js';
 export type { Instant, Zone } from './time.js';
+export { deadlines } from './deadlines.js';
+export type { Deadline, DeadlineOptions, DeadlineParty } from './deadlines.js';
+export { holidaySet, periodEnd } from './periods.js';
+export type { CountMethod, PeriodRules, PeriodUnit } from './periods.js';
