@@ -1,0 +1,391 @@
+/**
+ * The embedded, fs-backed transparency log: one directory in the C2SP tlog-tiles layout
+ * (`checkpoint`, `tile/<L>/<N>[.p/<W>]`, `tile/entries/<N>[.p/<W>]`) that any static file server
+ * can serve unchanged, plus `checkpoints/<size>` (every signed checkpoint, kept as history) and
+ * `lock` (the single-writer lock).
+ *
+ * Durability: appends are group-committed. Concurrent `append` calls made while a batch is
+ * being written join the next batch; a batch writes its tiles and bundles (temp file, fsync,
+ * rename), fsyncs their directories, then writes the signed checkpoint `checkpoints/<size>`
+ * the same way: that rename is the commit point. Only then does `checkpoint` (the latest, a
+ * copy) get replaced and the batch's promises resolve. On open, the largest history checkpoint
+ * that verifies under the log key is the durable state; tiles are reloaded and must hash to its
+ * root (else ERR_LOG_CORRUPT), and files a crashed batch left beyond that state are removed.
+ *
+ * Memory: the store keeps every perfect subtree hash in memory (about 64 bytes per entry,
+ * 64 MB for a million entries) so that proofs cost O(log n) hashes with no disk reads.
+ */
+import * as fs from 'node:fs/promises';
+import { join } from 'node:path';
+import { assertBytes, assertInteger, equalBytes, fromUtf8, utf8 } from '../bytes.js';
+import { CustosError, fail } from '../errors.js';
+import { parseCheckpoint, formatCheckpoint } from '../log/checkpoint.js';
+import { cosign, type Cosigner } from '../log/cosignature.js';
+import { HashTree } from '../log/hashtree.js';
+import { leafHash } from '../log/merkle.js';
+import { signNote, verifyNote, type NoteSigner } from '../log/note.js';
+import { NOTE_TYPE_ED25519, formatVerifierKey, noteSigner, noteVerifier } from '../log/notekeys.js';
+import { MAX_ENTRY_BYTES, TILE_WIDTH, decodeBundle, encodeBundle, entriesPath, tileHashes, tilePath, tileWidth } from '../log/tiles.js';
+import type { Signer } from '../keys/signing.js';
+import { acquireLogLock, type LogLock } from './loglock.js';
+import { fsyncDir, writeFileAtomic, writeFileAtomicNoDirSync } from './logfs.js';
+
+/** A log signer: a note signer with its Ed25519 public key (what `noteSigner`/`parseSignerKey` return). */
+export type LogSigner = NoteSigner & { readonly type: number; readonly publicKey: Uint8Array };
+
+export interface OpenLogOptions {
+  /** The log's key: a note signer, or an Ed25519 `Signer` (then named after the origin). */
+  readonly signer: LogSigner | Signer;
+  /** The checkpoint origin line, e.g. `log.example.org/custody`. */
+  readonly origin: string;
+  /** Co-located witnesses that cosign every checkpoint (remote witnesses use `cosign`). */
+  readonly witnesses?: readonly Cosigner[];
+  /** Largest number of entries written in one batch (default 4096). */
+  readonly maxBatch?: number;
+}
+
+export interface InclusionBundle {
+  readonly index: number;
+  readonly size: number;
+  readonly leafHash: Uint8Array;
+  readonly proof: Uint8Array[];
+  /** The signed checkpoint for `size`. */
+  readonly checkpoint: string;
+}
+
+export interface ConsistencyBundle {
+  readonly oldSize: number;
+  readonly newSize: number;
+  readonly proof: Uint8Array[];
+  readonly oldCheckpoint: string;
+  readonly newCheckpoint: string;
+}
+
+export interface LogStore {
+  readonly dir: string;
+  readonly origin: string;
+  /** The log's verifier key (`name+keyid+base64`). */
+  readonly verifierKey: string;
+  /** Committed size. */
+  readonly size: number;
+  /** Appends an entry (≤ 65,535 bytes); resolves once the entry and a checkpoint covering it are durable. */
+  append(entry: Uint8Array): Promise<{ index: number }>;
+  /** The latest signed checkpoint. */
+  checkpoint(): Promise<string>;
+  /** The signed checkpoint for an earlier size, if one was issued. */
+  checkpointAt(size: number): Promise<string | undefined>;
+  /** Inclusion proof for `index` against the checkpoint of `size` (default: latest). */
+  prove(index: number, size?: number): Promise<InclusionBundle>;
+  /** Consistency proof between two checkpointed sizes (default new size: latest). */
+  proveConsistency(oldSize: number, newSize?: number): Promise<ConsistencyBundle>;
+  /** Reads a committed entry (checked against its leaf hash). */
+  entry(index: number): Promise<Uint8Array>;
+  /** Waits for pending appends, then releases the lock. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  readonly entry: Uint8Array;
+  resolve(v: { index: number }): void;
+  reject(e: unknown): void;
+}
+
+async function readOrNull(path: string): Promise<Uint8Array | null> {
+  try {
+    return new Uint8Array(await fs.readFile(path));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new CustosError('ERR_IO', `reading ${path} failed`, { cause: e });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return fs.stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+class FsLogStore implements LogStore {
+  readonly dir: string;
+  readonly origin: string;
+  readonly verifierKey: string;
+  readonly #signer: LogSigner;
+  readonly #witnesses: readonly Cosigner[];
+  readonly #maxBatch: number;
+  readonly #tree = new HashTree();
+  readonly #lock: LogLock;
+  #tail: Uint8Array[] = []; // entries of the incomplete last bundle
+  #latest = '';
+  #queue: Pending[] = [];
+  #flushing: Promise<void> | null = null;
+  #broken: CustosError | null = null;
+  #closed = false;
+
+  constructor(dir: string, origin: string, signer: LogSigner, witnesses: readonly Cosigner[], maxBatch: number, lock: LogLock) {
+    this.dir = dir;
+    this.origin = origin;
+    this.#signer = signer;
+    this.#witnesses = witnesses;
+    this.#maxBatch = maxBatch;
+    this.#lock = lock;
+    this.verifierKey = formatVerifierKey(signer);
+  }
+
+  get size(): number {
+    return this.#tree.size;
+  }
+
+  // ---- recovery --------------------------------------------------------------------------
+
+  async recover(): Promise<void> {
+    const cpDir = join(this.dir, 'checkpoints');
+    await fs.mkdir(cpDir, { recursive: true });
+    const names = (await fs.readdir(cpDir)).filter((n) => /^(0|[1-9][0-9]*)$/.test(n)).map(Number).sort((a, b) => b - a);
+    const verifier = noteVerifier(this.#signer.name, this.#signer.publicKey, NOTE_TYPE_ED25519);
+    if (names.length === 0) {
+      await this.#cleanupBeyond(0);
+      await this.#commitCheckpoint(0, []);
+      return;
+    }
+    const size = names[0]!;
+    const text = await readOrNull(join(cpDir, String(size)));
+    const r = text === null ? null : verifyNote(text, [verifier]);
+    if (r === null || !r.ok || r.text === undefined) throw new CustosError('ERR_LOG_CORRUPT', `checkpoint ${size} does not verify under the log key`);
+    const cp = parseCheckpoint(r.text);
+    if (cp.origin !== this.origin) throw new CustosError('ERR_CHECKPOINT_ORIGIN', 'the log on disk has another origin');
+    if (cp.size !== size) throw new CustosError('ERR_LOG_CORRUPT', `checkpoints/${size} holds size ${cp.size}`);
+    // Level-0 tiles give every leaf hash; the tree rebuilt from them must hash to the root.
+    for (let t = 0; t * TILE_WIDTH < size; t++) {
+      const w = tileWidth(0, t, size);
+      const hashes = await this.#readTile(tilePath(0, t, w), tilePath(0, t), w * 32);
+      for (const h of tileHashes(hashes, w)) this.#tree.appendLeafHash(h);
+    }
+    if (!equalBytes(this.#tree.root(), cp.root)) throw new CustosError('ERR_LOG_CORRUPT', 'tiles do not hash to the latest checkpoint root');
+    const tw = size % TILE_WIDTH;
+    if (tw > 0) {
+      const t = Math.floor(size / TILE_WIDTH);
+      const raw = await this.#readTile(entriesPath(t, tw), entriesPath(t), -1);
+      const all = decodeBundle(raw);
+      if (all.length < tw) throw new CustosError('ERR_LOG_CORRUPT', 'the last entry bundle is short');
+      this.#tail = all.slice(0, tw);
+      this.#tail.forEach((e, j) => {
+        if (!equalBytes(leafHash(e), this.#tree.leafHashAt(t * TILE_WIDTH + j))) throw new CustosError('ERR_LOG_CORRUPT', 'an entry does not hash to its leaf');
+      });
+    }
+    this.#latest = fromUtf8(text!);
+    const current = await readOrNull(join(this.dir, 'checkpoint'));
+    if (current === null || !equalBytes(current, text!)) await writeFileAtomic(join(this.dir, 'checkpoint'), text!);
+    await this.#cleanupBeyond(size);
+  }
+
+  /** Reads a partial tile, falling back to the prefix of the full tile (written by a later batch). */
+  async #readTile(partial: string, full: string, bytes: number): Promise<Uint8Array> {
+    const p = await readOrNull(join(this.dir, partial));
+    if (p !== null) return p;
+    const f = await readOrNull(join(this.dir, full));
+    if (f === null) throw new CustosError('ERR_LOG_CORRUPT', `${partial} is missing`);
+    if (bytes >= 0) return f.subarray(0, bytes);
+    return f;
+  }
+
+  /** Removes tiles, bundles and temp files that an interrupted batch wrote beyond `size`. */
+  async #cleanupBeyond(size: number): Promise<void> {
+    const rmQuiet = (p: string) => fs.rm(join(this.dir, p), { recursive: true, force: true });
+    for (const kind of ['entries', 0, 1, 2, 3, 4, 5, 6] as const) {
+      const level = kind === 'entries' ? 0 : kind;
+      const hashes = Math.floor(size / TILE_WIDTH ** level);
+      const t0 = Math.floor(hashes / TILE_WIDTH);
+      const cur = hashes % TILE_WIDTH;
+      const path = (t: number, w?: number) => (kind === 'entries' ? entriesPath(t, w) : tilePath(kind, t, w));
+      for (let t = t0; ; t++) {
+        const full = path(t);
+        const pdir = `${full}.p`;
+        const hasFull = await exists(join(this.dir, full));
+        const hasP = await exists(join(this.dir, pdir));
+        if (!hasFull && !hasP) break;
+        if (hasFull) await rmQuiet(full);
+        if (hasP) {
+          for (const w of await fs.readdir(join(this.dir, pdir))) {
+            if (!(t === t0 && /^\d+$/.test(w) && Number(w) <= cur)) await rmQuiet(`${pdir}/${w}`);
+          }
+        }
+      }
+    }
+    for (const d of ['', 'checkpoints']) {
+      for (const n of await fs.readdir(join(this.dir, d)).catch(() => [] as string[])) if (n.startsWith('.tmp-')) await rmQuiet(join(d, n));
+    }
+  }
+
+  // ---- appending --------------------------------------------------------------------------
+
+  append(entry: Uint8Array): Promise<{ index: number }> {
+    try {
+      const e = assertBytes('entry', entry);
+      if (e.length > MAX_ENTRY_BYTES) fail('ERR_LIMIT', `entry of ${e.length} bytes exceeds ${MAX_ENTRY_BYTES}`);
+      if (this.#closed) fail('ERR_INVALID_ARGUMENT', 'the log is closed');
+      if (this.#broken) throw this.#broken;
+      return new Promise((resolve, reject) => {
+        this.#queue.push({ entry: e.slice(), resolve, reject });
+        if (this.#flushing === null) this.#flushing = this.#flushLoop();
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  async #flushLoop(): Promise<void> {
+    // Yield once so that appends made in the same tick join the first batch.
+    await new Promise((r) => setImmediate(r));
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#maxBatch);
+      if (this.#broken) {
+        for (const p of batch) p.reject(this.#broken);
+        continue;
+      }
+      const start = this.#tree.size;
+      try {
+        await this.#writeBatch(batch.map((p) => p.entry));
+        batch.forEach((p, i) => p.resolve({ index: start + i }));
+      } catch (e) {
+        this.#broken = e instanceof CustosError ? e : new CustosError('ERR_IO', 'writing a batch failed', { cause: e });
+        for (const p of batch) p.reject(this.#broken);
+      }
+    }
+    this.#flushing = null;
+  }
+
+  async #writeBatch(entries: Uint8Array[]): Promise<void> {
+    const a = this.#tree.size;
+    for (const e of entries) this.#tree.appendLeafHash(leafHash(e));
+    const b = this.#tree.size;
+    const writes: Promise<string>[] = [];
+    const put = (p: string, data: Uint8Array) => writes.push(writeFileAtomicNoDirSync(join(this.dir, p), data));
+    const becameFull: string[] = [];
+    // Entry bundles: the tail bundle grows; full ones are final.
+    const all = [...this.#tail, ...entries];
+    const firstT = Math.floor(a / TILE_WIDTH);
+    for (let t = firstT; t * TILE_WIDTH < b; t++) {
+      const w = tileWidth(0, t, b);
+      const slice = all.slice((t - firstT) * TILE_WIDTH, (t - firstT) * TILE_WIDTH + w);
+      put(entriesPath(t, w), encodeBundle(slice));
+      if (w === TILE_WIDTH && a % TILE_WIDTH !== 0 && t === firstT) becameFull.push(`${entriesPath(t)}.p`);
+    }
+    this.#tail = all.slice((Math.floor(b / TILE_WIDTH) - firstT) * TILE_WIDTH);
+    // Hash tiles at every level that gained a hash.
+    for (let level = 0; ; level++) {
+      const ha = Math.floor(a / TILE_WIDTH ** level);
+      const hb = Math.floor(b / TILE_WIDTH ** level);
+      if (hb === ha) break;
+      for (let t = Math.floor(ha / TILE_WIDTH); t * TILE_WIDTH < hb; t++) {
+        const w = tileWidth(level, t, b);
+        const buf = new Uint8Array(w * 32);
+        for (let j = 0; j < w; j++) buf.set(this.#tree.hash(level * 8, t * TILE_WIDTH + j), j * 32);
+        put(tilePath(level, t, w), buf);
+        if (w === TILE_WIDTH && ha % TILE_WIDTH !== 0 && t === Math.floor(ha / TILE_WIDTH)) becameFull.push(`${tilePath(level, t)}.p`);
+      }
+    }
+    const dirs = new Set(await Promise.all(writes));
+    await Promise.all([...dirs].map(fsyncDir));
+    await this.#commitCheckpoint(b, becameFull);
+  }
+
+  /** Signs and durably writes the checkpoint for `size` (the commit point), then tidies up. */
+  async #commitCheckpoint(size: number, becameFull: readonly string[]): Promise<void> {
+    const body = formatCheckpoint({ origin: this.origin, size, root: this.#tree.root(size) });
+    let text = signNote(body, [this.#signer]);
+    for (const w of this.#witnesses) text = cosign(text, w);
+    const bytes = utf8(text);
+    await writeFileAtomic(join(this.dir, 'checkpoints', String(size)), bytes);
+    await writeFileAtomic(join(this.dir, 'checkpoint'), bytes);
+    this.#latest = text;
+    // Partial tiles may go once the full tile is durable (tlog-tiles "Partial Tiles").
+    await Promise.all(becameFull.map((p) => fs.rm(join(this.dir, p), { recursive: true, force: true }).catch(() => undefined)));
+  }
+
+  // ---- reading and proofs -----------------------------------------------------------------
+
+  async checkpoint(): Promise<string> {
+    return this.#latest;
+  }
+
+  async checkpointAt(size: number): Promise<string | undefined> {
+    assertInteger('size', size);
+    if (size === this.size) return this.#latest;
+    const b = await readOrNull(join(this.dir, 'checkpoints', String(size)));
+    return b === null ? undefined : fromUtf8(b);
+  }
+
+  async #checkpointFor(size: number): Promise<string> {
+    const cp = size <= this.size ? await this.checkpointAt(size) : undefined;
+    if (cp === undefined) fail('ERR_INVALID_ARGUMENT', `no checkpoint was issued at size ${size}`);
+    return cp;
+  }
+
+  async prove(index: number, size: number = this.size): Promise<InclusionBundle> {
+    assertInteger('size', size, 1, this.size);
+    assertInteger('index', index, 0, size - 1);
+    const checkpoint = await this.#checkpointFor(size);
+    return { index, size, leafHash: this.#tree.leafHashAt(index), proof: this.#tree.inclusionProof(index, size), checkpoint };
+  }
+
+  async proveConsistency(oldSize: number, newSize: number = this.size): Promise<ConsistencyBundle> {
+    assertInteger('newSize', newSize, 1, this.size);
+    assertInteger('oldSize', oldSize, 1, newSize);
+    const [oldCheckpoint, newCheckpoint] = await Promise.all([this.#checkpointFor(oldSize), this.#checkpointFor(newSize)]);
+    return { oldSize, newSize, proof: this.#tree.consistencyProof(oldSize, newSize), oldCheckpoint, newCheckpoint };
+  }
+
+  async entry(index: number): Promise<Uint8Array> {
+    assertInteger('index', index, 0, this.size - 1);
+    const t = Math.floor(index / TILE_WIDTH);
+    const w = tileWidth(0, t, this.size);
+    const e = decodeBundle(await this.#readTile(entriesPath(t, w), entriesPath(t), -1))[index % TILE_WIDTH];
+    if (e === undefined || !equalBytes(leafHash(e), this.#tree.leafHashAt(index))) fail('ERR_LOG_CORRUPT', `entry ${index} does not hash to its leaf`);
+    return e;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    while (this.#flushing) await this.#flushing;
+    await this.#lock.release();
+  }
+}
+
+/**
+ * Opens (or creates) a log directory for writing. A second writer on the same directory gets
+ * ERR_LOG_LOCKED; an interrupted previous writer's partial batch is discarded.
+ *
+ * @example
+ * ```ts
+ * const log = await openLog('/var/lib/custos/log', { signer: parseSignerKey(skey), origin: 'log.example.org/custody' });
+ * const { index } = await log.append(utf8('custody event …'));
+ * const receipt = await log.prove(index);
+ * await log.close();
+ * ```
+ */
+export async function openLog(dir: string, opts: OpenLogOptions): Promise<LogStore> {
+  if (typeof dir !== 'string' || dir.length === 0) fail('ERR_INVALID_ARGUMENT', '"dir" expected a path');
+  if (typeof opts?.origin !== 'string' || opts.origin.length === 0 || opts.origin.includes('\n')) fail('ERR_INVALID_ARGUMENT', '"origin" must be a non-empty line');
+  const s = opts.signer as Partial<LogSigner> & Partial<Signer>;
+  const signer: LogSigner =
+    typeof s.alg === 'string' ? noteSigner(opts.origin, opts.signer as Signer) : (opts.signer as LogSigner);
+  if (signer.type !== NOTE_TYPE_ED25519 || !(signer.publicKey instanceof Uint8Array)) fail('ERR_INVALID_ARGUMENT', 'the log signer must be an Ed25519 note signer');
+  const maxBatch = assertInteger('maxBatch', opts.maxBatch ?? 4096, 1, 1 << 20);
+  for (const w of opts.witnesses ?? []) if (w.type !== 0x04) fail('ERR_INVALID_ARGUMENT', 'witnesses must be cosigners (type 0x04)');
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw new CustosError('ERR_IO', 'cannot create the log directory', { cause: e });
+  }
+  const lock = await acquireLogLock(dir);
+  const store = new FsLogStore(dir, opts.origin, signer, opts.witnesses ?? [], maxBatch, lock);
+  try {
+    await store.recover();
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+  return store;
+}
+
