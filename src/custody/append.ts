@@ -1,0 +1,161 @@
+/**
+ * Growing a chain of custody: sign the next event, linked to the last one.
+ *
+ * `appendEvent` fills in what the chain determines (chain id, seq, the hash of the previous
+ * event, the signer's kid) and refuses, before signing, an event the verifier would reject for
+ * its place in the chain (a non-custodian acting, an unreceived transfer, time going backwards,
+ * anything after destruction, a changed digest). Chains are immutable values: appending returns
+ * a new chain and leaves the old one as it was.
+ */
+import { assertString } from '../bytes.js';
+import { signSign1, HEADER } from '../cose/index.js';
+import { CustosError, fail } from '../errors.js';
+import type { Signer } from '../keys/signing.js';
+import type { TrustStore } from '../keys/trust.js';
+import { CUSTODY_EVENT_CONTENT_TYPE, eventHash, openCustodyEvent, type CustodyChain } from './chain.js';
+import { encodeCustodyEvent, eventTime, parseCustodyEvent, type CustodyEvent, type CustodyEventType } from './event.js';
+import { DEFAULT_EVENT_ROLES, INITIAL_STATE, stepCustody, type CustodyState, type EventRolePolicy } from './rules.js';
+
+/** What the caller says about an event; the chain and the signer supply the rest. */
+export interface CustodyEventInput {
+  readonly type: CustodyEventType;
+  /** When it happened (default: now). Date, epoch ms, or RFC 3339 with a zone. */
+  readonly time?: Date | string | number;
+  readonly actor: { readonly authority: string; readonly role: string };
+  readonly counterparty?: { readonly authority: string; readonly role?: string; readonly kid?: Uint8Array };
+  readonly location?: string;
+  readonly purpose?: string;
+  readonly authorisation?: { readonly type: string; readonly reference: string };
+  readonly digests?: Readonly<Record<string, Uint8Array>>;
+  readonly derivedFrom?: readonly { readonly chainId: string; readonly event: Uint8Array }[];
+  readonly seals?: readonly string[];
+  readonly note?: string;
+  /** For `received`: the transfer's hash (default: the pending transfer of this chain). */
+  readonly ref?: Uint8Array;
+}
+
+export interface AppendOptions {
+  /** Also check the signer against a trust store (key valid now, authority and role match). */
+  readonly trust?: TrustStore;
+  readonly roles?: EventRolePolicy;
+}
+
+interface Tail {
+  readonly state: CustodyState;
+  readonly last: Uint8Array | undefined;
+  readonly seq: number;
+}
+
+// The rules state after a chain's last event, so that appending n events costs O(n), not O(n²).
+const tails = new WeakMap<CustodyChain, Tail>();
+
+function tailOf(chain: CustodyChain, policy: EventRolePolicy): Tail {
+  const cached = tails.get(chain);
+  if (cached !== undefined) return cached;
+  let state = INITIAL_STATE;
+  let last: Uint8Array | undefined;
+  chain.events.forEach((bytes, index) => {
+    const { event } = openCustodyEvent(bytes);
+    if (event.chainId !== chain.id) fail('ERR_CHAIN_ID', `event ${index} belongs to chain "${event.chainId}"`);
+    last = eventHash(bytes);
+    state = stepCustody(state, { index, event, hash: last }, policy).state;
+  });
+  const tail = { state, last, seq: chain.events.length };
+  tails.set(chain, tail);
+  return tail;
+}
+
+/**
+ * A new, empty chain for an exhibit.
+ *
+ * @example
+ * ```ts
+ * let chain = createChain('AT-BMI-2026-000417/item-3');
+ * ```
+ */
+export function createChain(id: string): CustodyChain {
+  assertString('id', id, 200);
+  if (id.length === 0) fail('ERR_INVALID_ARGUMENT', '"id" must not be empty');
+  const chain: CustodyChain = Object.freeze({ id, events: Object.freeze([]) as readonly Uint8Array[] });
+  tails.set(chain, { state: INITIAL_STATE, last: undefined, seq: 0 });
+  return chain;
+}
+
+/**
+ * Signs the next event of a chain and returns the longer chain, the event bytes and their hash.
+ * Throws the code of the first custody rule the event would break (ERR_NOT_CUSTODIAN, …).
+ *
+ * @example
+ * ```ts
+ * const key = SigningKey.generate();
+ * let { chain } = appendEvent(createChain('exhibit-17'), {
+ *   type: 'collected', time: '2026-11-02T09:14:00+01:00',
+ *   actor: { authority: 'at.lpd-wien', role: 'collector' },
+ *   digests: { 'sha-256': forensicHash }, seals: ['A-0042117'],
+ * }, key);
+ * ```
+ */
+export function appendEvent(
+  chain: CustodyChain,
+  input: CustodyEventInput,
+  signer: Signer,
+  opts: AppendOptions = {},
+): { chain: CustodyChain; event: Uint8Array; hash: Uint8Array } {
+  if (typeof chain !== 'object' || chain === null || !Array.isArray(chain.events)) fail('ERR_INVALID_ARGUMENT', '"chain" expected a CustodyChain');
+  if (typeof input !== 'object' || input === null) fail('ERR_INVALID_ARGUMENT', '"input" expected an object');
+  if (typeof signer?.sign !== 'function') fail('ERR_INVALID_ARGUMENT', '"signer" expected a Signer');
+  const policy = opts.roles ?? DEFAULT_EVENT_ROLES;
+  const tail = tailOf(chain, policy);
+  const time = eventTime('time', input.time ?? Date.now());
+  let ref = input.ref;
+  if (input.type === 'received' && ref === undefined) ref = tail.state.pendingTransfer?.hash;
+
+  const event: CustodyEvent = parseCustodyEvent(
+    stripUndefined({
+      chainId: chain.id,
+      seq: tail.seq,
+      prev: tail.last ?? null,
+      type: input.type,
+      time,
+      actor: { authority: input.actor?.authority, role: input.actor?.role, kid: signer.kid },
+      counterparty: input.counterparty === undefined ? undefined : stripUndefined({ ...input.counterparty }),
+      location: input.location,
+      purpose: input.purpose,
+      authorisation: input.authorisation === undefined ? undefined : { ...input.authorisation },
+      digests: input.digests === undefined ? undefined : { ...input.digests },
+      derivedFrom: input.derivedFrom?.map((d) => ({ ...d })),
+      seals: input.seals === undefined ? undefined : [...input.seals],
+      note: input.note,
+      ref,
+    }),
+  );
+
+  let signerRoles: readonly string[] | undefined;
+  if (opts.trust !== undefined) {
+    const found = opts.trust.lookup(signer.kid, time);
+    if (!found.ok) fail(found.code, `signer: ${found.reason}`);
+    if (found.authority.id !== event.actor.authority) {
+      fail('ERR_EVENT_INVALID', `the signer's key belongs to ${found.authority.id}, not ${event.actor.authority}`);
+    }
+    signerRoles = found.authority.roles;
+  }
+
+  const payload = encodeCustodyEvent(event);
+  const bytes = signSign1(payload, signer, {
+    protectedHeaders: new Map<number | string, unknown>([[HEADER.contentType, CUSTODY_EVENT_CONTENT_TYPE]]),
+  });
+  const hash = eventHash(bytes);
+  const step = stepCustody(tail.state, { index: tail.seq, event, hash, ...(signerRoles !== undefined ? { signerRoles } : {}) }, policy);
+  const first = step.failures[0];
+  if (first !== undefined) throw new CustosError(first.code, `refusing to append: ${first.message}`);
+
+  const next: CustodyChain = Object.freeze({ id: chain.id, events: Object.freeze([...chain.events, bytes]) });
+  tails.set(next, { state: step.state, last: hash, seq: tail.seq + 1 });
+  return { chain: next, event: bytes, hash };
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out as T;
+}
