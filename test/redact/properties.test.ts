@@ -75,7 +75,7 @@ function project(v: RecordValue, redactable: Set<string>, disclosed: Set<string>
 }
 
 /** Is every disclosure's enclosing redactable entry also chosen? */
-function closedUpward(chosen: Disclosure[], all: Disclosure[]): boolean {
+function closedUpward(chosen: readonly Disclosure[], all: readonly Disclosure[]): boolean {
   const paths = new Set(chosen.map((d) => d.path));
   const allPathsSet = new Set(all.map((d) => d.path));
   return chosen.every((d) => {
