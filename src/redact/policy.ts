@@ -8,7 +8,9 @@
  * cover, plus the enclosing disclosures needed to reach them, and then checks the result as the
  * recipient will see it: every value visible in the presentation (including entries committed
  * in clear, and entries inside an opened container) must lie under an allowed path, otherwise
- * it refuses with ERR_POLICY_DENIED instead of over-disclosing.
+ * it refuses with ERR_POLICY_DENIED instead of over-disclosing. Structure is not a value: a map
+ * or array committed in clear whose redactable contents are all withheld still shows, empty
+ * (commit the container itself as redactable to hide that it exists).
  *
  * ```json
  * { "version": 1, "id": "provider-x/2026-01",
