@@ -52,6 +52,8 @@ function runAndKill(dir: string): Promise<{ acked: number[]; start: number }> {
     const acked: number[] = [];
     let start = -1;
     let armed = false;
+    // Most kills are armed by the first acknowledgement (mid-stream), some right after open.
+    const armOn = Math.random() < 0.25 ? 'start ' : 'ack ';
     child.stdout.on('data', (d: Buffer) => {
       buf += d.toString('utf8');
       let nl: number;
@@ -61,7 +63,7 @@ function runAndKill(dir: string): Promise<{ acked: number[]; start: number }> {
         if (line.startsWith('start ')) start = Number(line.slice(6));
         else if (line.startsWith('ack ')) acked.push(Number(line.split(' ')[1]));
         else if (line.length > 0) reject(new Error(`child: ${line}`));
-        if (!armed && (line.startsWith('start ') || line.startsWith('ack '))) {
+        if (!armed && line.startsWith(armOn)) {
           armed = true;
           // Kill anywhere from "just opened" to "many batches later".
           setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 60));
