@@ -29,3 +29,19 @@ export { deadlines } from './deadlines.js';
 export type { Deadline, DeadlineOptions, DeadlineParty } from './deadlines.js';
 export { holidaySet, periodEnd } from './periods.js';
 export type { CountMethod, PeriodRules, PeriodUnit } from './periods.js';
+export { ONCE_KINDS, STATUS_KINDS, TERMINAL_KINDS, TRANSITIONS } from './kinds.js';
+export type { StatusKind } from './kinds.js';
+export {
+  checkTransition,
+  decodeStatusEvent,
+  publishStatusEvent,
+  signStatusEvent,
+  STATUS_CONTENT_TYPE,
+  STATUS_MAX_BYTES,
+  statusInputSchema,
+} from './events.js';
+export type { DecodedStatusEvent, StatusEvent, StatusInput, StatusLog } from './events.js';
+export { isVerifiedStatusChain, verifyStatusChain } from './verify.js';
+export type { StatusChainReport, StatusCheck, VerifiedStatusChain, VerifiedStatusEvent } from './verify.js';
+export { requestStatus } from './status.js';
+export type { DeadlineState, DeadlineStatus, RequestStatusOptions, RequestStatusReport } from './status.js';

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { ISO_COUNTRIES } from './countries.js';
+import { STATUS_KINDS } from './kinds.js';
 import { isInstantText } from './time.js';
 
 /** Instruments custos has templates for. */
@@ -65,6 +66,8 @@ export const treatyPeriodSchema = z.strictObject({
   basis: text(200),
   /** The period that applies instead when the request is an emergency. */
   emergency: period.optional(),
+  /** Status events that meet this deadline (default: fulfilled). */
+  metBy: z.array(z.enum(STATUS_KINDS)).min(1).max(12).optional(),
 });
 
 /** A treaty profile: which treaty an MLA or Protocol request rests on and the periods it sets. */

@@ -1,0 +1,149 @@
+/**
+ * Verifying a request's chain of status events against a trust store.
+ *
+ * The verifier returns a report listing every check it made (decoding, signature, key validity
+ * at the event's time, signer = actor, request id, sequence, link to the previous event, allowed
+ * transition); it throws only on misuse. Only a chain whose every check passed becomes a
+ * {@link VerifiedStatusChain}, the one input statistics and status reports accept: they cannot
+ * be fed unverified events by mistake.
+ */
+import { assertString } from '../bytes.js';
+import { isCustosError, fail, type ErrorCode } from '../errors.js';
+import { verifySign1 } from '../cose/sign1.js';
+import type { TrustStore } from '../keys/trust.js';
+import { checkTransition, decodeStatusEvent, linksTo, type DecodedStatusEvent, type StatusEvent } from './events.js';
+import type { Instrument } from './schema.js';
+import { parseInstant } from './time.js';
+
+export interface StatusCheck {
+  readonly index: number;
+  readonly check: 'decode' | 'signature' | 'key' | 'actor' | 'request' | 'sequence' | 'link' | 'transition';
+  readonly ok: boolean;
+  readonly code?: ErrorCode;
+  readonly message?: string;
+}
+
+/** A status event whose signature, key, actor, link and transition all verified. */
+export interface VerifiedStatusEvent extends StatusEvent {
+  readonly atMs: number;
+  /** Trust-store authority that signed (= `actor`). */
+  readonly authority: string;
+  readonly bytes: Uint8Array;
+}
+
+/** A fully verified chain of one request's status events. Created only by {@link verifyStatusChain}. */
+export interface VerifiedStatusChain {
+  readonly requestId: string;
+  readonly events: readonly VerifiedStatusEvent[];
+}
+
+export interface StatusChainReport {
+  readonly ok: boolean;
+  readonly checks: readonly StatusCheck[];
+  /** Present only when `ok`. */
+  readonly chain?: VerifiedStatusChain;
+}
+
+const verified = new WeakSet<object>();
+
+/** True for chains produced by {@link verifyStatusChain} in this process (not look-alike objects). */
+export function isVerifiedStatusChain(x: unknown): x is VerifiedStatusChain {
+  return typeof x === 'object' && x !== null && verified.has(x);
+}
+
+function failure(index: number, check: StatusCheck['check'], e: unknown): StatusCheck {
+  if (isCustosError(e)) return { index, check, ok: false, code: e.code, message: e.message };
+  return { index, check, ok: false, code: 'ERR_INTERNAL', message: 'unexpected error' };
+}
+
+/**
+ * Verifies one request's status events (COSE bytes, in order).
+ *
+ * @example
+ * ```ts
+ * const report = verifyStatusChain(chain, trust, { requestId: req.id, instrument: req.instrument });
+ * if (!report.ok) console.table(report.checks.filter((c) => !c.ok));
+ * else statistics([req], [report.chain!], period);
+ * ```
+ */
+export function verifyStatusChain(
+  chain: readonly Uint8Array[],
+  trust: TrustStore,
+  opts: { requestId?: string; instrument?: Instrument } = {},
+): StatusChainReport {
+  if (!Array.isArray(chain)) fail('ERR_INVALID_ARGUMENT', '"chain" expected an array of status events');
+  if (opts.requestId !== undefined) assertString('requestId', opts.requestId, 128);
+  const checks: StatusCheck[] = [];
+  const decoded: Array<DecodedStatusEvent | undefined> = [];
+  const out: VerifiedStatusEvent[] = [];
+  if (chain.length === 0) checks.push({ index: 0, check: 'decode', ok: false, code: 'ERR_CHAIN_EMPTY', message: 'no status events' });
+  const requestId = opts.requestId ?? (() => {
+    try {
+      return chain[0] === undefined ? undefined : decodeStatusEvent(chain[0]).event.request;
+    } catch {
+      return undefined;
+    }
+  })();
+  chain.forEach((bytes, i) => {
+    let d: DecodedStatusEvent;
+    try {
+      d = decodeStatusEvent(bytes);
+      checks.push({ index: i, check: 'decode', ok: true });
+    } catch (e) {
+      decoded.push(undefined);
+      checks.push(failure(i, 'decode', e));
+      return;
+    }
+    decoded.push(d);
+    const e = d.event;
+    const atMs = parseInstant('at', e.at).epochMs;
+    let authority: string | undefined;
+    if (d.sign1.kid === undefined) {
+      checks.push({ index: i, check: 'key', ok: false, code: 'ERR_KEY_UNKNOWN', message: 'no kid in the protected header' });
+    } else {
+      const hit = trust.lookup(d.sign1.kid, atMs);
+      if (!hit.ok) checks.push({ index: i, check: 'key', ok: false, code: hit.code, message: hit.reason });
+      else {
+        checks.push({ index: i, check: 'key', ok: true });
+        authority = hit.authority.id;
+        try {
+          const good = verifySign1(d.sign1, hit.key);
+          checks.push(good ? { index: i, check: 'signature', ok: true } : { index: i, check: 'signature', ok: false, code: 'ERR_SIGNATURE_INVALID', message: 'signature does not verify' });
+          if (!good) authority = undefined;
+        } catch (err) {
+          checks.push(failure(i, 'signature', err));
+          authority = undefined;
+        }
+      }
+    }
+    if (authority !== undefined) {
+      checks.push(authority === e.actor
+        ? { index: i, check: 'actor', ok: true }
+        : { index: i, check: 'actor', ok: false, code: 'ERR_ROLE_NOT_ALLOWED', message: 'the event was signed by another authority than its actor' });
+    }
+    checks.push(e.request === requestId
+      ? { index: i, check: 'request', ok: true }
+      : { index: i, check: 'request', ok: false, code: 'ERR_CHAIN_ID', message: 'event belongs to another request' });
+    checks.push(e.seq === i
+      ? { index: i, check: 'sequence', ok: true }
+      : { index: i, check: 'sequence', ok: false, code: 'ERR_CHAIN_SEQ', message: `expected seq ${i}, got ${e.seq}` });
+    const prev = i === 0 ? null : decoded[i - 1];
+    const linked = i === 0 ? e.prev === null : prev !== undefined && prev !== null && linksTo(e, prev.digest);
+    checks.push(linked
+      ? { index: i, check: 'link', ok: true }
+      : { index: i, check: 'link', ok: false, code: 'ERR_CHAIN_BROKEN', message: 'prev does not name the previous event' });
+    try {
+      const history = decoded.slice(0, i).filter((x): x is DecodedStatusEvent => x !== undefined).map((x) => x.event);
+      checkTransition(history, e, opts.instrument);
+      checks.push({ index: i, check: 'transition', ok: true });
+    } catch (err) {
+      checks.push(failure(i, 'transition', err));
+    }
+    out.push({ ...e, atMs, authority: authority ?? '', bytes });
+  });
+  const ok = checks.length > 0 && checks.every((c) => c.ok);
+  if (!ok || requestId === undefined) return { ok: false, checks };
+  const result: VerifiedStatusChain = Object.freeze({ requestId, events: Object.freeze(out) });
+  verified.add(result);
+  return { ok: true, checks, chain: result };
+}

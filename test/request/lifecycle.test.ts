@@ -1,0 +1,286 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { encode } from '../../src/cbor.js';
+import { HEADER, signSign1 } from '../../src/cose/sign1.js';
+import { isCustosError } from '../../src/errors.js';
+import { openLog } from '../../src/node/logstore.js';
+import {
+  decodeStatusEvent,
+  publishStatusEvent,
+  signStatusEvent,
+  STATUS_CONTENT_TYPE,
+  type StatusEvent,
+  type StatusInput,
+} from '../../src/request/events.js';
+import { ONCE_KINDS, STATUS_KINDS, TERMINAL_KINDS, TRANSITIONS, type StatusKind } from '../../src/request/kinds.js';
+import { requestStatus } from '../../src/request/status.js';
+import { isVerifiedStatusChain, verifyStatusChain } from '../../src/request/verify.js';
+import { buildChain, loadRequest, parties } from './helpers.js';
+
+const RUNS = Number(process.env.CUSTOS_FC_RUNS ?? 60);
+const P = parties();
+const epoc = loadRequest('epoc-traffic.json');
+const ID = epoc.id;
+
+type Step = Omit<StatusInput, 'actor'> & { actor: 'issuer' | 'provider' | 'enforcer' };
+const happy: Step[] = [
+  { kind: 'issued', at: '2026-03-27T16:45:00+01:00', actor: 'issuer' },
+  { kind: 'received', at: '2026-03-27T17:00:00+01:00', actor: 'provider' },
+  { kind: 'acknowledged', at: '2026-03-27T18:00:00+01:00', actor: 'provider' },
+  { kind: 'delay-notified', at: '2026-04-03T10:00:00+02:00', actor: 'provider', reasons: ['account data held by an affiliate'], estimate: '2026-04-10T12:00:00+02:00' },
+  { kind: 'fulfilled', at: '2026-04-09T12:00:00+02:00', actor: 'provider', items: 3 },
+];
+
+function code(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    return isCustosError(e) ? e.code : `not a CustosError: ${String(e)}`;
+  }
+  return undefined;
+}
+
+/** Signs a payload directly, bypassing every check signStatusEvent makes (a forger's view). */
+function forge(payload: StatusEvent, key = P.provider): Uint8Array {
+  const clean = Object.fromEntries(Object.entries(payload).filter(([, v]) => v !== undefined));
+  return signSign1(encode(clean), key, { protectedHeaders: new Map<number, unknown>([[HEADER.contentType, STATUS_CONTENT_TYPE]]) });
+}
+
+describe('status events', () => {
+  const chain = buildChain(ID, happy, P.keys);
+
+  it('a well-formed chain verifies, every check listed', () => {
+    const r = verifyStatusChain(chain, P.trust, { requestId: ID, instrument: 'EPOC' });
+    expect(r.ok).toBe(true);
+    expect(r.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(new Set(r.checks.map((c) => c.check))).toEqual(new Set(['decode', 'key', 'signature', 'actor', 'request', 'sequence', 'link', 'transition']));
+    expect(r.chain?.events.map((e) => e.kind)).toEqual(happy.map((s) => s.kind));
+    expect(isVerifiedStatusChain(r.chain)).toBe(true);
+    expect(isVerifiedStatusChain({ ...r.chain })).toBe(false);
+  });
+
+  it('decodes to deterministic CBOR with seq and prev links', () => {
+    const d = chain.map((b) => decodeStatusEvent(b));
+    expect(d.map((x) => x.event.seq)).toEqual([0, 1, 2, 3, 4]);
+    expect(d[0]!.event.prev).toBeNull();
+    expect(d[1]!.event.prev).toEqual(d[0]!.digest);
+    expect(d[3]!.event.estimate).toBe('2026-04-10T12:00:00+02:00');
+  });
+
+  const failing: Array<[string, (c: Uint8Array[]) => Uint8Array[], string]> = [
+    ['reordered', (c) => [c[0]!, c[2]!, c[1]!, c[3]!, c[4]!], 'ERR_CHAIN_SEQ'],
+    ['middle dropped', (c) => [c[0]!, c[1]!, c[3]!, c[4]!], 'ERR_CHAIN_SEQ'],
+    ['empty', () => [], 'ERR_CHAIN_EMPTY'],
+    ['another request spliced in', (c) => [...c.slice(0, 4), buildChain('OTHER-1', happy, P.keys)[4]!], 'ERR_CHAIN_ID'],
+    ['a byte flipped in the signature', (c) => {
+      const x = c.map((b) => b.slice());
+      x[2]![x[2]!.length - 1]! ^= 1;
+      return x;
+    }, 'ERR_SIGNATURE_INVALID'],
+    ['signed by an unknown key', (c) => [...c.slice(0, 4), forge({ ...decodeStatusEvent(c[4]!).event }, P.outsider)], 'ERR_KEY_UNKNOWN'],
+    ['signed by another party than the actor', (c) => [...c.slice(0, 4), forge({ ...decodeStatusEvent(c[4]!).event }, P.enforcer)], 'ERR_ROLE_NOT_ALLOWED'],
+    ['prev pointing elsewhere', (c) => {
+      const e = decodeStatusEvent(c[4]!).event;
+      return [...c.slice(0, 4), forge({ ...e, prev: decodeStatusEvent(c[2]!).digest })];
+    }, 'ERR_CHAIN_BROKEN'],
+    ['a forbidden transition, correctly signed', (c) => {
+      const e = decodeStatusEvent(c[1]!).event;
+      return [c[0]!, forge({ ...e, kind: 'fulfilled' })];
+    }, 'ERR_TRANSITION'],
+  ];
+  it.each(failing)('%s → not ok (%s)', (_n, mutate, expected) => {
+    const r = verifyStatusChain(mutate(chain), P.trust, { requestId: ID, instrument: 'EPOC' });
+    expect(r.ok).toBe(false);
+    expect(r.chain).toBeUndefined();
+    expect(r.checks.filter((c) => !c.ok).map((c) => c.code)).toContain(expected);
+  });
+
+  it('a key used outside its validity window fails the key check', () => {
+    const early = buildChain(ID, [{ kind: 'issued', at: '2019-12-31T23:00:00Z', actor: 'issuer' }], P.keys);
+    const r = verifyStatusChain(early, P.trust);
+    expect(r.checks.find((c) => !c.ok)?.code).toBe('ERR_KEY_NOT_VALID');
+  });
+});
+
+describe('transitions at signing', () => {
+  const base = happy.slice(0, 2);
+  const at = (h: number) => new Date(Date.UTC(2026, 2, 28, h)).toISOString();
+  const table: Array<[string, Step[], string, 'EPOC' | 'EPOC-PR' | 'EIO' | undefined]> = [
+    ['first event must be issued', [{ kind: 'received', at: at(1), actor: 'provider' }], 'ERR_TRANSITION', undefined],
+    ['fulfilled before received', [happy[0]!, { kind: 'fulfilled', at: at(1), actor: 'provider' }], 'ERR_TRANSITION', undefined],
+    ['received twice', [...base, { kind: 'received', at: at(1), actor: 'provider' }], 'ERR_TRANSITION', undefined],
+    ['issued twice', [...base, { kind: 'issued', at: at(1), actor: 'issuer' }], 'ERR_TRANSITION', undefined],
+    ['anything after fulfilled', [...base, { kind: 'fulfilled', at: at(1), actor: 'provider' }, { kind: 'in-progress', at: at(2), actor: 'provider' }], 'ERR_TRANSITION', undefined],
+    ['anything after withdrawn', [...base, { kind: 'withdrawn', at: at(1), actor: 'issuer' }, { kind: 'received', at: at(2), actor: 'provider' }], 'ERR_TRANSITION', undefined],
+    ['acknowledged before received', [happy[0]!, { kind: 'validated', at: at(1), actor: 'enforcer' }, { kind: 'acknowledged', at: at(2), actor: 'provider' }], 'ERR_TRANSITION', undefined],
+    ['an EPOC has no extension', [...base, { kind: 'extended', at: at(1), actor: 'issuer', extension: { code: 'other' } }], 'ERR_TRANSITION', 'EPOC'],
+    ['EPOC-PR extends once', [...base, { kind: 'extended', at: at(1), actor: 'issuer', extension: { code: 'preservation-30-days' } }, { kind: 'extended', at: at(2), actor: 'issuer', extension: { code: 'preservation-30-days' } }], 'ERR_TRANSITION', 'EPOC-PR'],
+    ['objected then fulfilled', [...base, { kind: 'objected', at: at(1), actor: 'enforcer', grounds: [{ code: 'immunity' }] }, { kind: 'fulfilled', at: at(2), actor: 'provider' }], 'ERR_TRANSITION', undefined],
+    ['time going back', [...base, { kind: 'acknowledged', at: '2026-03-27T15:00:00Z', actor: 'provider' }], 'ERR_TIME_BACKWARDS', undefined],
+    ['withdrawn by the provider', [...base, { kind: 'withdrawn', at: at(1), actor: 'provider' }], 'ERR_ROLE_NOT_ALLOWED', undefined],
+    ['fulfilled by the enforcing authority', [...base, { kind: 'fulfilled', at: at(1), actor: 'enforcer' }], 'ERR_ROLE_NOT_ALLOWED', undefined],
+    ['objected by the provider', [...base, { kind: 'objected', at: at(1), actor: 'provider', grounds: [{ code: 'x' }] }], 'ERR_ROLE_NOT_ALLOWED', undefined],
+    ['issuer receives its own request', [happy[0]!, { kind: 'received', at: at(1), actor: 'issuer' }], 'ERR_ROLE_NOT_ALLOWED', undefined],
+    ['refused without grounds', [...base, { kind: 'refused', at: at(1), actor: 'provider' }], 'ERR_EVENT_INVALID', undefined],
+    ['grounds on a fulfilment', [...base, { kind: 'fulfilled', at: at(1), actor: 'provider', grounds: [{ code: 'x' }] }], 'ERR_EVENT_INVALID', undefined],
+    ['delay without estimate', [...base, { kind: 'delay-notified', at: at(1), actor: 'provider', reasons: ['x'] }], 'ERR_EVENT_INVALID', undefined],
+    ['estimate before the notice', [...base, { kind: 'delay-notified', at: at(5), actor: 'provider', reasons: ['x'], estimate: at(4) }], 'ERR_EVENT_INVALID', undefined],
+    ['floating local time', [...base, { kind: 'acknowledged', at: '2026-03-28T10:00:00', actor: 'provider' }], 'ERR_TIME_INVALID', undefined],
+    ['unknown kind', [...base, { kind: 'lost' as never, at: at(1), actor: 'provider' }], 'ERR_EVENT_INVALID', undefined],
+  ];
+  it.each(table)('%s → %s', (_n, steps, expected, instrument) => {
+    const chain: Uint8Array[] = [];
+    let err: string | undefined;
+    for (const s of steps) {
+      err = code(() => chain.push(signStatusEvent(chain, ID, s, P.keys[s.actor]!, instrument === undefined ? {} : { instrument })));
+      if (err !== undefined) break;
+    }
+    expect(err).toBe(expected);
+    expect(chain.length).toBe(steps.length - 1);
+  });
+});
+
+/** The documented rules, restated independently of checkTransition. */
+function invariantsHold(kinds: readonly StatusKind[]): boolean {
+  if (kinds[0] !== 'issued') return false;
+  for (let i = 1; i < kinds.length; i++) {
+    if (!TRANSITIONS[kinds[i - 1]!].includes(kinds[i]!)) return false;
+  }
+  for (const k of ONCE_KINDS) if (kinds.filter((x) => x === k).length > 1) return false;
+  if (kinds.slice(0, -1).some((k) => TERMINAL_KINDS.has(k))) return false;
+  const firstReceived = kinds.indexOf('received');
+  return kinds.every((k, i) => ['issued', 'received', 'validated', 'withdrawn'].includes(k) || (firstReceived >= 0 && firstReceived < i));
+}
+
+describe('transition properties', () => {
+  const actorFor = (k: StatusKind): 'issuer' | 'provider' | 'enforcer' =>
+    k === 'issued' || k === 'withdrawn' || k === 'extended' ? 'issuer' : k === 'objected' || k === 'validated' ? 'enforcer' : 'provider';
+  const input = (k: StatusKind, i: number): Step => ({
+    kind: k,
+    actor: actorFor(k),
+    at: new Date(Date.UTC(2026, 0, 1, i)).toISOString(),
+    ...(k === 'delay-notified' ? { reasons: ['r'], estimate: new Date(Date.UTC(2026, 1, 1)).toISOString() } : {}),
+    ...(k === 'refused' || k === 'objected' ? { grounds: [{ code: 'g' }] } : {}),
+    ...(k === 'extended' ? { extension: { code: 'other' as const } } : {}),
+  });
+
+  it('signing accepts exactly the sequences the graph allows', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...STATUS_KINDS), { minLength: 1, maxLength: 8 }), (kinds) => {
+        const chain: Uint8Array[] = [];
+        const accepted: StatusKind[] = [];
+        kinds.forEach((k, i) => {
+          const before = [...accepted, k];
+          const ok = code(() => chain.push(signStatusEvent(chain, ID, input(k, i), P.keys[actorFor(k)]!, { instrument: 'MLA' }))) === undefined;
+          expect(ok).toBe(invariantsHold(before));
+          if (ok) accepted.push(k);
+        });
+        if (chain.length > 0) expect(verifyStatusChain(chain, P.trust, { instrument: 'MLA' }).ok).toBe(true);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('a forged chain verifies only when the graph allows it', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...STATUS_KINDS), { minLength: 1, maxLength: 7 }), (kinds) => {
+        const chain: Uint8Array[] = [];
+        let prev: Uint8Array | null = null;
+        kinds.forEach((k, i) => {
+          const bytes = forge({ v: 1, request: ID, seq: i, prev, ...input(k, i) } as StatusEvent, P.keys[actorFor(k)]);
+          chain.push(bytes);
+          prev = decodeStatusEvent(bytes).digest;
+        });
+        expect(verifyStatusChain(chain, P.trust, { instrument: 'MLA' }).ok).toBe(invariantsHold(kinds));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('requestStatus', () => {
+  const chain = buildChain(ID, happy, P.keys);
+  const verified = verifyStatusChain(chain, P.trust, { requestId: ID, instrument: 'EPOC' }).chain!;
+  const byId = (s: ReturnType<typeof requestStatus>, id: string) => s.deadlines.find((d) => d.id === id);
+
+  it('before the deadline: pending, escalation scheduled', () => {
+    const s = requestStatus(epoc, verified, '2026-04-01T00:00:00Z');
+    expect(s.current).toBe('acknowledged');
+    expect(byId(s, 'production')).toMatchObject({ state: 'pending', dueAt: '2026-04-06T23:00:00Z' });
+    expect(s.due.map((d) => d.id)).toEqual(['production', 'objection']);
+    expect(s.overdue).toEqual([]);
+    expect(s.escalation).toEqual({ owed: false, at: '2026-04-06T23:00:00Z', reasons: [] });
+  });
+  it('after the deadline: overdue, escalation owed, delay reported', () => {
+    const s = requestStatus(epoc, verified, '2026-04-08T00:00:00Z');
+    expect(s.current).toBe('delay-notified');
+    expect(byId(s, 'production')?.state).toBe('overdue');
+    expect(byId(s, 'objection')?.state).toBe('lapsed');
+    expect(s.delay).toEqual({ notifiedAt: '2026-04-03T10:00:00+02:00', estimate: '2026-04-10T12:00:00+02:00', reasons: ['account data held by an affiliate'] });
+    expect(s.escalation.owed).toBe(true);
+    expect(s.escalation.at).toBe('2026-04-06T23:00:00Z');
+  });
+  it('a grace period defers escalation', () => {
+    const s = requestStatus(epoc, verified, '2026-04-08T00:00:00Z', { escalationGraceHours: 48 });
+    expect(s.escalation).toEqual({ owed: false, at: '2026-04-08T23:00:00Z', reasons: [] });
+  });
+  it('fulfilled late: met-late, closed, nothing owed', () => {
+    const s = requestStatus(epoc, verified, '2026-04-20T00:00:00Z');
+    expect(s.closed).toBe(true);
+    expect(byId(s, 'production')).toMatchObject({ state: 'met-late', metAt: '2026-04-09T12:00:00+02:00' });
+    expect(s.escalation).toEqual({ owed: false, at: null, reasons: [] });
+  });
+  it('a passed delay estimate is a reason to escalate on its own', () => {
+    const pr = loadRequest('epoc-pr.json');
+    const steps: Step[] = [
+      { kind: 'issued', at: '2026-02-27T09:00:00+01:00', actor: 'issuer' },
+      { kind: 'received', at: '2026-02-27T11:00:00+01:00', actor: 'provider' },
+      { kind: 'extended', at: '2026-04-20T10:00:00+02:00', actor: 'issuer', extension: { code: 'preservation-30-days' } },
+    ];
+    const v = verifyStatusChain(buildChain(pr.id, steps, P.keys), P.trust, { instrument: 'EPOC-PR' }).chain!;
+    const s = requestStatus(pr, v, '2026-05-01T00:00:00Z', { timeZone: 'Europe/Luxembourg' });
+    expect(byId(s, 'preservation')).toMatchObject({ state: 'pending', dueAt: '2026-05-28T22:00:00Z' });
+    expect(byId(s, 'extension-or-confirmation')).toBeUndefined();
+  });
+  it('refuses unverified look-alike chains and foreign chains', () => {
+    expect(code(() => requestStatus(epoc, { ...verified }, '2026-04-01T00:00:00Z'))).toBe('ERR_INVALID_ARGUMENT');
+    expect(code(() => requestStatus(loadRequest('eio.json'), verified, '2026-04-01T00:00:00Z'))).toBe('ERR_INVALID_ARGUMENT');
+    expect(code(() => requestStatus(epoc, verified, '2026-04-01T00:00:00'))).toBe('ERR_TIME_INVALID');
+  });
+});
+
+describe('publishing to a transparency log', () => {
+  it('appends every step and returns its index (in-memory log)', async () => {
+    const entries: Uint8Array[] = [];
+    const log = { append: async (e: Uint8Array) => ({ index: entries.push(e) - 1 }) };
+    const chain: Uint8Array[] = [];
+    for (const s of happy) {
+      const { bytes, index } = await publishStatusEvent(log, chain, ID, s, P.keys[s.actor]!);
+      expect(index).toBe(chain.length);
+      chain.push(bytes);
+    }
+    expect(entries).toEqual(chain);
+  });
+  it('works with the fs-backed log store', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'custos-req-'));
+    try {
+      const log = await openLog(dir, { signer: P.issuer, origin: 'example.org/requests' });
+      const chain: Uint8Array[] = [];
+      for (const s of happy.slice(0, 3)) {
+        const { bytes, index } = await publishStatusEvent(log, chain, ID, s, P.keys[s.actor]!);
+        chain.push(bytes);
+        expect(await log.entry(index)).toEqual(bytes);
+      }
+      await log.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('a failing log is ERR_IO and the event is not returned', async () => {
+    const log = { append: async () => Promise.reject(new Error('disk full')) };
+    await expect(publishStatusEvent(log, [], ID, happy[0]!, P.issuer)).rejects.toMatchObject({ code: 'ERR_IO' });
+  });
+});
