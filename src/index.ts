@@ -8,6 +8,7 @@ export * from './errors.js';
 export * as bytes from './bytes.js';
 export * as cbor from './cbor.js';
 export * from './keys/index.js';
+export * from './envelope/index.js';
 export * from './cose/index.js';
 export * from './custody/index.js';
 export * from './request/index.js';

@@ -1,0 +1,162 @@
+/**
+ * Encryption entry points: `encrypt` for bytes and Web streams, and the lower-level
+ * `createEncryptor` that the seal module drives to encrypt and hash in one streaming pass.
+ */
+import * as crypto from '#crypto';
+import { fail } from '../errors.js';
+import { encodeHeader } from './header.js';
+import { wrapFileKey } from './filekey.js';
+import { ByteSink, isReadableStream, sourceOf } from './io.js';
+import { toRecipients } from './keys.js';
+import { NONCE_SIZE, StreamEncryptor, payloadKey, payloadSize } from './stream.js';
+import type { RecipientInput } from './types.js';
+import { FILE_KEY_SIZE } from './wrap.js';
+
+/** Hooks that observe an encryption as it streams (see {@link EncryptOptions}). */
+export interface EncryptOptions {
+  /** Called with every plaintext chunk, in order, before it is encrypted (e.g. to hash it). */
+  onPlaintext?: (chunk: Uint8Array) => void;
+  /**
+   * Called with every byte of the payload section, in order: the 16-byte nonce first, then each
+   * sealed chunk. SHA-256 over these bytes is the payload digest a seal signs; the header is
+   * excluded so adding a recipient later keeps the digest valid.
+   */
+  onPayload?: (bytes: Uint8Array) => void;
+}
+
+/**
+ * A running age encryption: the header is ready, payload bytes come out of `push`/`finish`.
+ *
+ * @example
+ * ```ts
+ * const enc = await createEncryptor(['age1…']);
+ * out.write(enc.header);
+ * for await (const chunk of input) for (const b of enc.push(chunk)) out.write(b);
+ * for (const b of enc.finish()) out.write(b);
+ * ```
+ */
+export interface AgeEncryptor {
+  /** The encoded header (MAC line included). The payload section starts right after it. */
+  readonly header: Uint8Array;
+  /** Byte offset of the payload section in the file (= header.length). */
+  readonly payloadOffset: number;
+  /** Encrypts plaintext; returns payload bytes ready to write (the first call also returns the nonce). */
+  push(plaintext: Uint8Array): Uint8Array[];
+  /** Seals the final chunk; returns the last payload bytes. */
+  finish(): Uint8Array[];
+}
+
+/**
+ * Starts an encryption to `recipients` (strings `age1…`/`age1pq1…`, recipients-file text, or
+ * {@link Recipient} objects). Wraps a fresh 16-byte file key for each recipient.
+ */
+export async function createEncryptor(
+  recipients: RecipientInput | readonly RecipientInput[],
+  options: EncryptOptions = {},
+): Promise<AgeEncryptor> {
+  const rs = toRecipients(recipients);
+  const fileKey = crypto.randomBytes(FILE_KEY_SIZE);
+  const header = encodeHeader(await wrapFileKey(rs, fileKey), fileKey).bytes;
+  const nonce = crypto.randomBytes(NONCE_SIZE);
+  const enc = new StreamEncryptor(payloadKey(fileKey, nonce));
+  fileKey.fill(0);
+  const { onPlaintext, onPayload } = options;
+  let nonceOut = false;
+  let done = false;
+  const start = (out: Uint8Array[]) => {
+    if (done) fail('ERR_INTERNAL', 'encryptor used after finish');
+    if (!nonceOut) {
+      nonceOut = true;
+      out.push(nonce);
+      onPayload?.(nonce);
+    }
+  };
+  const emit = (out: Uint8Array[]) => (b: Uint8Array) => {
+    out.push(b);
+    onPayload?.(b);
+  };
+  return {
+    header,
+    payloadOffset: header.length,
+    push(plaintext) {
+      const out: Uint8Array[] = [];
+      start(out);
+      if (plaintext.length === 0) return out;
+      onPlaintext?.(plaintext);
+      enc.push(plaintext, emit(out));
+      return out;
+    },
+    finish() {
+      const out: Uint8Array[] = [];
+      start(out);
+      done = true;
+      enc.finish(emit(out));
+      return out;
+    },
+  };
+}
+
+/**
+ * Encrypts to an age v1 file that `age -d` can open.
+ *
+ * Bytes in → bytes out; a ReadableStream in → a ReadableStream out (constant memory).
+ *
+ * @example
+ * ```ts
+ * const { identity, recipient } = generateIdentity({ pq: true });
+ * const file = await encrypt(new TextEncoder().encode('evidence'), [recipient]);
+ * const plain = await decrypt(file, [identity]);
+ * ```
+ */
+export async function encrypt(data: Uint8Array, recipients: RecipientInput | readonly RecipientInput[], options?: EncryptOptions): Promise<Uint8Array>;
+export async function encrypt(
+  data: ReadableStream<Uint8Array>,
+  recipients: RecipientInput | readonly RecipientInput[],
+  options?: EncryptOptions,
+): Promise<ReadableStream<Uint8Array>>;
+export async function encrypt(
+  data: Uint8Array | ReadableStream<Uint8Array>,
+  recipients: RecipientInput | readonly RecipientInput[],
+  options: EncryptOptions = {},
+): Promise<Uint8Array | ReadableStream<Uint8Array>> {
+  if (data instanceof Uint8Array) {
+    const enc = await createEncryptor(recipients, options);
+    const sink = new ByteSink(enc.header.length + payloadSize(data.length));
+    sink.push(enc.header);
+    for (const b of enc.push(data)) sink.push(b);
+    for (const b of enc.finish()) sink.push(b);
+    return sink.bytes();
+  }
+  if (!isReadableStream(data)) fail('ERR_INVALID_ARGUMENT', '"data" expected Uint8Array or ReadableStream<Uint8Array>');
+  const enc = await createEncryptor(recipients, options);
+  const src = sourceOf(data);
+  let headerSent = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          if (!headerSent) {
+            headerSent = true;
+            controller.enqueue(enc.header);
+            return;
+          }
+          for (;;) {
+            const chunk = await src.read();
+            const out = chunk === null ? enc.finish() : enc.push(chunk);
+            for (const b of out) controller.enqueue(b);
+            if (chunk === null) {
+              controller.close();
+              return;
+            }
+            if (out.length > 0) return;
+          }
+        } catch (e) {
+          controller.error(e);
+          await src.cancel(e);
+        }
+      },
+      cancel: (reason) => src.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+}
