@@ -1,0 +1,75 @@
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isCustosError } from '../../src/errors.js';
+import { appendEventToFile, lockChainFile, readChainFile, verifyChainFile } from '../../src/node/custody-file.js';
+import { happySteps, KEYS, AUTH, T0, HOUR, trust } from './fixture.js';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'custos-chain-'));
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'none';
+  } catch (e) {
+    if (isCustosError(e)) return e.code;
+    throw e;
+  }
+}
+
+describe('chain files', () => {
+  it('create, append, read back, verify', async () => {
+    const file = join(dir(), 'exhibit.chain');
+    const steps = happySteps();
+    for (const [i, s] of steps.entries()) {
+      await appendEventToFile(file, s.input, s.key, { trust, ...(i === 0 ? { create: 'AT-2026-000417/3' } : {}) });
+    }
+    const chain = await readChainFile(file);
+    expect(chain.events.length).toBe(steps.length);
+    const r = await verifyChainFile(file, trust);
+    expect(r.failures).toEqual([]);
+    // no temp files or lock left behind
+    expect(readdirSync(join(file, '..'))).toEqual(['exhibit.chain']);
+  });
+
+  it('refuses a missing file without create, a wrong create id, and a rule-breaking event (file unchanged)', async () => {
+    const file = join(dir(), 'x.chain');
+    const [s0, s1] = happySteps();
+    expect(await codeOf(appendEventToFile(file, s0!.input, s0!.key))).toBe('ERR_IO');
+    await appendEventToFile(file, s0!.input, s0!.key, { create: 'X' });
+    expect(await codeOf(appendEventToFile(file, s1!.input, s1!.key, { create: 'Y' }))).toBe('ERR_CHAIN_ID');
+    const before = readFileSync(file);
+    const bad = appendEventToFile(file, { type: 'accessed', time: T0 + 9 * HOUR, actor: { authority: AUTH.foreign, role: 'custodian' } }, KEYS.foreign);
+    expect(await codeOf(bad)).toBe('ERR_NOT_CUSTODIAN');
+    expect(readFileSync(file)).toEqual(before);
+  });
+
+  it('a second writer gets ERR_LOCKED; concurrent appends never lose an event', async () => {
+    const file = join(dir(), 'c.chain');
+    const [s0] = happySteps();
+    await appendEventToFile(file, s0!.input, s0!.key, { create: 'C' });
+    const release = await lockChainFile(file);
+    const acc = (n: number) => ({ type: 'accessed' as const, time: T0 + n * HOUR, actor: { authority: AUTH.police, role: 'custodian' } });
+    expect(await codeOf(appendEventToFile(file, acc(2), KEYS.police))).toBe('ERR_LOCKED');
+    await release();
+    const results = await Promise.allSettled([2, 2, 2, 2].map((n) => appendEventToFile(file, acc(n), KEYS.police)));
+    const ok = results.filter((r) => r.status === 'fulfilled').length;
+    for (const r of results) if (r.status === 'rejected') expect(isCustosError(r.reason, 'ERR_LOCKED')).toBe(true);
+    expect(ok).toBeGreaterThanOrEqual(1);
+    const chain = await readChainFile(file);
+    expect(chain.events.length).toBe(1 + ok);
+    expect((await verifyChainFile(file, trust)).ok).toBe(true);
+  });
+
+  it('a stale lock (dead pid) is broken; a garbage lock too', async () => {
+    const file = join(dir(), 's.chain');
+    const [s0, s1] = happySteps();
+    await appendEventToFile(file, s0!.input, s0!.key, { create: 'S' });
+    writeFileSync(`${file}.lock`, '999999999\n');
+    await appendEventToFile(file, s1!.input, s1!.key);
+    writeFileSync(`${file}.lock`, 'junk');
+    await appendEventToFile(file, { type: 'accessed', time: T0 + 5 * HOUR, actor: { authority: AUTH.police, role: 'custodian' } }, KEYS.police);
+    expect((await readChainFile(file)).events.length).toBe(3);
+  });
+});
