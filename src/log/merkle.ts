@@ -297,7 +297,22 @@ export function verifyConsistency(
     return equalBytes(oldRoot, newRoot) ? OK : bad('ERR_PROOF_INVALID', 'equal sizes but different roots');
   }
   if (oldRoot.length !== HASH_SIZE || newRoot.length !== HASH_SIZE) return bad('ERR_PROOF_MALFORMED', 'a root is not a 32-byte hash');
-  if (path.length === 0) return bad('ERR_PROOF_MALFORMED', 'consistency proof is empty');
+  const r = consistencyRoots(oldSize, newSize, oldRoot, path);
+  if ('code' in r) return r;
+  const { fr, sr } = r;
+  const okOld = equalBytes(fr, oldRoot);
+  const okNew = equalBytes(sr, newRoot);
+  return okOld && okNew ? OK : bad('ERR_PROOF_INVALID', 'consistency proof does not lead to both roots');
+}
+
+/** RFC 9162 §2.1.4.2 steps 1–7 for 0 < oldSize < newSize: the two roots the path leads to. */
+function consistencyRoots(
+  oldSize: number,
+  newSize: number,
+  oldRoot: Uint8Array,
+  path: readonly Uint8Array[],
+): { fr: Uint8Array; sr: Uint8Array } | { ok: false; code: 'ERR_PROOF_INVALID' | 'ERR_PROOF_MALFORMED'; reason: string } {
+  if (path.length === 0) return badC('ERR_PROOF_MALFORMED', 'consistency proof is empty');
   let c: readonly Uint8Array[] = path;
   if (isPow2(oldSize)) c = [oldRoot, ...path];
   let fn = oldSize - 1;
@@ -310,7 +325,7 @@ export function verifyConsistency(
   let sr = c[0]!;
   for (let i = 1; i < c.length; i++) {
     const p = c[i]!;
-    if (sn === 0) return bad('ERR_PROOF_MALFORMED', 'consistency proof is too long');
+    if (sn === 0) return badC('ERR_PROOF_MALFORMED', 'consistency proof is too long');
     if (fn % 2 === 1 || fn === sn) {
       fr = nodeHash(p, fr);
       sr = nodeHash(p, sr);
@@ -326,8 +341,33 @@ export function verifyConsistency(
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
   }
-  if (sn !== 0) return bad('ERR_PROOF_MALFORMED', 'consistency proof is too short');
-  const okOld = equalBytes(fr, oldRoot);
-  const okNew = equalBytes(sr, newRoot);
-  return okOld && okNew ? OK : bad('ERR_PROOF_INVALID', 'consistency proof does not lead to both roots');
+  if (sn !== 0) return badC('ERR_PROOF_MALFORMED', 'consistency proof is too short');
+  return { fr, sr };
+}
+
+function badC(code: 'ERR_PROOF_INVALID' | 'ERR_PROOF_MALFORMED', reason: string): { ok: false; code: 'ERR_PROOF_INVALID' | 'ERR_PROOF_MALFORMED'; reason: string } {
+  return { ok: false, code, reason };
+}
+
+/**
+ * Checks a consistency proof against a trusted old tree (`oldSize`, `oldRoot`) and returns the
+ * new root it proves, for verifiers that then check a signature over that root (RFC 9942 §5.3).
+ */
+export function rootsFromConsistency(
+  oldSize: number,
+  newSize: number,
+  oldRoot: Uint8Array,
+  proof: readonly Uint8Array[],
+): { ok: true; newRoot: Uint8Array } | { ok: false; code: 'ERR_PROOF_INVALID' | 'ERR_PROOF_MALFORMED'; reason: string } {
+  const sizes = checkSizes(oldSize, newSize);
+  if (sizes && !sizes.ok) return sizes;
+  const shape = checkHashes(proof);
+  if (shape && !shape.ok) return shape;
+  if (oldRoot.length !== HASH_SIZE) return badC('ERR_PROOF_MALFORMED', 'old root is not a 32-byte hash');
+  if (oldSize === 0) return badC('ERR_PROOF_MALFORMED', 'consistency with the empty tree is not provable');
+  if (oldSize > newSize) return badC('ERR_PROOF_MALFORMED', `old size ${oldSize} exceeds new size ${newSize}`);
+  if (oldSize === newSize) return proof.length === 0 ? { ok: true, newRoot: oldRoot.slice() } : badC('ERR_PROOF_MALFORMED', 'equal sizes need an empty proof');
+  const r = consistencyRoots(oldSize, newSize, oldRoot, proof);
+  if ('code' in r) return r;
+  return equalBytes(r.fr, oldRoot) ? { ok: true, newRoot: r.sr } : badC('ERR_PROOF_INVALID', 'consistency proof does not lead to the old root');
 }

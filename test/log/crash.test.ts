@@ -70,7 +70,11 @@ function runAndKill(dir: string): Promise<{ acked: number[]; start: number }> {
         }
       }
     });
-    child.on('exit', () => resolve({ acked, start }));
+    const guard = setTimeout(() => child.kill('SIGKILL'), 10_000); // never hang the suite
+    child.on('exit', () => {
+      clearTimeout(guard);
+      resolve({ acked, start });
+    });
     child.on('error', reject);
   });
 }
