@@ -32,6 +32,10 @@ const itemSchema = z.strictObject({
   record: fileName.optional(),
   receipts: z.array(fileName).max(1000).optional(),
   mediaType: z.string().max(200).optional(),
+  /** What the record's presentation is bound to (checked against the presentation's own binding). */
+  binding: z
+    .strictObject({ audience: z.string().max(200), requestId: z.string().max(200), purpose: z.string().max(200), nonce: z.string().max(200) })
+    .optional(),
   /** Plaintext size in bytes, as sealed (informative; the seal is authoritative). */
   size: z.number().int().min(0).optional(),
 });

@@ -232,3 +232,17 @@ async function readRange(fh: FileHandle, offset: number, length: number): Promis
   }
   return buf;
 }
+
+/** Iterates a Web ReadableStream (TypeScript's DOM lib does not type it as async-iterable). */
+export async function* iterateStream<T>(stream: ReadableStream<T>): AsyncGenerator<T> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) return;
+      yield r.value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}

@@ -33,6 +33,8 @@ export interface BundleItemInput {
   readonly record?: Uint8Array;
   /** Receipts for the item's log entries, by file name (e.g. `sealed.receipt.cose`, `sealed.tlog-proof`). */
   readonly receipts?: readonly { readonly name: string; readonly bytes: Uint8Array }[];
+  /** What `record` is bound to (audience, request, purpose, nonce), for the verifier. */
+  readonly binding?: { readonly audience: string; readonly requestId: string; readonly purpose: string; readonly nonce: string };
   readonly mediaType?: string;
   readonly size?: number;
 }
@@ -100,6 +102,7 @@ export async function createBundle(out: string | ByteSink, opts: CreateBundleOpt
         ...(it.custody !== undefined ? { custody: await add(`custody/${it.id}.cbor`, it.custody) } : {}),
         ...(it.record !== undefined ? { record: await add(`records/${it.id}.cbor`, it.record) } : {}),
         ...(receipts.length > 0 ? { receipts } : {}),
+        ...(it.binding !== undefined ? { binding: { ...it.binding } } : {}),
         ...(it.mediaType !== undefined ? { mediaType: it.mediaType } : {}),
         ...(it.size !== undefined ? { size: it.size } : {}),
       });
@@ -219,7 +222,7 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
         r.pass('file.digest', e.name, `SHA-256 matches (${e.size} bytes)`);
       } else r.failed('file.digest', e.name, 'ERR_DIGEST_MISMATCH', 'SHA-256 differs from the signed digest');
     }
-    const ctx = { tar, manifest, trust: opts.trust, policy: opts.policy ?? {}, report: r, good };
+    const ctx = { tar, manifest, trust: opts.trust, policy: opts.policy ?? {}, report: r, good, facts: new Map<string, unknown>() };
     for (const it of manifest.items) {
       if (only !== undefined && !only.has(it.id)) continue;
       await runItemChecks(ctx, it);

@@ -8,7 +8,8 @@ import { createBundle, verifyBundle, type BundleItemInput } from '../../node/bun
 import { inspectBundle } from '../../node/bundle-inspect.js';
 import type { Command, Values } from '../command.js';
 import { str, strs } from '../command.js';
-import { readInput, UsageError, type Io } from '../io.js';
+import { inputStream, readInput, UsageError, type Io } from '../io.js';
+import { AtomicFile } from '../../node/bundle-fs.js';
 import { readKeyFile } from '../keyfile.js';
 
 /** Reads a trust store file (JSON). */
@@ -90,6 +91,21 @@ export const bundleCreate: Command = {
   },
 };
 
+/** Copies stdin to a private temp file: the verifier needs random access to the archive. */
+async function stdinToTemp(): Promise<string> {
+  const { mkdtemp } = await import('node:fs/promises');
+  const { rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = await mkdtemp(join(tmpdir(), 'custos-stdin-'));
+  const path = join(dir, 'bundle.tar');
+  const f = await AtomicFile.create(path, 0o600);
+  for await (const c of inputStream('-')) await f.write(c);
+  await f.commit();
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return path;
+}
+
 /** Prints a verification report for humans. */
 export function printReport(io: Io, report: BundleReport): void {
   for (const c of report.checks) {
@@ -104,23 +120,40 @@ export function printReport(io: Io, report: BundleReport): void {
 export const verify: Command = {
   name: 'verify',
   summary: 'verify a bundle offline with a trust store (no decryption key needed); exit 1 if anything fails',
-  synopsis: 'BUNDLE --trust FILE [--item ID]… [--witness-quorum N] [--json]',
-  details: '  Every check is listed with ok/FAIL and its error code; --json prints the full report as one object.',
+  synopsis: 'BUNDLE --trust FILE [--item ID]… [--witness-quorum N] [--audience ID] [--allow-unsealed] [--json]',
+  details: [
+    '  Every check is listed with ok/FAIL and its error code; --json prints the full report as one object.',
+    '  --item ID           verify only these items (plus the manifest and checkpoints)',
+    '  --witness-quorum N  witness cosignatures required (default: the trust store\'s witnessQuorum)',
+    '  --audience ID       records must be presented to this authority',
+    '  --allow-unsealed    accept items without a seal (their custody chain still binds the digests)',
+  ].join('\n'),
   example: 'custos verify bundle.tar --trust trust.json --json | jq .ok',
-  options: { trust: { type: 'string', short: 't' }, item: { type: 'string', multiple: true }, 'witness-quorum': { type: 'string' } },
+  options: {
+    trust: { type: 'string', short: 't' },
+    item: { type: 'string', multiple: true },
+    'witness-quorum': { type: 'string' },
+    'allow-unsealed': { type: 'boolean' },
+    audience: { type: 'string' },
+  },
   minArgs: 1,
   maxArgs: 1,
   async run(v, args, io) {
     const trust = await loadTrust(str(v, 'trust', true));
     const q = str(v, 'witness-quorum');
     if (q !== undefined && !/^\d{1,3}$/.test(q)) throw new UsageError('--witness-quorum expects a small integer');
-    const path = args[0]!;
+    const path = args[0] === '-' ? await stdinToTemp() : args[0]!;
     const size = await import('node:fs/promises').then((f) => f.stat(path)).then((s) => s.size, () => 0);
     const bar = io.progress('verifying', size);
     const items = strs(v, 'item');
+    const audience = str(v, 'audience');
     const report = await verifyBundle(path, {
       trust,
-      ...(q !== undefined ? { policy: { witnessQuorum: Number(q) } } : {}),
+      policy: {
+        ...(q !== undefined ? { witnessQuorum: Number(q) } : {}),
+        ...(audience !== undefined ? { audience } : {}),
+        ...(v['allow-unsealed'] === true ? { requireSeal: false } : {}),
+      },
       ...(items.length > 0 ? { only: items } : {}),
       onBytes: (n) => bar.add(n),
     });

@@ -1,0 +1,35 @@
+/** `custos demo`: the end-to-end exchange (see src/cli/demo/run.ts). */
+import type { Command } from '../command.js';
+import { str } from '../command.js';
+import { UsageError } from '../io.js';
+import { runDemo } from '../demo/run.js';
+
+export const demo: Command = {
+  name: 'demo',
+  summary: 'run a complete cross-border evidence exchange and leave its artefacts in a directory',
+  synopsis: '[--dir DIR] [--image-size BYTES]',
+  details: [
+    '  --dir DIR            where bundle.tar, trust.json, requester.key and log/ go (default: a temp dir)',
+    '  --image-size BYTES   size of the synthetic disk image (default 200000000; suffixes k, M, G)',
+  ].join('\n'),
+  example: 'custos demo --dir ./exchange && custos verify ./exchange/bundle.tar --trust ./exchange/trust.json',
+  options: { dir: { type: 'string' }, 'image-size': { type: 'string' } },
+  async run(v, _args, io) {
+    const s = str(v, 'image-size');
+    let imageSize: number | undefined;
+    if (s !== undefined) {
+      const m = /^(\d{1,13})([kMG]?)$/.exec(s);
+      if (m === null) throw new UsageError('--image-size expects a byte count such as 200M');
+      imageSize = Number(m[1]) * ({ '': 1, k: 1e3, M: 1e6, G: 1e9 } as Record<string, number>)[m[2]!]!;
+    }
+    const dir = str(v, 'dir');
+    const r = await runDemo({
+      ...(dir !== undefined ? { dir } : {}),
+      ...(imageSize !== undefined ? { imageSize } : {}),
+      print: (line) => io.out(line),
+      progress: (label, total) => io.progress(label, total),
+    });
+    io.result({ ok: r.ok, dir: r.dir, bundle: r.bundle, trust: r.trust, requesterKey: r.requesterKey, log: r.logDir, steps: r.steps, omitted: r.omitted });
+    return r.ok ? 0 : 1;
+  },
+};
