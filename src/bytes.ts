@@ -95,9 +95,13 @@ function wrapDecode<T>(what: string, f: () => T): T {
 export function toHex(b: Uint8Array): string {
   return hex.encode(b);
 }
-/** Lowercase or uppercase hex, even length; anything else is ERR_ENCODING. */
+/** All-lowercase or all-uppercase hex, even length; anything else (mixed case too) is ERR_ENCODING. */
 export function fromHex(s: string): Uint8Array {
-  return wrapDecode('hex', () => hex.decode(s.toLowerCase()));
+  return wrapDecode('hex', () => {
+    const lower = s.toLowerCase();
+    if (s !== lower && s !== s.toUpperCase()) fail('ERR_ENCODING', 'hex string has mixed case');
+    return hex.decode(lower);
+  });
 }
 
 /** Standard base64 with padding (RFC 4648 §4). */
