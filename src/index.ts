@@ -12,3 +12,4 @@ export * from './envelope/index.js';
 export * from './cose/index.js';
 export * from './custody/index.js';
 export * from './request/index.js';
+export * from './log/index.js';
