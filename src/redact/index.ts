@@ -17,3 +17,14 @@ export type {
   VerifiedPresentation,
   VerifyPresentationOptions,
 } from './verify.js';
+export {
+  CHUNK_SIZE,
+  commitChunks,
+  commitChunksStream,
+  decodeRangeProof,
+  encodeRangeProof,
+  paddedLeafCount,
+  proveRanges,
+  verifyRanges,
+} from './chunks.js';
+export type { ByteRange, ChunkCommitment, ChunkOptions, RangeCheck, RangeProof } from './chunks.js';
