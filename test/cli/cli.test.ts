@@ -3,39 +3,35 @@
  * checking exit codes, `--json` output, `-` piping, tamper detection on a real bundle made by
  * the demo, and interop with the real `age` CLI after `tar -x`.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as crypto from '#crypto';
 import { toHex } from '../../src/bytes.js';
 import { runDemo, type DemoResult } from '../../src/cli/demo/run.js';
 import { readTarIndex } from '../../src/bundle/tar.js';
 
-const root = join(import.meta.dirname, '..', '..');
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
+import { buildCli, cleanupCli, runCli } from './build.js';
 
+let cli: string;
 function custos(args: string[], input?: string | Uint8Array): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(tsx, ['--conditions=custos-source', join(root, 'src/cli/main.ts'), ...args], {
-    cwd: root,
-    input,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  return runCli(cli, args, input);
 }
 
 let demo: DemoResult;
 let dir: string;
 
 beforeAll(async () => {
+  cli = await buildCli();
   dir = mkdtempSync(join(tmpdir(), 'custos-cli-'));
   const lines: string[] = [];
   demo = await runDemo({ dir: join(dir, 'demo'), imageSize: 3 * 65536 + 17, print: (l) => lines.push(l) });
   if (!demo.ok) throw new Error(lines.join('\n'));
 });
+
+afterAll(() => cleanupCli());
 
 const unsealed = (): string[] => (demo.omitted.some((o) => o.startsWith('seals')) ? ['--allow-unsealed'] : []);
 
