@@ -7,3 +7,5 @@ export type { AppendFileOptions } from './custody-file.js';
 export { openLog } from './logstore.js';
 export type { ConsistencyBundle, InclusionBundle, LogSigner, LogStore, OpenLogOptions } from './logstore.js';
 export { dirTileFetcher } from './logfs.js';
+export { decryptFile, decryptFileRange, encryptFile, rewrapFile } from './envelope.js';
+export { AtomicWriter } from './files.js';

@@ -1,0 +1,176 @@
+/**
+ * Node file helpers for the envelope: an atomic output file (temp file in the same directory,
+ * fsync, rename, fsync of the directory: a failure never leaves partial output under the final
+ * name) with batched positional writes, and a prefetching block reader.
+ */
+import { open, rename, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import * as crypto from '#crypto';
+import { toHex, toU8 } from '../bytes.js';
+import { CustosError, fail } from '../errors.js';
+
+/**
+ * An output file that appears under its final name only when complete.
+ *
+ * @example
+ * ```ts
+ * const w = await AtomicWriter.create('out.age');
+ * try { await w.write([header, chunk]); await w.commit(); } catch (e) { await w.abort(); throw e; }
+ * ```
+ */
+export class AtomicWriter {
+  readonly path: string;
+  readonly #tmp: string;
+  readonly #fh: FileHandle;
+  #pos = 0;
+  #done = false;
+
+  private constructor(path: string, tmp: string, fh: FileHandle) {
+    this.path = path;
+    this.#tmp = tmp;
+    this.#fh = fh;
+  }
+
+  /** Creates the temp file (`.<name>.<random>.tmp`, exclusive create, `mode`). */
+  static async create(path: string, mode = 0o644): Promise<AtomicWriter> {
+    const tmp = join(dirname(path), `.${basename(path)}.${toHex(crypto.randomBytes(8))}.tmp`);
+    try {
+      return new AtomicWriter(path, tmp, await open(tmp, 'wx', mode));
+    } catch (e) {
+      throw new CustosError('ERR_IO', `cannot create a temporary file next to ${path}`, { cause: e });
+    }
+  }
+
+  /** Appends the buffers in order (one writev when possible). */
+  async write(parts: readonly Uint8Array[]): Promise<void> {
+    if (this.#done) fail('ERR_INVALID_ARGUMENT', 'file already committed or aborted');
+    let bufs = parts.filter((p) => p.length > 0);
+    while (bufs.length > 0) {
+      const total = bufs.reduce((n, b) => n + b.length, 0);
+      let written: number;
+      try {
+        ({ bytesWritten: written } = await this.#fh.writev(bufs as Uint8Array[], this.#pos));
+      } catch (e) {
+        throw new CustosError('ERR_IO', `cannot write ${this.path}`, { cause: e });
+      }
+      this.#pos += written;
+      if (written === total) return;
+      // Short write: drop what was written and retry the rest.
+      const rest: Uint8Array[] = [];
+      let skip = written;
+      for (const b of bufs) {
+        if (skip >= b.length) skip -= b.length;
+        else {
+          rest.push(b.subarray(skip));
+          skip = 0;
+        }
+      }
+      bufs = rest;
+    }
+  }
+
+  /** Bytes written so far. */
+  get size(): number {
+    return this.#pos;
+  }
+
+  /** fsync, close, rename over the final name, fsync the directory. */
+  async commit(): Promise<void> {
+    if (this.#done) fail('ERR_INVALID_ARGUMENT', 'file already committed or aborted');
+    this.#done = true;
+    try {
+      await this.#fh.sync();
+      await this.#fh.close();
+      await rename(this.#tmp, this.path);
+    } catch (e) {
+      await this.#fh.close().catch(() => undefined);
+      await unlink(this.#tmp).catch(() => undefined);
+      throw new CustosError('ERR_IO', `cannot write ${this.path}`, { cause: e });
+    }
+    await syncDir(dirname(this.path));
+  }
+
+  /** Closes and deletes the temp file; safe to call after a failed commit. */
+  async abort(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    await this.#fh.close().catch(() => undefined);
+    await unlink(this.#tmp).catch(() => undefined);
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  let d: FileHandle | undefined;
+  try {
+    d = await open(dir, 'r');
+    await d.sync();
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename itself is still atomic.
+  } finally {
+    await d?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Writes `data` to `path` atomically.
+ *
+ * @example
+ * ```ts
+ * await writeFileAtomic('report.json', new TextEncoder().encode(json));
+ * ```
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array, mode = 0o644): Promise<void> {
+  const w = await AtomicWriter.create(path, mode);
+  try {
+    await w.write([data]);
+    await w.commit();
+  } catch (e) {
+    await w.abort();
+    throw e;
+  }
+}
+
+/**
+ * Reads a file front to back in blocks of `blockSize`, always keeping the next read in flight so
+ * disk I/O overlaps the caller's CPU work. Each block is a fresh buffer the caller may keep.
+ */
+export class BlockReader {
+  readonly #fh: FileHandle;
+  readonly #block: number;
+  #pos: number;
+  #next: Promise<Uint8Array | null> | undefined;
+
+  constructor(fh: FileHandle, blockSize: number, start = 0) {
+    this.#fh = fh;
+    this.#block = blockSize;
+    this.#pos = start;
+  }
+
+  async #readOne(): Promise<Uint8Array | null> {
+    const buf = Buffer.allocUnsafe(this.#block);
+    let n = 0;
+    while (n < buf.length) {
+      let r: number;
+      try {
+        ({ bytesRead: r } = await this.#fh.read(buf, n, buf.length - n, this.#pos));
+      } catch (e) {
+        throw new CustosError('ERR_IO', 'cannot read the input file', { cause: e });
+      }
+      if (r === 0) break;
+      n += r;
+      this.#pos += r;
+    }
+    return n === 0 ? null : toU8(buf.subarray(0, n));
+  }
+
+  /** The next block, or null at the end of the file. */
+  async read(): Promise<Uint8Array | null> {
+    const cur = this.#next ?? this.#readOne();
+    const b = await cur;
+    this.#next = b === null ? Promise.resolve(null) : this.#readOne();
+    // Keep a failed prefetch from becoming an unhandled rejection; read() rethrows it.
+    this.#next.catch(() => undefined);
+    return b;
+  }
+}
