@@ -12,6 +12,7 @@ import { verifyPresentation } from '../redact/verify.js';
 import { verifyCheckpoint } from '../log/witness.js';
 import type { BundleManifest, BundleManifestItem } from './manifest.js';
 import type { ReportBuilder } from './report.js';
+import type { NewestCheckpoints } from './receipts.js';
 
 /** What the verifier requires beyond signatures and digests. */
 export interface BundlePolicy {
@@ -113,7 +114,6 @@ export async function runItemChecks(ctx: CheckContext, item: BundleManifestItem)
     if (ctx.policy.requireCustody ?? true) r.failed('custody', item.id, 'ERR_BUNDLE_MALFORMED', 'item has no custody chain');
   } else await custodyCheck(ctx, item, item.custody);
   if (item.record !== undefined) await recordCheck(ctx, item, item.record);
-  for (const name of item.receipts ?? []) r.skipped.push(`receipt:${name}`);
 }
 
 /**
@@ -121,12 +121,12 @@ export async function runItemChecks(ctx: CheckContext, item: BundleManifestItem)
  * newest per origin must carry the witness quorum (policy, else the trust store's, else 0).
  * Two checkpoints of one origin with the same size must have the same root (a split view).
  */
-export async function runLogChecks(ctx: CheckContext): Promise<void> {
+export async function runLogChecks(ctx: CheckContext): Promise<NewestCheckpoints> {
   const r = ctx.report;
   const doc = ctx.trust.document;
   const witnesses = (doc.witnesses ?? []).map((w) => w.vkey);
   const quorum = ctx.policy.witnessQuorum ?? doc.witnessQuorum ?? 0;
-  const newest = new Map<string, { name: string; size: number; root: string }>();
+  const newest = new Map<string, { name: string; size: number; root: string; rootBytes: Uint8Array }>();
   const seen: { name: string; origin: string; size: number; root: string }[] = [];
   for (const name of ctx.manifest.checkpoints ?? []) {
     const bytes = await goodFile(ctx, 'checkpoint', name, name);
@@ -150,7 +150,7 @@ export async function runLogChecks(ctx: CheckContext): Promise<void> {
       const root = toHex(cp.root);
       seen.push({ name, origin, size: cp.size, root });
       const prev = newest.get(origin);
-      if (prev === undefined || cp.size > prev.size) newest.set(origin, { name, size: cp.size, root });
+      if (prev === undefined || cp.size > prev.size) newest.set(origin, { name, size: cp.size, root, rootBytes: cp.root });
     } catch (e) {
       r.failed('checkpoint', name, codeOf(e), (e as Error).message);
     }
@@ -179,4 +179,5 @@ export async function runLogChecks(ctx: CheckContext): Promise<void> {
   if ((ctx.manifest.checkpoints ?? []).length === 0 && quorum > 0) {
     r.failed('witness.quorum', undefined, 'ERR_WITNESS_QUORUM', `the trust store requires ${quorum} witness cosignatures, but the bundle has no checkpoint`);
   }
+  return new Map([...newest].map(([o, n]) => [o, { size: n.size, root: n.rootBytes }]));
 }

@@ -19,6 +19,7 @@ import { decodeManifest, ITEM_ID, MANIFEST_MAX_BYTES, MANIFEST_NAME, signManifes
 import { ReportBuilder, type BundleReport } from '../bundle/report.js';
 import { AtomicFile, TarFile, TarWriter, type ByteSink } from './bundle-fs.js';
 import { runItemChecks, runLogChecks, type BundlePolicy } from '../bundle/checks.js';
+import { runReceiptChecks } from '../bundle/receipts.js';
 
 /** One item to put in a bundle: its age file (a path, streamed, or bytes) and its evidence files. */
 export interface BundleItemInput {
@@ -223,11 +224,12 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       } else r.failed('file.digest', e.name, 'ERR_DIGEST_MISMATCH', 'SHA-256 differs from the signed digest');
     }
     const ctx = { tar, manifest, trust: opts.trust, policy: opts.policy ?? {}, report: r, good, facts: new Map<string, unknown>() };
+    const newest = await runLogChecks(ctx);
     for (const it of manifest.items) {
       if (only !== undefined && !only.has(it.id)) continue;
       await runItemChecks(ctx, it);
+      await runReceiptChecks(ctx, it, newest);
     }
-    await runLogChecks(ctx);
     if (only !== undefined) for (const id of only) if (!manifest.items.some((it) => it.id === id)) r.failed('item', id, 'ERR_ITEM_NOT_FOUND', 'no such item');
     return {
       ok: r.ok,
