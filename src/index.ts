@@ -13,3 +13,5 @@ export * from './cose/index.js';
 export * from './custody/index.js';
 export * from './request/index.js';
 export * from './log/index.js';
+export * from './bundle/index.js';
+export * from './redact/index.js';

@@ -9,3 +9,4 @@ export type { ConsistencyBundle, InclusionBundle, LogSigner, LogStore, OpenLogOp
 export { dirTileFetcher } from './logfs.js';
 export { decryptFile, decryptFileRange, encryptFile, rewrapFile } from './envelope.js';
 export { AtomicWriter } from './files.js';
+export * from './bundle-api.js';
