@@ -2,7 +2,7 @@ import * as crypto from '#crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  CHUNK_SIZE,
+  REDACT_CHUNK_SIZE as CHUNK_SIZE,
   commitChunks,
   commitChunksStream,
   decodeRangeProof,
@@ -10,7 +10,7 @@ import {
   paddedLeafCount,
   proveRanges,
   verifyRanges,
-  type RangeProof,
+  type ChunkRangeProof as RangeProof,
 } from '../../src/redact/index.js';
 import { equalBytes } from '../../src/bytes.js';
 import { indexOf } from './helpers.js';

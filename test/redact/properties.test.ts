@@ -6,11 +6,11 @@ import { decodeSign1 } from '../../src/cose/sign1.js';
 import {
   commitRecord,
   decodeDisclosure,
-  formatPath,
+  formatRecordPath as formatPath,
   presentRecord,
   verifyPresentation,
   type Disclosure,
-  type PathSegment,
+  type RecordPathSegment as PathSegment,
   type RecordMap,
   type RecordValue,
 } from '../../src/redact/index.js';
