@@ -1,0 +1,45 @@
+/**
+ * Every named bound custos enforces on hostile input, in one place.
+ *
+ * The constants live in the module that enforces them (so the check and its bound cannot
+ * drift apart); this module re-exports them and lists them in {@link LIMITS}, the table the
+ * README's "Limits on hostile input" section and the adversarial tests are written from. Each
+ * bound is tested at its value (accepted) and one past it (refused with the listed code).
+ *
+ * @example
+ * ```ts
+ * import { limits } from 'custos';
+ * for (const l of limits.LIMITS) console.log(l.name, l.value, l.code);
+ * ```
+ */
+import { CBOR_MAX_BYTES, CBOR_MAX_DEPTH } from './cbor.js';
+import { TAR_MAX_ENTRIES, TAR_MAX_ENTRY_SIZE, TAR_MAX_NAME, TAR_MAX_PAX_SIZE } from './bundle/tar.js';
+import type { ErrorCode } from './errors.js';
+import { NOTE_MAX_BYTES, NOTE_MAX_SIGNATURES } from './log/note.js';
+
+export { CBOR_MAX_BYTES, CBOR_MAX_DEPTH, NOTE_MAX_BYTES, NOTE_MAX_SIGNATURES, TAR_MAX_ENTRIES, TAR_MAX_ENTRY_SIZE, TAR_MAX_NAME, TAR_MAX_PAX_SIZE };
+
+/** One enforced bound. */
+export interface Limit {
+  /** The exported constant's name. */
+  readonly name: string;
+  readonly value: number;
+  readonly unit: 'bytes' | 'levels' | 'items' | 'log2';
+  /** The module that enforces it. */
+  readonly module: string;
+  /** The code raised one past the bound. */
+  readonly code: ErrorCode;
+  readonly what: string;
+}
+
+/** Every bound on hostile input (see the README section "Limits on hostile input"). */
+export const LIMITS: readonly Limit[] = Object.freeze([
+  { name: 'CBOR_MAX_BYTES', value: CBOR_MAX_BYTES, unit: 'bytes', module: 'cbor', code: 'ERR_CBOR_SIZE', what: 'default size of one CBOR item given to decode (callers may lower it)' },
+  { name: 'CBOR_MAX_DEPTH', value: CBOR_MAX_DEPTH, unit: 'levels', module: 'cbor', code: 'ERR_CBOR_DEPTH', what: 'nesting depth of CBOR arrays, maps and tags' },
+  { name: 'NOTE_MAX_BYTES', value: NOTE_MAX_BYTES, unit: 'bytes', module: 'log/note', code: 'ERR_LIMIT', what: 'size of a signed note (checkpoint with its signatures)' },
+  { name: 'NOTE_MAX_SIGNATURES', value: NOTE_MAX_SIGNATURES, unit: 'items', module: 'log/note', code: 'ERR_LIMIT', what: 'signature lines in one signed note' },
+  { name: 'TAR_MAX_ENTRY_SIZE', value: TAR_MAX_ENTRY_SIZE, unit: 'bytes', module: 'bundle/tar', code: 'ERR_LIMIT', what: 'size of one file inside a bundle' },
+  { name: 'TAR_MAX_PAX_SIZE', value: TAR_MAX_PAX_SIZE, unit: 'bytes', module: 'bundle/tar', code: 'ERR_TAR', what: 'size of one pax extended header' },
+  { name: 'TAR_MAX_NAME', value: TAR_MAX_NAME, unit: 'bytes', module: 'bundle/tar', code: 'ERR_TAR', what: 'UTF-8 length of an entry name' },
+  { name: 'TAR_MAX_ENTRIES', value: TAR_MAX_ENTRIES, unit: 'items', module: 'bundle/tar', code: 'ERR_LIMIT', what: 'entries in one bundle archive' },
+] satisfies Limit[]);

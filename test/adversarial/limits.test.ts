@@ -1,0 +1,197 @@
+/**
+ * Every named bound in src/limits.ts: accepted at its value, refused one past it with the
+ * listed code, and listed in the README section "Limits on hostile input".
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { toBase64, utf8 } from '../../src/bytes.js';
+import { readTarIndex, TAR_BLOCK, tarHeader, tarPadding } from '../../src/bundle/tar.js';
+import { decode } from '../../src/cbor.js';
+import { CustosError, type ErrorCode } from '../../src/errors.js';
+import * as limits from '../../src/limits.js';
+import { parseNote } from '../../src/log/note.js';
+
+const { LIMITS } = limits;
+const tested = new Set<string>();
+
+function code(f: () => unknown): ErrorCode | 'none' {
+  try {
+    f();
+    return 'none';
+  } catch (e) {
+    if (e instanceof CustosError) return e.code;
+    throw e;
+  }
+}
+async function codeAsync(f: () => Promise<unknown>): Promise<ErrorCode | 'none'> {
+  try {
+    await f();
+    return 'none';
+  } catch (e) {
+    if (e instanceof CustosError) return e.code;
+    throw e;
+  }
+}
+function limit(name: string) {
+  const l = LIMITS.find((x) => x.name === name);
+  if (l === undefined) throw new Error(`no limit ${name}`);
+  tested.add(name);
+  return l;
+}
+
+// ---- a virtual tar archive: headers at offsets, zeros everywhere else (no memory for data)
+
+interface Seg {
+  readonly off: number;
+  readonly bytes: Uint8Array;
+}
+function virtualTar(entries: { name: string; size: number; head?: Uint8Array }[]): { total: number; read: (o: number, n: number) => Promise<Uint8Array> } {
+  const segs: Seg[] = [];
+  let pos = 0;
+  for (const e of entries) {
+    const h = e.head ?? tarHeader(e.name, e.size);
+    segs.push({ off: pos, bytes: h });
+    pos += h.length + e.size + tarPadding(e.size);
+  }
+  const total = pos + 2 * TAR_BLOCK;
+  const read = async (o: number, n: number) => {
+    const out = new Uint8Array(n);
+    // binary search for the last segment starting at or before o (segments are in order)
+    let lo = 0;
+    let hi = segs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (segs[mid]!.off <= o) lo = mid;
+      else hi = mid - 1;
+    }
+    for (let i = lo; i < segs.length && segs[i]!.off < o + n; i++) {
+      const s = segs[i]!;
+      if (s.off + s.bytes.length <= o) continue;
+      const from = Math.max(o, s.off);
+      const to = Math.min(o + n, s.off + s.bytes.length);
+      out.set(s.bytes.subarray(from - s.off, to - s.off), from - o);
+    }
+    return out;
+  };
+  return { total, read };
+}
+
+function ustar(name: string, size: number, type: string): Uint8Array {
+  const h = new Uint8Array(TAR_BLOCK);
+  const put = (off: number, s: string) => h.set(utf8(s), off);
+  put(0, name);
+  put(100, '0000644');
+  put(108, '0000000');
+  put(116, '0000000');
+  put(124, size.toString(8).padStart(11, '0'));
+  put(136, '00000000000');
+  put(156, type);
+  put(257, 'ustar');
+  put(263, '00');
+  let sum = 0;
+  for (let i = 0; i < TAR_BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i]!;
+  put(148, sum.toString(8).padStart(6, '0'));
+  h[155] = 0x20;
+  return h;
+}
+/** A pax header (type x) with the given records, followed by a ustar header for `name`. */
+function paxThen(records: [string, string][], name: string, size: number): Uint8Array {
+  let body = '';
+  for (const [k, v] of records) {
+    const rest = ` ${k}=${v}\n`;
+    let len = utf8(rest).length + 1;
+    while (String(len).length + utf8(rest).length !== len) len++;
+    body += `${len}${rest}`;
+  }
+  const pb = utf8(body);
+  const out = new Uint8Array(TAR_BLOCK + pb.length + tarPadding(pb.length) + TAR_BLOCK);
+  out.set(ustar('PaxHeaders/x', pb.length, 'x'), 0);
+  out.set(pb, TAR_BLOCK);
+  out.set(ustar(name, size, '0'), out.length - TAR_BLOCK);
+  return out;
+}
+/** pax records whose encoded size is exactly `n` bytes (one padded uname record). */
+function paxOfSize(n: number): [string, string][] {
+  for (let v = n - 20; v < n; v++) {
+    const rest = ` uname=${'u'.repeat(v)}\n`;
+    const len = String(rest.length + 6).length + rest.length;
+    if (len === n && String(len).length + rest.length === len) return [['uname', 'u'.repeat(v)]];
+  }
+  throw new Error('no pax size');
+}
+
+describe('limits: at the bound and one past it', () => {
+  it('CBOR_MAX_DEPTH', () => {
+    const l = limit('CBOR_MAX_DEPTH');
+    const nested = (n: number) => Uint8Array.from([...new Array(n).fill(0x81), 0x00]);
+    expect(code(() => decode(nested(l.value)))).toBe('none');
+    expect(code(() => decode(nested(l.value + 1)))).toBe(l.code);
+  });
+  it('CBOR_MAX_BYTES', () => {
+    const l = limit('CBOR_MAX_BYTES');
+    const bstr = (total: number) => {
+      const b = new Uint8Array(total);
+      b[0] = 0x5a;
+      new DataView(b.buffer).setUint32(1, total - 5);
+      return b;
+    };
+    expect(code(() => decode(bstr(l.value)))).toBe('none');
+    expect(code(() => decode(bstr(l.value + 1)))).toBe(l.code);
+  });
+  const sig = (name: string) => `\u2014 ${name} ${toBase64(new Uint8Array(68).fill(1))}`;
+  it('NOTE_MAX_BYTES', () => {
+    const l = limit('NOTE_MAX_BYTES');
+    const note = (total: number) => {
+      const tail = `\n\n${sig('k')}\n`;
+      return utf8('a'.repeat(total - utf8(tail).length) + tail);
+    };
+    expect(note(l.value).length).toBe(l.value);
+    expect(code(() => parseNote(note(l.value)))).toBe('none');
+    expect(code(() => parseNote(note(l.value + 1)))).toBe(l.code);
+  });
+  it('NOTE_MAX_SIGNATURES', () => {
+    const l = limit('NOTE_MAX_SIGNATURES');
+    const note = (n: number) => `origin\n1\n${toBase64(new Uint8Array(32))}\n\n${Array.from({ length: n }, (_, i) => sig(`k${i}`)).join('\n')}\n`;
+    expect(code(() => parseNote(note(l.value)))).toBe('none');
+    expect(code(() => parseNote(note(l.value + 1)))).toBe(l.code);
+  });
+  it('TAR_MAX_ENTRY_SIZE (a 1 TiB entry is indexed without reading it)', async () => {
+    const l = limit('TAR_MAX_ENTRY_SIZE');
+    const at = virtualTar([{ name: 'items/disk.age', size: l.value }]);
+    expect((await readTarIndex(at.read, at.total))[0]!.size).toBe(l.value);
+    const past = virtualTar([{ name: 'items/disk.age', size: l.value + 1 }]);
+    expect(await codeAsync(() => readTarIndex(past.read, past.total))).toBe(l.code);
+  });
+  it('TAR_MAX_NAME', async () => {
+    const l = limit('TAR_MAX_NAME');
+    const name = (n: number) => `d/${'n'.repeat(n - 2)}`;
+    const at = virtualTar([{ name: name(l.value), size: 1 }]);
+    expect((await readTarIndex(at.read, at.total))[0]!.name).toBe(name(l.value));
+    const past = virtualTar([{ name: 'x', size: 1, head: paxThen([['path', name(l.value + 1)]], 'x', 1) }]);
+    expect(await codeAsync(() => readTarIndex(past.read, past.total))).toBe(l.code);
+  });
+  it('TAR_MAX_PAX_SIZE', async () => {
+    const l = limit('TAR_MAX_PAX_SIZE');
+    const at = virtualTar([{ name: 'x', size: 1, head: paxThen(paxOfSize(l.value), 'x', 1) }]);
+    expect(await codeAsync(() => readTarIndex(at.read, at.total))).toBe('none');
+    const past = virtualTar([{ name: 'x', size: 1, head: paxThen(paxOfSize(l.value + 1), 'x', 1) }]);
+    expect(await codeAsync(() => readTarIndex(past.read, past.total))).toBe(l.code);
+  });
+  it('TAR_MAX_ENTRIES', async () => {
+    const l = limit('TAR_MAX_ENTRIES');
+    const names = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `e${i}`, size: 0, head: ustar(`e${i}`, 0, '0') }));
+    const at = virtualTar(names(l.value));
+    expect(await readTarIndex(at.read, at.total)).toHaveLength(l.value);
+    const past = virtualTar(names(l.value + 1));
+    expect(await codeAsync(() => readTarIndex(past.read, past.total))).toBe(l.code);
+  });
+  it('every limit in LIMITS is tested here and listed in the README', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Limits on hostile input'));
+    for (const l of LIMITS) {
+      expect(tested.has(l.name), `${l.name} has no bound test`).toBe(true);
+      expect(section.includes(l.name), `${l.name} missing from README`).toBe(true);
+      expect((limits as Record<string, unknown>)[l.name]).toBe(l.value);
+    }
+  });
+});
