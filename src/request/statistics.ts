@@ -16,8 +16,9 @@
  *   or `open`;
  * - time to fulfilment: from the `issued` event to the `fulfilled` event (Art. 28 counts from
  *   issue to obtaining the data), in hours;
- * - overdue: a deadline the addressee or executing authority had to meet (see `requestStatus`)
- *   was missed, whether it was met late or is still open at `now`.
+ * - overdue: a deadline the addressee, executing authority or requested party had to meet (see
+ *   `requestStatus`) was missed, whether it was met late or is still open at `now`; windows,
+ *   the issuer's own deadlines and the soft EIO deadlines of Art. 12(2) and 32(2) do not count.
  */
 import { fail } from '../errors.js';
 import { DATA_CATEGORIES, INSTRUMENTS, type DataCategory, type EvidenceRequest, type Instrument } from './schema.js';
@@ -82,6 +83,8 @@ export interface OversightStatistics {
   readonly excluded: { readonly requestsWithoutChain: number; readonly chainsWithoutRequest: number };
 }
 
+const SOFT = new Set(['issuer-deadline', 'provisional-measure']);
+
 interface Row {
   instrument: Instrument;
   category: DataCategory;
@@ -120,7 +123,12 @@ function rowFor(request: EvidenceRequest, chain: VerifiedStatusChain, nowMs: num
     ...(opts.deadlineOptions ?? {}),
     ...(zone !== undefined ? { timeZone: zone } : {}),
   });
-  const overdue = status.deadlines.some((d) => d.state === 'overdue' || d.state === 'met-late');
+  // Only obligations of the answering side count; the issuer's own deadlines (ex-post
+  // validation) and the soft ones ("as fully as possible", "wherever practicable": 2014/41
+  // Art. 12(2), 32(2)) are reported by requestStatus but are not "overdue requests".
+  const overdue = status.deadlines.some(
+    (d) => (d.state === 'overdue' || d.state === 'met-late') && d.party !== 'issuing-authority' && !SOFT.has(d.id),
+  );
   return {
     instrument: request.instrument,
     category,

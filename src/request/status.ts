@@ -63,8 +63,11 @@ const MET_BY: Readonly<Record<string, readonly StatusKind[]>> = {
   'issuer-deadline': ['fulfilled'],
   'extension-or-confirmation': ['extended'],
 };
-/** Windows: the other side may act until then; passing is not a failure. */
-const WINDOWS = new Set(['objection', 'preservation']);
+/**
+ * Windows: a party may act until then, and letting one pass is not a failure (the enforcing
+ * authority need not object; the issuing authority may let preservation end).
+ */
+const WINDOWS = new Set(['objection', 'preservation', 'extension-or-confirmation']);
 
 function metBy(request: EvidenceRequest, id: string): readonly StatusKind[] {
   if (request.instrument === 'MLA' || request.instrument === 'COE-P2') {

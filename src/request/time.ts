@@ -26,8 +26,18 @@ export type Zone = { readonly offsetMinutes: number } | { readonly timeZone: str
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
 
+/**
+ * Date.UTC without its two-digit-year rule (Date.UTC(50, 0) is 1950): years 0–99 stay years 0–99.
+ */
+export function utcMs(y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number {
+  const t = new Date(0);
+  t.setUTCFullYear(y, mo, d);
+  t.setUTCHours(h, mi, s, ms);
+  return t.getTime();
+}
+
 function daysInMonth(y: number, m: number): number {
-  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return new Date(utcMs(y, m, 0)).getUTCDate();
 }
 
 /**
@@ -58,7 +68,7 @@ export function parseInstant(name: string, text: unknown): Instant {
     offsetMinutes = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om);
   }
   const ms = frac === undefined ? 0 : Number(frac.padEnd(3, '0').slice(0, 3));
-  const epochMs = Date.UTC(y, mo - 1, d, h, mi, s, ms) - offsetMinutes * 60_000;
+  const epochMs = utcMs(y, mo - 1, d, h, mi, s, ms) - offsetMinutes * 60_000;
   if (!Number.isFinite(epochMs)) fail('ERR_TIME_INVALID', `"${name}" is out of range`);
   return { epochMs, offsetMinutes, zulu: zone === 'Z' };
 }
@@ -117,7 +127,7 @@ export function offsetAt(zone: Zone, epochMs: number): number {
   const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value);
   let year = get('year');
   if (parts.find((p) => p.type === 'era')?.value === 'BC') year = 1 - year;
-  const wall = Date.UTC(year, get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const wall = utcMs(year, get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   const whole = epochMs - (((epochMs % 1000) + 1000) % 1000);
   return Math.round((wall - whole) / 60_000);
 }

@@ -46,6 +46,15 @@ export interface StatusChainReport {
 
 const verified = new WeakSet<object>();
 
+/** Freezes plain objects and arrays (byte arrays cannot be frozen; callers get them as decoded). */
+function deepFreeze<T>(x: T): T {
+  if (typeof x === 'object' && x !== null && !(x instanceof Uint8Array)) {
+    for (const v of Object.values(x)) deepFreeze(v);
+    Object.freeze(x);
+  }
+  return x;
+}
+
 /** True for chains produced by {@link verifyStatusChain} in this process (not look-alike objects). */
 export function isVerifiedStatusChain(x: unknown): x is VerifiedStatusChain {
   return typeof x === 'object' && x !== null && verified.has(x);
@@ -139,7 +148,7 @@ export function verifyStatusChain(
     } catch (err) {
       checks.push(failure(i, 'transition', err));
     }
-    out.push({ ...e, atMs, authority: authority ?? '', bytes });
+    out.push(deepFreeze({ ...e, atMs, authority: authority ?? '', bytes }));
   });
   const ok = checks.length > 0 && checks.every((c) => c.ok);
   if (!ok || requestId === undefined) return { ok: false, checks };

@@ -5,7 +5,7 @@ import { isCustosError } from '../../src/errors.js';
 import { deadlines, type DeadlineOptions } from '../../src/request/deadlines.js';
 import { holidaySet, periodEnd, type PeriodRules } from '../../src/request/periods.js';
 import { validateRequest } from '../../src/request/validate.js';
-import { wallTime } from '../../src/request/time.js';
+import { parseInstant, wallTime } from '../../src/request/time.js';
 
 const RUNS = Number(process.env.CUSTOS_FC_RUNS ?? 200);
 const dir = new URL('../../examples/requests/', import.meta.url);
@@ -200,5 +200,18 @@ describe('periodEnd', () => {
       }),
       { numRuns: RUNS },
     );
+  });
+});
+
+describe('parseInstant', () => {
+  it('keeps years 0–99 (no two-digit-year rule) and checks their leap years', () => {
+    expect(parseInstant('t', '0050-03-01T00:00:00Z').epochMs).toBe(Date.parse('0050-03-01T00:00:00Z'));
+    expect(parseInstant('t', '0004-02-29T12:00:00+01:00').epochMs).toBe(Date.parse('0004-02-29T11:00:00Z'));
+    expect(code(() => parseInstant('t', '0100-02-29T00:00:00Z'))).toBe('ERR_TIME_INVALID');
+    expect(code(() => parseInstant('t', '2024-01-01T00:00:00+19:00'))).toBe('ERR_TIME_INVALID');
+    expect(code(() => parseInstant('t', '2024-01-01t00:00:00z'))).toBe('ERR_TIME_INVALID');
+  });
+  it('reads offsets and fractions', () => {
+    expect(parseInstant('t', '2024-01-01T00:00:00.123456789-05:30')).toEqual({ epochMs: Date.parse('2024-01-01T05:30:00.123Z'), offsetMinutes: -330, zulu: false });
   });
 });

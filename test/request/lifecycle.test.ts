@@ -245,6 +245,23 @@ describe('requestStatus', () => {
     expect(byId(s, 'preservation')).toMatchObject({ state: 'pending', dueAt: '2026-05-28T22:00:00Z' });
     expect(byId(s, 'extension-or-confirmation')).toBeUndefined();
   });
+  it('an unused EPOC-PR extension lapses without escalation', () => {
+    const pr = loadRequest('epoc-pr.json');
+    const steps: Step[] = [
+      { kind: 'issued', at: '2026-02-27T09:00:00+01:00', actor: 'issuer' },
+      { kind: 'received', at: '2026-02-27T11:00:00+01:00', actor: 'provider' },
+    ];
+    const v = verifyStatusChain(buildChain(pr.id, steps, P.keys), P.trust, { instrument: 'EPOC-PR' }).chain!;
+    const s = requestStatus(pr, v, '2026-05-10T00:00:00Z');
+    expect(byId(s, 'extension-or-confirmation')?.state).toBe('lapsed');
+    expect(byId(s, 'preservation')?.state).toBe('lapsed');
+    expect(s.escalation).toEqual({ owed: false, at: null, reasons: [] });
+  });
+  it('verified events are frozen', () => {
+    expect(Object.isFrozen(verified.events)).toBe(true);
+    expect(Object.isFrozen(verified.events[3])).toBe(true);
+    expect(Object.isFrozen(verified.events[3]!.reasons)).toBe(true);
+  });
   it('refuses unverified look-alike chains and foreign chains', () => {
     expect(code(() => requestStatus(epoc, { ...verified }, '2026-04-01T00:00:00Z'))).toBe('ERR_INVALID_ARGUMENT');
     expect(code(() => requestStatus(loadRequest('eio.json'), verified, '2026-04-01T00:00:00Z'))).toBe('ERR_INVALID_ARGUMENT');
