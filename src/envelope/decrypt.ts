@@ -13,7 +13,7 @@ import { unwrapFileKey } from './filekey.js';
 import { ByteSink, EMPTY, dearmoringSource, isReadableStream, sourceOf } from './io.js';
 import type { ByteSource } from './io.js';
 import { toIdentities } from './keys.js';
-import { NONCE_SIZE, StreamDecryptor, payloadKey } from './stream.js';
+import { NONCE_SIZE, StreamDecryptor, payloadKey, plaintextSize } from './stream.js';
 import type { IdentityInput } from './types.js';
 
 export interface DecryptOptions {
@@ -94,7 +94,15 @@ export async function decrypt(
   if (data instanceof Uint8Array) {
     const src = dearmoringSource(sourceOf(data), options.armor);
     const { dec, rest } = await open(src, identities, options);
-    const sink = new ByteSink(rest.length);
+    // With the whole file in hand the exact plaintext size is known (unless the payload is
+    // malformed, which the decryptor then reports precisely): no trimming copy at the end.
+    let expected = rest.length;
+    try {
+      expected = plaintextSize(NONCE_SIZE + rest.length);
+    } catch {
+      // keep the upper bound
+    }
+    const sink = new ByteSink(expected);
     const emit = (pt: Uint8Array) => sink.push(pt);
     dec.push(rest, emit);
     for (let c = await src.read(); c !== null; c = await src.read()) dec.push(c, emit);

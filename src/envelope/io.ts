@@ -74,10 +74,12 @@ export function dearmoringSource(src: ByteSource, armored?: boolean): ByteSource
           mode = 'binary';
           break;
         }
-        head.push(chunk);
         let i = 0;
         while (i < chunk.length && isSpace(chunk[i]!)) i++;
         if (i < chunk.length) mode = chunk[i] === 0x2d ? 'armor' : 'binary';
+        // A chunk that is all whitespace is held while more is read: copy it, since some
+        // sources reuse their buffers. The deciding chunk is passed on as is.
+        head.push(mode === 'unknown' ? chunk.slice() : chunk);
       }
       if (mode === 'binary') {
         if (head.length > 0) return head.shift()!;

@@ -133,22 +133,26 @@ export async function writeFileAtomic(path: string, data: Uint8Array, mode = 0o6
 
 /**
  * Reads a file front to back in blocks of `blockSize`, always keeping the next read in flight so
- * disk I/O overlaps the caller's CPU work. Each block is a fresh buffer the caller may keep.
+ * disk I/O overlaps the caller's CPU work. Two buffers alternate, so a returned block is valid
+ * only until the next-but-one `read()`: callers must consume (copy, seal, open) each block
+ * before asking for the block after the next. That keeps memory flat whatever the file size.
  */
 export class BlockReader {
   readonly #fh: FileHandle;
-  readonly #block: number;
+  readonly #bufs: [Buffer, Buffer];
+  #which = 0;
   #pos: number;
   #next: Promise<Uint8Array | null> | undefined;
 
   constructor(fh: FileHandle, blockSize: number, start = 0) {
     this.#fh = fh;
-    this.#block = blockSize;
+    this.#bufs = [Buffer.allocUnsafe(blockSize), Buffer.allocUnsafe(blockSize)];
     this.#pos = start;
   }
 
   async #readOne(): Promise<Uint8Array | null> {
-    const buf = Buffer.allocUnsafe(this.#block);
+    const buf = this.#bufs[this.#which]!;
+    this.#which ^= 1;
     let n = 0;
     while (n < buf.length) {
       let r: number;

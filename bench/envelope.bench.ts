@@ -1,0 +1,130 @@
+/**
+ * Envelope benchmarks, each against a reference measured in the same run:
+ *
+ * - file → file (default 1 GiB): `encryptFile` / `decryptFile` vs the `age` CLI on the same
+ *   file (target ≥ 0.8× age's throughput), and custos' peak RSS while doing it (target < 128 MiB);
+ * - in memory (default 64 MiB): `encrypt` / `decrypt` on Uint8Array vs the `age-encryption`
+ *   npm package (target ≥ 8× with the node backend).
+ *
+ *   npx tsx --conditions=custos-source bench/envelope.bench.ts
+ *
+ * Env: CUSTOS_BENCH_FILE_MB (1024), CUSTOS_BENCH_MEM_MB (64), CUSTOS_BENCH_RUNS (3). Runs of ours
+ * and the reference are interleaved and the median is reported. MB/s uses MB = 10^6 bytes.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import { mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Decrypter, Encrypter } from 'age-encryption';
+import { decrypt, encrypt } from '../src/envelope/index.js';
+import { decryptFile, encryptFile } from '../src/node/envelope.js';
+
+const FILE_MB = Number(process.env.CUSTOS_BENCH_FILE_MB ?? 1024);
+const MEM_MB = Number(process.env.CUSTOS_BENCH_MEM_MB ?? 64);
+const RUNS = Number(process.env.CUSTOS_BENCH_RUNS ?? 3);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
+
+function sh(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+}
+
+async function time(f: () => unknown): Promise<number> {
+  const t0 = performance.now();
+  await f();
+  return performance.now() - t0;
+}
+
+/** Samples RSS every 10 ms while `f` runs; returns the peak in MiB. */
+async function peakRss(f: () => Promise<unknown>): Promise<number> {
+  let peak = process.memoryUsage().rss;
+  const t = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 10);
+  try {
+    await f();
+  } finally {
+    clearInterval(t);
+  }
+  return Math.max(peak, process.memoryUsage().rss) / 2 ** 20;
+}
+
+function line(name: string, ours: number, ref: number, refName: string, target: number): void {
+  const ratio = ours / ref;
+  console.log(
+    `${name.padEnd(34)} custos ${ours.toFixed(0).padStart(6)} MB/s   ${refName} ${ref.toFixed(0).padStart(6)} MB/s   ratio ${ratio.toFixed(2)}  (target ≥ ${target}) ${ratio >= target ? 'OK' : 'BELOW TARGET'}`,
+  );
+}
+
+async function fileBench(dir: string): Promise<void> {
+  const size = FILE_MB * 1024 * 1024;
+  const plain = join(dir, 'plain.bin');
+  const fd = openSync(plain, 'w');
+  const block = new Uint8Array(4 * 1024 * 1024);
+  for (let left = size; left > 0; left -= block.length) writeSync(fd, randomFillSync(block), 0, Math.min(block.length, left));
+  closeSync(fd);
+  const key = join(dir, 'key.txt');
+  sh('age-keygen', ['-o', key]);
+  const identity = readFileSync(key, 'utf8');
+  const recipient = /public key: (age1[0-9a-z]+)/.exec(identity)![1]!;
+  const ageOut = join(dir, 'age.age');
+  const ourOut = join(dir, 'ours.age');
+  const enc = { ours: [] as number[], age: [] as number[] };
+  const dec = { ours: [] as number[], age: [] as number[] };
+  let rssEnc = 0;
+  let rssDec = 0;
+  for (let i = 0; i < RUNS; i++) {
+    enc.age.push(await time(() => sh('age', ['-r', recipient, '-o', ageOut, plain])));
+    rssEnc = Math.max(rssEnc, await peakRss(async () => enc.ours.push(await time(() => encryptFile(plain, ourOut, [recipient])))));
+    dec.age.push(await time(() => sh('age', ['-d', '-i', key, '-o', join(dir, 'age.out'), ourOut])));
+    rssDec = Math.max(rssDec, await peakRss(async () => dec.ours.push(await time(() => decryptFile(ageOut, join(dir, 'ours.out'), identity)))));
+  }
+  if (statSync(join(dir, 'ours.out')).size !== size || statSync(join(dir, 'age.out')).size !== size) throw new Error('size mismatch');
+  console.log(`file → file, ${FILE_MB} MiB, median of ${RUNS} (cross-decrypted: custos opens age's file, age opens custos')`);
+  line('encryptFile vs age -r', mbps(size, median(enc.ours)), mbps(size, median(enc.age)), 'age', 0.8);
+  line('decryptFile vs age -d', mbps(size, median(dec.ours)), mbps(size, median(dec.age)), 'age', 0.8);
+  console.log(`peak RSS: encryptFile ${rssEnc.toFixed(0)} MiB, decryptFile ${rssDec.toFixed(0)} MiB (target < 128 MiB) ${Math.max(rssEnc, rssDec) < 128 ? 'OK' : 'ABOVE TARGET'}`);
+  for (const f of [plain, ageOut, ourOut, join(dir, 'age.out'), join(dir, 'ours.out')]) rmSync(f, { force: true });
+}
+
+async function memBench(): Promise<void> {
+  const size = MEM_MB * 1024 * 1024;
+  const data = randomFillSync(new Uint8Array(size));
+  const { generateX25519Identity, identityToRecipient } = await import('age-encryption');
+  const identity = await generateX25519Identity();
+  const recipient = await identityToRecipient(identity);
+  const enc = { ours: [] as number[], ref: [] as number[] };
+  const dec = { ours: [] as number[], ref: [] as number[] };
+  let ourFile = new Uint8Array(0);
+  let refFile = new Uint8Array(0);
+  for (let i = 0; i < RUNS; i++) {
+    enc.ref.push(await time(async () => {
+      const e = new Encrypter();
+      e.addRecipient(recipient);
+      refFile = await e.encrypt(data);
+    }));
+    enc.ours.push(await time(async () => {
+      ourFile = await encrypt(data, [recipient]);
+    }));
+    dec.ref.push(await time(async () => {
+      const d = new Decrypter();
+      d.addIdentity(identity);
+      await d.decrypt(ourFile);
+    }));
+    dec.ours.push(await time(() => decrypt(refFile, [identity])));
+  }
+  console.log(`in memory, ${MEM_MB} MiB Uint8Array, median of ${RUNS}`);
+  line('encrypt vs age-encryption', mbps(size, median(enc.ours)), mbps(size, median(enc.ref)), 'typage', 8);
+  line('decrypt vs age-encryption', mbps(size, median(dec.ours)), mbps(size, median(dec.ref)), 'typage', 8);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'custos-bench-'));
+try {
+  await fileBench(dir);
+  await memBench();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
