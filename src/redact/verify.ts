@@ -213,6 +213,10 @@ export function verifyPresentation(presentation: Uint8Array, opts: VerifyPresent
     issuer = signer(opts.trust, rec.sign1, rec.issuedAt, 'issuer');
     if (ex.issuer !== undefined && issuer.authority !== ex.issuer) fail('ERR_KEY_UNKNOWN', 'the record was committed by another authority');
   });
+  c.run('binding.order', () => {
+    // SD-CWT §"Verifier Validation" step 7: the KBT's iat is not before the SD-CWT's.
+    if (iat + CLOCK_SKEW_SECONDS < rec.issuedAt) fail('ERR_BINDING_MISMATCH', 'the presentation is dated before the record was committed');
+  });
   if (rec.holder !== undefined) {
     c.run('binding.holder', () => {
       if (pres.kid === undefined || !equalBytes(rec.holder!, pres.kid)) fail('ERR_BINDING_MISMATCH', 'the record names another holder');

@@ -101,6 +101,11 @@ const rows: [string, () => Uint8Array, ErrorCode, PresentationExpectation?][] = 
     () => forgePresentation(commitRecord(sample, { redactable: sampleRedactable, signer: issuerKey, holder: strangerKey.kid }).bytes, [], holderKey),
     'ERR_BINDING_MISMATCH',
   ],
+  [
+    'presented before the record was committed',
+    () => forgePresentation(committed.bytes, [name], holderKey, { iat: Math.floor(Date.now() / 1000) - 86_400 }),
+    'ERR_BINDING_MISMATCH',
+  ],
   ['unknown holder key', () => presentRecord(committed, [name], { ...binding, signer: strangerKey }), 'ERR_KEY_UNKNOWN'],
   ['unknown issuer key', () => presentRecord(commitRecord(sample, { redactable: sampleRedactable, signer: strangerKey }), [], { ...binding, signer: holderKey }), 'ERR_KEY_UNKNOWN'],
   ['expired holder key', () => presentRecord(committed, [name], { ...binding, signer: expiredKey }), 'ERR_KEY_NOT_VALID'],
