@@ -6,7 +6,7 @@
  */
 import { assertBytes, assertInteger } from '../bytes.js';
 import { fail } from '../errors.js';
-import { HASH_SIZE, consistencyProof, inclusionProof, nodeHash, treeRoot, type HashSource } from './merkle.js';
+import { HASH_SIZE, consistencyProof, inclusionProof, nodeHash, treeRoot, type HashSource, type RangeCache } from './merkle.js';
 
 class Level {
   buf = new Uint8Array(HASH_SIZE * 64);
@@ -37,6 +37,9 @@ class Level {
  */
 export class HashTree {
   readonly #levels: Level[] = [new Level()];
+  // Right-edge (non-perfect) range hashes, so a proof costs lookups instead of re-hashing the
+  // edge. Entries never go stale (perfect subtrees never change); the map is only bounded.
+  readonly #edge: RangeCache = new Map();
 
   /** Number of leaves. */
   get size(): number {
@@ -75,16 +78,21 @@ export class HashTree {
   /** The root at `size` (default: the current size). */
   root(size = this.size): Uint8Array {
     assertInteger('size', size, 0, this.size);
-    return treeRoot(this.hash, size);
+    return treeRoot(this.hash, size, this.#cache());
   }
 
   inclusionProof(index: number, size = this.size): Uint8Array[] {
     assertInteger('size', size, 1, this.size);
-    return inclusionProof(this.hash, index, size);
+    return inclusionProof(this.hash, index, size, this.#cache());
   }
 
   consistencyProof(oldSize: number, newSize = this.size): Uint8Array[] {
     assertInteger('newSize', newSize, 1, this.size);
-    return consistencyProof(this.hash, oldSize, newSize);
+    return consistencyProof(this.hash, oldSize, newSize, this.#cache());
+  }
+
+  #cache(): RangeCache {
+    if (this.#edge.size > 4096) this.#edge.clear();
+    return this.#edge;
   }
 }

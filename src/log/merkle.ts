@@ -67,14 +67,18 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
 
 /** Largest power of two strictly less than n (n ≥ 2). */
 export function splitPoint(n: number): number {
+  // Fast path for 32-bit sizes: the highest set bit of n − 1.
+  if (n <= 0x80000000) return n <= 1 ? 1 : 2 ** (31 - Math.clz32(n - 1));
   let k = 1;
   while (k * 2 < n) k *= 2;
   return k;
 }
 
 function isPow2(n: number): boolean {
+  if (n <= 0) return false;
+  if (n < 0x80000000) return (n & (n - 1)) === 0;
   // Exact for every safe integer: log2 of a power of two is exact in binary floating point.
-  return n > 0 && 2 ** Math.round(Math.log2(n)) === n;
+  return 2 ** Math.round(Math.log2(n)) === n;
 }
 
 /**
@@ -82,7 +86,7 @@ function isPow2(n: number): boolean {
  * it (a multiple of the largest power of two ≤ end − start); perfect aligned ranges are
  * read from the source, others are split at the largest power of two.
  */
-export function rangeHash(src: HashSource, start: number, end: number): Uint8Array {
+export function rangeHash(src: HashSource, start: number, end: number, cache?: RangeCache): Uint8Array {
   const n = end - start;
   if (n <= 0) {
     if (n === 0 && start === 0) return emptyRoot();
@@ -94,14 +98,25 @@ export function rangeHash(src: HashSource, start: number, end: number): Uint8Arr
     if (h.length !== HASH_SIZE) fail('ERR_INTERNAL', 'hash source returned a hash of the wrong size');
     return h;
   }
+  const key = cache === undefined ? '' : `${start}:${end}`;
+  const hit = cache?.get(key);
+  if (hit !== undefined) return hit.slice();
   const k = splitPoint(n);
-  return nodeHash(rangeHash(src, start, start + k), rangeHash(src, start + k, end));
+  const h = nodeHash(rangeHash(src, start, start + k, cache), rangeHash(src, start + k, end, cache));
+  cache?.set(key, h.slice());
+  return h;
 }
 
+/**
+ * Memo of hashes of non-perfect ranges (the right edge of a tree), keyed `start:end`. Valid for
+ * as long as the source's perfect subtrees are (forever, for an append-only tree).
+ */
+export type RangeCache = Map<string, Uint8Array>;
+
 /** The tree head (root hash) of the first `size` leaves. */
-export function treeRoot(src: HashSource, size: number): Uint8Array {
+export function treeRoot(src: HashSource, size: number, cache?: RangeCache): Uint8Array {
   assertInteger('size', size);
-  return rangeHash(src, 0, size);
+  return rangeHash(src, 0, size, cache);
 }
 
 /** MTH of a list of leaf hashes (small trees, tests, tiles). */
@@ -122,7 +137,7 @@ function perfectHash(leaves: readonly Uint8Array[], level: number, index: number
  * The inclusion proof (RFC 9162 §2.1.3.1 PATH) for leaf `index` in the tree of `size` leaves,
  * sibling of the leaf first.
  */
-export function inclusionProof(src: HashSource, index: number, size: number): Uint8Array[] {
+export function inclusionProof(src: HashSource, index: number, size: number, cache?: RangeCache): Uint8Array[] {
   assertInteger('size', size);
   assertInteger('index', index);
   if (index >= size) fail('ERR_INVALID_ARGUMENT', `"index" ${index} is not below the tree size ${size}`);
@@ -134,10 +149,10 @@ export function inclusionProof(src: HashSource, index: number, size: number): Ui
   while (end - start > 1) {
     const k = splitPoint(end - start);
     if (m < k) {
-      out.push(rangeHash(src, start + k, end));
+      out.push(rangeHash(src, start + k, end, cache));
       end = start + k;
     } else {
-      out.push(rangeHash(src, start, start + k));
+      out.push(rangeHash(src, start, start + k, cache));
       start += k;
       m -= k;
     }
@@ -149,7 +164,7 @@ export function inclusionProof(src: HashSource, index: number, size: number): Ui
  * The consistency proof (RFC 9162 §2.1.4.1 PROOF) from the tree of `oldSize` leaves to the tree
  * of `newSize` leaves. 0 < oldSize ≤ newSize; equal sizes give the empty proof.
  */
-export function consistencyProof(src: HashSource, oldSize: number, newSize: number): Uint8Array[] {
+export function consistencyProof(src: HashSource, oldSize: number, newSize: number, cache?: RangeCache): Uint8Array[] {
   assertInteger('oldSize', oldSize, 1);
   assertInteger('newSize', newSize, 1);
   if (oldSize > newSize) fail('ERR_INVALID_ARGUMENT', `"oldSize" ${oldSize} exceeds "newSize" ${newSize}`);
@@ -161,15 +176,15 @@ export function consistencyProof(src: HashSource, oldSize: number, newSize: numb
   for (;;) {
     const n = end - start;
     if (m === n) {
-      if (!b) out.push(rangeHash(src, start, end));
+      if (!b) out.push(rangeHash(src, start, end, cache));
       break;
     }
     const k = splitPoint(n);
     if (m <= k) {
-      out.push(rangeHash(src, start + k, end));
+      out.push(rangeHash(src, start + k, end, cache));
       end = start + k;
     } else {
-      out.push(rangeHash(src, start, start + k));
+      out.push(rangeHash(src, start, start + k, cache));
       start += k;
       m -= k;
       b = false;
