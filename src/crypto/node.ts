@@ -53,15 +53,26 @@ function checkAead(key: Uint8Array, nonce: Uint8Array): void {
   if (nonce.length !== 12) throw new CustosError('ERR_CRYPTO', `ChaCha20-Poly1305 nonce must be 12 bytes, got ${nonce.length}`);
 }
 
-export function chacha20poly1305Seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array {
+export function chacha20poly1305SealParts(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  plaintext: Uint8Array,
+  aad?: Uint8Array,
+): { ciphertext: Uint8Array; tag: Uint8Array } {
   checkAead(key, nonce);
   const c = nc.createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
   if (aad !== undefined && aad.length > 0) c.setAAD(aad, { plaintextLength: plaintext.length });
-  const out = new Uint8Array(plaintext.length + 16);
-  const n = c.update(plaintext).copy(out, 0);
-  const f = c.final();
-  out.set(f, n);
-  out.set(c.getAuthTag(), n + f.length);
+  const ct = c.update(plaintext);
+  c.final(); // a stream cipher: final() never produces bytes
+  return { ciphertext: u8(ct), tag: u8(c.getAuthTag()) };
+}
+
+export function chacha20poly1305Seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array {
+  const { ciphertext, tag } = chacha20poly1305SealParts(key, nonce, plaintext, aad);
+  // One copy is unavoidable here: node:crypto cannot write into a caller's buffer.
+  const out = new Uint8Array(ciphertext.length + 16);
+  out.set(ciphertext, 0);
+  out.set(tag, ciphertext.length);
   return out;
 }
 
@@ -106,6 +117,32 @@ function privateKeyObject(prefix: Buffer, raw: Uint8Array): nc.KeyObject {
   return nc.createPrivateKey({ key: Buffer.concat([prefix, raw]), format: 'der', type: 'pkcs8' });
 }
 
+interface CachedPrivate {
+  readonly copy: Uint8Array;
+  readonly key: nc.KeyObject;
+}
+
+/**
+ * Private KeyObjects cost ~10× a signature to build, so they are cached per secret *array
+ * object* (a WeakMap: the entry lives exactly as long as the caller's own array). A hit is used
+ * only if the array still holds the bytes it was built from, so mutating a seed in place can
+ * never sign with a stale key.
+ */
+function cachedPrivate(cache: WeakMap<Uint8Array, CachedPrivate>, raw: Uint8Array, build: () => nc.KeyObject): nc.KeyObject {
+  const hit = cache.get(raw);
+  if (hit !== undefined && hit.copy.length === raw.length) {
+    let diff = 0;
+    for (let i = 0; i < raw.length; i++) diff |= hit.copy[i]! ^ raw[i]!;
+    if (diff === 0) return hit.key;
+  }
+  const key = build();
+  cache.set(raw, { copy: raw.slice(), key });
+  return key;
+}
+
+const edPrivCache = new WeakMap<Uint8Array, CachedPrivate>();
+const p256PrivCache = new WeakMap<Uint8Array, CachedPrivate>();
+
 function rawPublic(k: nc.KeyObject): Uint8Array {
   const der = k.export({ format: 'der', type: 'spki' });
   return new Uint8Array(der.subarray(der.length - 32));
@@ -122,7 +159,7 @@ export function ed25519PublicKey(seed: Uint8Array): Uint8Array {
 
 export function ed25519Sign(seed: Uint8Array, message: Uint8Array): Uint8Array {
   seed32('Ed25519 seed', seed);
-  return u8(nc.sign(null, message, privateKeyObject(ED_PKCS8, seed)));
+  return u8(nc.sign(null, message, cachedPrivate(edPrivCache, seed, () => privateKeyObject(ED_PKCS8, seed))));
 }
 
 export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
@@ -173,11 +210,13 @@ export function p256PublicKey(secret: Uint8Array): Uint8Array {
 }
 
 export function p256Sign(secret: Uint8Array, message: Uint8Array): Uint8Array {
-  const pub = p256PublicKey(secret);
-  const b64u = (b: Uint8Array) => Buffer.from(b).toString('base64url');
-  const key = nc.createPrivateKey({
-    key: { kty: 'EC', crv: 'P-256', d: b64u(secret), x: b64u(pub.subarray(1, 33)), y: b64u(pub.subarray(33, 65)) },
-    format: 'jwk',
+  const key = cachedPrivate(p256PrivCache, secret, () => {
+    const pub = p256PublicKey(secret);
+    const b64u = (b: Uint8Array) => Buffer.from(b).toString('base64url');
+    return nc.createPrivateKey({
+      key: { kty: 'EC', crv: 'P-256', d: b64u(secret), x: b64u(pub.subarray(1, 33)), y: b64u(pub.subarray(33, 65)) },
+      format: 'jwk',
+    });
   });
   return u8(nc.sign('sha256', message, { key, dsaEncoding: 'ieee-p1363' }));
 }
@@ -213,6 +252,7 @@ export const backend: CryptoBackend = {
   hmacSha256,
   hkdfSha256,
   chacha20poly1305Seal,
+  chacha20poly1305SealParts,
   chacha20poly1305Open,
   ed25519PublicKey,
   ed25519Sign,

@@ -23,6 +23,12 @@ export interface CryptoBackend {
   hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   /** ChaCha20-Poly1305 (RFC 8439); returns ciphertext ‖ 16-byte tag. */
   chacha20poly1305Seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array;
+  /**
+   * The same as {@link chacha20poly1305Seal} with ciphertext and tag returned separately. On Node
+   * this avoids copying the ciphertext into one array (OpenSSL hands out ciphertext and tag
+   * apart); a writer that emits them back to back (age STREAM chunks) should prefer it.
+   */
+  chacha20poly1305SealParts(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): { ciphertext: Uint8Array; tag: Uint8Array };
   /** Opens ciphertext ‖ tag; throws CustosError ERR_AEAD_AUTH when the tag does not verify. */
   chacha20poly1305Open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array;
   /** Ed25519 public key (32 bytes) from a 32-byte seed. */

@@ -56,6 +56,16 @@ export function chacha20poly1305Seal(key: Uint8Array, nonce: Uint8Array, plainte
   return chacha20poly1305(key, nonce, aad).encrypt(plaintext);
 }
 
+export function chacha20poly1305SealParts(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  plaintext: Uint8Array,
+  aad?: Uint8Array,
+): { ciphertext: Uint8Array; tag: Uint8Array } {
+  const sealed = chacha20poly1305Seal(key, nonce, plaintext, aad);
+  return { ciphertext: sealed.subarray(0, plaintext.length), tag: sealed.subarray(plaintext.length) };
+}
+
 export function chacha20poly1305Open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array {
   checkAead(key, nonce);
   if (sealed.length < 16) throw new CustosError('ERR_AEAD_AUTH', 'ciphertext shorter than the tag');
@@ -173,6 +183,7 @@ export const backend: CryptoBackend = {
   hmacSha256,
   hkdfSha256,
   chacha20poly1305Seal,
+  chacha20poly1305SealParts,
   chacha20poly1305Open,
   ed25519PublicKey,
   ed25519Sign,

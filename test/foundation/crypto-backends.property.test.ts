@@ -82,6 +82,11 @@ describe('node and web backends agree byte for byte', () => {
       fc.property(b32, b12, bytes(), fc.option(bytes(40), { nil: undefined }), fc.nat(), (k, n, pt, aad, flip) => {
         same((b) => b.chacha20poly1305Seal(k, n, pt, aad));
         const sealed = nodeB.chacha20poly1305Seal(k, n, pt, aad);
+        for (const b of [nodeB, webB]) {
+          const { ciphertext, tag } = b.chacha20poly1305SealParts(k, n, pt, aad);
+          expect(toHex(ciphertext) + toHex(tag)).toBe(toHex(sealed));
+          expect(tag.length).toBe(16);
+        }
         same((b) => b.chacha20poly1305Open(k, n, sealed, aad));
         expect(toHex(webB.chacha20poly1305Open(k, n, sealed, aad))).toBe(toHex(pt));
         const bad = sealed.slice();
@@ -119,6 +124,23 @@ describe('node and web backends agree byte for byte', () => {
       }),
       cfg,
     );
+  });
+
+  it('a signing key mutated in place signs with its new value (no stale cached key)', () => {
+    for (const b of [nodeB, webB]) {
+      const seed = new Uint8Array(32).fill(1);
+      const msg = Uint8Array.of(1, 2, 3);
+      const s1 = b.ed25519Sign(seed, msg);
+      const p1 = b.p256Sign(seed, msg);
+      seed[0] = 2;
+      const s2 = b.ed25519Sign(seed, msg);
+      expect(toHex(s2)).not.toBe(toHex(s1));
+      expect(toHex(s2)).toBe(toHex(b.ed25519Sign(seed.slice(), msg)));
+      expect(b.ed25519Verify(b.ed25519PublicKey(seed), msg, s2)).toBe(true);
+      const p2 = b.p256Sign(seed, msg);
+      expect(b.p256Verify(b.p256PublicKey(seed), msg, p2)).toBe(true);
+      expect(b.p256Verify(b.p256PublicKey(seed), msg, p1)).toBe(false);
+    }
   });
 
   it('ed25519 verify agrees on random garbage keys and signatures', () => {
