@@ -26,7 +26,9 @@ import { leafHash } from '../log/merkle.js';
 import { signNote, verifyNote, type NoteSigner } from '../log/note.js';
 import { NOTE_TYPE_ED25519, formatVerifierKey, noteSigner, noteVerifier } from '../log/notekeys.js';
 import { MAX_ENTRY_BYTES, TILE_WIDTH, decodeBundle, encodeBundle, entriesPath, tileHashes, tilePath, tileWidth } from '../log/tiles.js';
-import type { Signer } from '../keys/signing.js';
+import { keyId, type Signer } from '../keys/signing.js';
+import { issueConsistencyReceipt, issueInclusionReceipt } from '../log/receipt.js';
+import { formatTlogProof } from '../log/tlogproof.js';
 import { acquireLogLock, type LogLock } from './loglock.js';
 import { fsyncDir, writeFileAtomic, writeFileAtomicNoDirSync } from './logfs.js';
 
@@ -78,6 +80,14 @@ export interface LogStore {
   prove(index: number, size?: number): Promise<InclusionBundle>;
   /** Consistency proof between two checkpointed sizes (default new size: latest). */
   proveConsistency(oldSize: number, newSize?: number): Promise<ConsistencyBundle>;
+  /**
+   * Both receipt forms for entry `index` against the checkpoint of `size` (default latest):
+   * an RFC 9942 COSE receipt signed with the log key (verify with `verifyReceipt` and the
+   * public key of the log's vkey) and a C2SP tlog-proof text carrying the signed checkpoint.
+   */
+  receipt(index: number, size?: number): Promise<{ readonly cose: Uint8Array; readonly tlogProof: string; readonly size: number }>;
+  /** An RFC 9942 consistency receipt from `oldSize` to `newSize` (default latest). */
+  consistencyReceipt(oldSize: number, newSize?: number): Promise<Uint8Array>;
   /** Reads a committed entry (checked against its leaf hash). */
   entry(index: number): Promise<Uint8Array>;
   /** Waits for pending appends, then releases the lock. */
@@ -334,6 +344,27 @@ class FsLogStore implements LogStore {
     assertInteger('oldSize', oldSize, 1, newSize);
     const [oldCheckpoint, newCheckpoint] = await Promise.all([this.#checkpointFor(oldSize), this.#checkpointFor(newSize)]);
     return { oldSize, newSize, proof: this.#tree.consistencyProof(oldSize, newSize), oldCheckpoint, newCheckpoint };
+  }
+
+  /**
+   * The log key as a COSE signer. Note signatures sign UTF-8 text without control characters;
+   * COSE signs a CBOR Sig_structure starting with byte 0x84, which is never valid note text, so
+   * one Ed25519 key can serve both without a signature in one format being valid in the other.
+   */
+  #coseSigner(): Signer {
+    const s = this.#signer;
+    return { alg: 'EdDSA', publicKey: s.publicKey, kid: keyId('EdDSA', s.publicKey), sign: (m) => s.sign(m) };
+  }
+
+  async receipt(index: number, size: number = this.size): Promise<{ cose: Uint8Array; tlogProof: string; size: number }> {
+    const b = await this.prove(index, size);
+    const cose = issueInclusionReceipt({ index, size, proof: b.proof, root: this.#tree.root(size) }, this.#coseSigner());
+    return { cose, tlogProof: formatTlogProof({ index, proof: b.proof, checkpoint: b.checkpoint }), size };
+  }
+
+  async consistencyReceipt(oldSize: number, newSize: number = this.size): Promise<Uint8Array> {
+    const b = await this.proveConsistency(oldSize, newSize);
+    return issueConsistencyReceipt({ oldSize, newSize, proof: b.proof, newRoot: this.#tree.root(newSize) }, this.#coseSigner());
   }
 
   async entry(index: number): Promise<Uint8Array> {

@@ -151,6 +151,15 @@ describe('tlog-proof', () => {
         expect(parseTlogProof(text).extra).toEqual(utf8('ctx'));
       }
       expect(verifyCheckpoint(await log.checkpoint(), policy).ok).toBe(true);
+      // the store issues both receipt forms; the COSE one verifies with the vkey's public key
+      const logKey = { alg: 'EdDSA' as const, publicKey: parseVerifierKey(vkey).publicKey };
+      const rc = await log.receipt(7);
+      expect(verifyReceipt(rc.cose, { key: logKey, entry: utf8('e7') }).ok).toBe(true);
+      expect(verifyTlogProof(rc.tlogProof, { entry: utf8('e7'), keys: policy }).ok).toBe(true);
+      const old = verifyCheckpoint((await log.checkpointAt(20))!, policy).checkpoint!;
+      await log.append(utf8('e20'));
+      const cr = await log.consistencyReceipt(20);
+      expect(verifyConsistencyReceipt(cr, { key: logKey, oldSize: 20, oldRoot: old.root }).ok).toBe(true);
       await log.close();
       expect(parseVerifierKey(vkey).name).toBe('log.example/tp');
     } finally {
