@@ -2,6 +2,29 @@
 import type { Command } from '../command.js';
 import { bundleCreate, inspect, verify } from './bundle.js';
 import { demo } from './demo.js';
+import { open, rewrap } from './evidence.js';
 import { keygen, pubkey } from './keys.js';
+import { logAppend, logCheckpoint, logInit, logProve, logVerify } from './log.js';
+import { redact } from './redact.js';
+import { requestDeadlines, requestStats, requestStatusCmd, requestValidate } from './request.js';
 
-export const COMMANDS: readonly Command[] = [keygen, pubkey, bundleCreate, verify, inspect, demo];
+export const COMMANDS: readonly Command[] = [
+  keygen,
+  pubkey,
+  bundleCreate,
+  verify,
+  inspect,
+  open,
+  rewrap,
+  redact,
+  logInit,
+  logAppend,
+  logCheckpoint,
+  logProve,
+  logVerify,
+  requestValidate,
+  requestDeadlines,
+  requestStatusCmd,
+  requestStats,
+  demo,
+];

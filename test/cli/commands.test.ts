@@ -1,0 +1,127 @@
+/** End-to-end tests of the remaining commands: open, rewrap, redact, log, request. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as crypto from '#crypto';
+import { toHex } from '../../src/bytes.js';
+import { runDemo, type DemoResult } from '../../src/cli/demo/run.js';
+import { buildCli, cleanupCli, repoRoot, runCli } from './build.js';
+
+let cli: string;
+let demo: DemoResult;
+let dir: string;
+const custos = (args: string[], input?: string | Uint8Array) => runCli(cli, args, input);
+const IMAGE = 100_000;
+
+beforeAll(async () => {
+  cli = await buildCli();
+  dir = mkdtempSync(join(tmpdir(), 'custos-cmd-'));
+  demo = await runDemo({ dir: join(dir, 'demo'), imageSize: IMAGE, print: () => undefined });
+});
+afterAll(() => cleanupCli());
+
+const unsealed = (): string[] => (demo.omitted.some((o) => o.startsWith('seals')) ? ['--allow-unsealed'] : []);
+
+describe('custos open / rewrap', () => {
+  it('open writes the verified plaintext; a wrong expected request is refused without output', () => {
+    const out = join(dir, 'disk.img');
+    const r = custos(['open', demo.bundle, 'disk', '-k', demo.requesterKey, '--trust', demo.trust, '--request', 'AT-WKSTA-2026-000417', '-o', out, '--json', ...unsealed()]);
+    expect(r.code, r.stderr).toBe(0);
+    const res = JSON.parse(r.stdout) as { size: number; sha256: string };
+    const img = new Uint8Array(readFileSync(out));
+    expect(img.length).toBe(IMAGE);
+    expect(toHex(crypto.sha256(img))).toBe(res.sha256);
+    const bad = custos(['open', demo.bundle, 'disk', '-k', demo.requesterKey, '--trust', demo.trust, '--request', 'OTHER', '-o', join(dir, 'no.img'), ...unsealed()]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('ERR_CONTEXT_MISMATCH');
+    expect(() => readFileSync(join(dir, 'no.img'))).toThrow();
+    const missing = custos(['open', demo.bundle, 'nope', '-k', demo.requesterKey, '--trust', demo.trust, '-o', join(dir, 'x'), ...unsealed()]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('ERR_ITEM_NOT_FOUND');
+  });
+
+  it('open - streams to stdout', () => {
+    const r = runCli(cli, ['open', demo.bundle, 'subscriber', '-k', demo.requesterKey, '--trust', demo.trust, ...unsealed()]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(100);
+  });
+
+  it('rewrap adds a recipient without touching the payload; the new key opens it with age -d', () => {
+    execFileSync('tar', ['-xf', demo.bundle, '-C', dir, 'items/disk.age']);
+    const src = join(dir, 'items', 'disk.age');
+    const k2 = join(dir, 'court.key');
+    expect(custos(['keygen', '--id', 'AT-COURT', '-o', k2]).code).toBe(0);
+    const court = JSON.parse(readFileSync(k2, 'utf8')) as { age: { identity: string; recipient: string }[] };
+    const out = join(dir, 'disk-court.age');
+    const r = custos(['rewrap', src, '-k', demo.requesterKey, '--add', court.age[0]!.recipient, '-o', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const before = readFileSync(src);
+    const after = readFileSync(out);
+    const tail = (b: Buffer, off: number) => b.subarray(off);
+    const oldHeader = before.indexOf('\n---') + before.subarray(before.indexOf('\n---') + 1).indexOf('\n') + 2;
+    const newHeader = JSON.parse(r.stdout).headerBytes as number;
+    expect(tail(after, newHeader).equals(tail(before, oldHeader))).toBe(true);
+    const idFile = join(dir, 'court.txt');
+    writeFileSync(idFile, `${court.age[0]!.identity}\n`, { mode: 0o600 });
+    expect(execFileSync('age', ['-d', '-i', idFile, out]).length).toBe(IMAGE);
+  });
+});
+
+describe('custos redact / log / request', () => {
+  it('redact discloses only the policy paths for the purpose', () => {
+    const rec = join(dir, 'rec.json');
+    writeFileSync(rec, JSON.stringify({ account: 'a@x.example', subscriber: { name: 'N', phone: '+1' } }));
+    const pol = join(dir, 'pol.json');
+    writeFileSync(pol, JSON.stringify({ version: 1, id: 'p1', public: ['account'], purposes: { investigation: { categories: { subscriber: ['subscriber.name'] } } } }));
+    const kf = join(dir, 'redact.key');
+    expect(custos(['keygen', '--id', 'IE-X', '--role', 'disclosure-officer', '-o', kf]).code).toBe(0);
+    const out = join(dir, 'pres.cbor');
+    const r = custos(['redact', rec, '--policy', pol, '--purpose', 'investigation', '--category', 'subscriber', '--request', 'R1', '--audience', 'AT-X', '--nonce', 'n1', '--redactable', 'subscriber.name', '--redactable', 'subscriber.phone', '-k', kf, '-o', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const ev = JSON.parse(r.stdout).event as { disclosedPaths: string[]; withheldCount: number };
+    expect(ev.disclosedPaths).toEqual(['subscriber.name']);
+    expect(ev.withheldCount).toBe(1);
+    expect(readFileSync(out).includes('+1')).toBe(false);
+    const denied = custos(['redact', rec, '--policy', pol, '--purpose', 'investigation', '--category', 'content', '--request', 'R1', '--audience', 'AT-X', '--nonce', 'n1', '--redactable', 'subscriber.name', '-k', kf, '-o', out]);
+    expect(denied.code).toBe(3);
+    expect(denied.stderr).toContain('ERR_POLICY_DENIED');
+  });
+
+  it('log init, append, prove and verify round-trip; a wrong entry fails with exit 1', () => {
+    const ld = join(dir, 'log');
+    const init = custos(['log', 'init', ld, '--origin', 'test.example/log', '--json']);
+    expect(init.code, init.stderr).toBe(0);
+    const vkey = JSON.parse(init.stdout).vkey as string;
+    const e1 = join(dir, 'e1');
+    writeFileSync(e1, 'first entry');
+    expect(custos(['log', 'append', ld, e1]).stdout.trim()).toBe('0');
+    expect(custos(['log', 'append', ld, '-'], 'second entry').stdout.trim()).toBe('1');
+    const proof = custos(['log', 'prove', ld, '0']);
+    expect(proof.code).toBe(0);
+    expect(proof.stdout.startsWith('c2sp.org/tlog-proof@v1\nindex 0\n')).toBe(true);
+    const pf = join(dir, 'p0');
+    writeFileSync(pf, proof.stdout);
+    const trust = join(dir, 'log-trust.json');
+    writeFileSync(trust, JSON.stringify({ version: 1, authorities: [], logs: [{ origin: 'test.example/log', vkey }] }));
+    const ok = custos(['log', 'verify', pf, e1, '--trust', trust]);
+    expect(ok.code, ok.stdout).toBe(0);
+    const e2 = join(dir, 'e2');
+    writeFileSync(e2, 'second entry');
+    expect(custos(['log', 'verify', pf, e2, '--trust', trust]).code).toBe(1);
+    expect(custos(['log', 'checkpoint', ld]).stdout.split('\n')[1]).toBe('2');
+  });
+
+  it('request validate and deadlines', () => {
+    const ex = join(repoRoot, 'examples', 'requests', 'epoc-traffic.json');
+    expect(custos(['request', 'validate', ex]).code).toBe(0);
+    const bad = custos(['request', 'validate', '-', '--json'], '{"instrument":"EPOC"}');
+    expect(bad.code).toBe(3);
+    expect(JSON.parse(bad.stdout).issues.length).toBeGreaterThan(0);
+    const d = custos(['request', 'deadlines', ex, '--received', '2026-03-28T09:00:00+01:00', '--json']);
+    expect(d.code).toBe(0);
+    expect((JSON.parse(d.stdout).deadlines as { id: string }[]).map((x) => x.id)).toContain('production');
+    expect(custos(['request', 'deadlines', ex]).code).toBe(2);
+  });
+});
