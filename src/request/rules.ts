@@ -89,16 +89,22 @@ function checkStates(r: EvidenceRequest, bound: ReadonlySet<string> | undefined,
   }
 }
 
-/** 2023/1543 Art. 5(4): traffic/content EPOC only for offences of ≥ 3 years, listed offences, or sentences of ≥ 4 months. */
-function checkEpocOffence(r: Extract<EvidenceRequest, { instrument: 'EPOC' }>, report: Report): void {
-  if (!needsJudicialLevel(r.dataCategories)) return;
+/**
+ * 2023/1543 Art. 5(4): an EPOC for traffic (not for identification) or content data only for
+ * offences punishable by at least 3 years (a), the listed offences (b)–(c), or (d) executing a
+ * sentence of at least 4 months for such an offence. Art. 5(3) and 6(3): a sentence being
+ * executed must be of at least 4 months for any EPOC or EPOC-PR.
+ */
+function checkOffence(r: Extract<EvidenceRequest, { instrument: 'EPOC' | 'EPOC-PR' }>, report: Report): void {
+  if (r.custodialSentenceMonths !== undefined && r.custodialSentenceMonths < 4) {
+    report('custodialSentenceMonths', 'orders for executing a sentence need a sentence of at least 4 months (2023/1543 Art. 5(3), 5(4)(d), 6(3))');
+  }
+  if (r.instrument !== 'EPOC' || !needsJudicialLevel(r.dataCategories)) return;
   const p = r.offence.maxPenalty;
-  const threshold = p === 'life' || p.months >= 36;
-  const sentence = r.custodialSentenceMonths !== undefined && r.custodialSentenceMonths >= 4;
-  if (!threshold && r.offence.listed === undefined && !sentence) {
+  if (!(p === 'life' || p.months >= 36) && r.offence.listed === undefined) {
     report(
       'offence.maxPenalty',
-      'traffic or content data need an offence punishable by at least 3 years, a listed offence, or a sentence of at least 4 months (2023/1543 Art. 5(4))',
+      'traffic or content data need an offence punishable by at least 3 years or a listed offence (2023/1543 Art. 5(4))',
     );
   }
 }
@@ -144,7 +150,7 @@ function checkEpoc(r: Extract<EvidenceRequest, { instrument: 'EPOC' }>, report: 
   } else {
     checkAuthority(r, JUDICIAL_OR_PROSECUTOR, true, '2023/1543 Art. 4(1), 4(5)', report);
   }
-  checkEpocOffence(r, report);
+  checkOffence(r, report);
   if (needsJudicialLevel(r.dataCategories) && !r.art8Exemption) {
     if (r.enforcing === undefined) {
       report('enforcing', 'required: traffic or content data need notification of the enforcing state (2023/1543 Art. 8(1))');
@@ -164,6 +170,7 @@ function checkEpocPr(r: Extract<EvidenceRequest, { instrument: 'EPOC-PR' }>, rep
   checkStates(r, BOUND_BY_2023_1543, 'Regulation (EU) 2023/1543', report);
   // Art. 4(3): any data category; judge, court, investigating judge or prosecutor, or validated by one.
   checkAuthority(r, JUDICIAL_OR_PROSECUTOR, true, '2023/1543 Art. 4(3), 4(5)', report);
+  checkOffence(r, report);
   if (!['service-provider', 'designated-establishment', 'legal-representative'].includes(r.addressee.kind)) {
     report('addressee.kind', 'expected a designated establishment or legal representative of a service provider (2023/1543 Art. 7)');
   }

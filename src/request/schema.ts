@@ -124,7 +124,10 @@ const core = {
     legalProvision: text(500),
     /** Maximum custodial sentence the offence carries in the issuing state. */
     maxPenalty: z.union([z.strictObject({ months: z.int().min(0).max(1200) }), z.literal('life')]),
-    /** Offences 2023/1543 Art. 5(4)(b) admits regardless of the penalty threshold. */
+    /**
+     * Offences 2023/1543 Art. 5(4)(b)–(c) admit regardless of the penalty threshold ((b): when
+     * committed wholly or partly by means of an information system).
+     */
     listed: z.enum(['terrorism-2017/541', 'child-sexual-abuse-2011/93', 'non-cash-fraud-2019/713', 'information-systems-2013/40']).optional(),
   }),
   legalBasis: text(1000),
@@ -163,7 +166,7 @@ export const epocSchema = z.strictObject({
    * that the offence was, is or will be committed in the issuing state and the person resides there.
    */
   art8Exemption: z.boolean(),
-  /** Art. 5(3)–(4): the order serves the execution of a custodial sentence of this many months. */
+  /** Art. 5(3), 5(4)(d): the order serves the execution of a custodial sentence of this many months. */
   custodialSentenceMonths: z.int().min(0).max(1200).optional(),
 });
 

@@ -96,6 +96,8 @@ const rules: Array<[string, string, (r: Record<string, any>) => void, string]> =
   ['EPOC traffic: Art. 8 notification', 'epoc-traffic.json', (r) => delete r.enforcing, 'enforcing'],
   ['EPOC: enforcing state is the addressee state', 'epoc-traffic.json', (r) => (r.enforcing.state = 'BE'), 'enforcing.state'],
   ['EPOC subscriber: no notification', 'epoc-emergency-subscriber.json', (r) => (r.enforcing = { state: 'NL' }), 'enforcing'],
+  ['EPOC: sentence of at least 4 months', 'epoc-emergency-subscriber.json', (r) => (r.custodialSentenceMonths = 3), 'custodialSentenceMonths'],
+  ['EPOC-PR: sentence of at least 4 months', 'epoc-pr.json', (r) => (r.custodialSentenceMonths = 2), 'custodialSentenceMonths'],
   ['EPOC: addressee kind', 'epoc-traffic.json', (r) => (r.addressee.kind = 'central-authority'), 'addressee.kind'],
   ['EPOC: Denmark not bound', 'epoc-traffic.json', (r) => {
     r.addressee.state = 'DK';
@@ -146,15 +148,16 @@ describe('cross-field rules', () => {
       delete r.validating;
     })).toEqual([]);
   });
-  it('listed offences and custodial sentences meet the Art. 5(4) threshold', () => {
+  it('listed offences meet the Art. 5(4) threshold; a sentence alone does not', () => {
     expect(issuesOf((r) => {
       r.offence.maxPenalty = { months: 12 };
       r.offence.listed = 'child-sexual-abuse-2011/93';
     })).toEqual([]);
     expect(issuesOf((r) => {
       r.offence.maxPenalty = { months: 12 };
-      r.custodialSentenceMonths = 4;
-    })).toEqual([]);
+      r.custodialSentenceMonths = 24;
+    })).toEqual(['offence.maxPenalty']);
+    expect(issuesOf((r) => (r.custodialSentenceMonths = 4))).toEqual([]);
     expect(issuesOf((r) => (r.offence.maxPenalty = 'life'))).toEqual([]);
   });
   it('Art. 8(2) exemption removes the notification requirement', () => {
