@@ -10,6 +10,7 @@ export {
 } from './path.js';
 export type { PathSegment as RecordPathSegment, RecordPath } from './path.js';
 export { disclosurePolicySchema, minimize, parseDisclosurePolicy } from './policy.js';
+export { redactionCustodyInput } from './event.js';
 export type { DisclosurePolicy, DisclosurePolicyDocument, DisclosureRequest, Minimized, RedactionEventData } from './policy.js';
 export { PRESENTATION_LABELS, PRESENTATION_TYP, presentRecord } from './present.js';
 export type { PresentOptions } from './present.js';

@@ -22,7 +22,7 @@
  */
 import * as crypto from '#crypto';
 import { z } from 'zod';
-import { toHex } from '../bytes.js';
+import { fromHex, toHex } from '../bytes.js';
 import { encode } from '../cbor.js';
 import { CustosError, fail } from '../errors.js';
 import { resolveCommitted, type CommittedRecord, type Disclosure } from './commit.js';
@@ -108,10 +108,10 @@ export interface DisclosureRequest {
 }
 
 /**
- * The custody event data a minimisation yields. It is plain data: append it to the item's
- * custody chain with the custody module (e.g. `appendEvent(chain, { type: event.type, purpose:
- * event.purpose, authorisation: { type: 'request', reference: event.requestId }, digests: …,
- * note: … }, signer)`), so the chain records what went out, under which policy version.
+ * The custody event data a minimisation yields. It is plain data: turn it into a custody event
+ * with `redactionCustodyInput(event, actor)` and append that with the custody module's
+ * `appendEvent(chain, input, signer)`, so the chain records what went out, to whom, for which
+ * request, under which policy version (its hash).
  */
 export interface RedactionEventData {
   /** `redacted` when something was withheld, `disclosed` when the whole record goes out. */
@@ -120,6 +120,8 @@ export interface RedactionEventData {
   readonly recordDigest: string;
   /** Digests (hex) of the disclosures chosen, sorted. */
   readonly disclosedDigests: readonly string[];
+  /** SHA-256 (hex) over the sorted disclosed digests: one value naming the whole set. */
+  readonly disclosureSetDigest: string;
   /** Paths of the disclosures chosen, sorted. */
   readonly disclosedPaths: readonly string[];
   readonly withheldCount: number;
@@ -196,10 +198,12 @@ export function minimize(committed: CommittedRecord, policy: DisclosurePolicy, r
   const picked = resolved.nodes.filter((n) => chosen.has(n.digestHex));
   const disclosures: Disclosure[] = picked.map((n) => ({ bytes: n.disclosure.bytes, digest: n.disclosure.digest, path: n.path }));
   const withheldCount = resolved.nodes.length - picked.length;
+  const disclosedDigests = picked.map((n) => n.digestHex).sort();
   const event: RedactionEventData = {
     type: withheldCount > 0 ? 'redacted' : 'disclosed',
     recordDigest: toHex(crypto.sha256(committed.bytes)),
-    disclosedDigests: picked.map((n) => n.digestHex).sort(),
+    disclosedDigests,
+    disclosureSetDigest: toHex(crypto.sha256(fromHex(disclosedDigests.join('')))),
     disclosedPaths: picked.map((n) => n.path).sort(),
     withheldCount,
     policyId: policy.id,
