@@ -28,6 +28,16 @@ describe('examples', () => {
   });
 });
 
+describe('README', () => {
+  it('the request shown under "## Requests" validates', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Requests'));
+    const block = /```json\n([\s\S]*?)```/.exec(section);
+    expect(block).not.toBeNull();
+    expect(validateRequest(JSON.parse(block![1]!)).instrument).toBe('EPOC');
+  });
+});
+
 describe('validateRequest errors', () => {
   it('throws ERR_REQUEST_INVALID with structured issues', () => {
     const r = clone(load('epoc-traffic.json'));
