@@ -1,0 +1,40 @@
+/**
+ * Evidence bundles with custos: one tar file a court can keep, verifiable without any key.
+ *
+ *   encrypt an item → record its custody → pack item, chain and signed manifest into bundle.tar →
+ *   verify it with the trust store only → open the item with the recipient's identity.
+ *
+ * Run from the repository: `npx tsx --conditions=custos-source examples/bundle.ts`
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { appendEvent, createChain, encrypt, generateIdentity, serializeChain, SigningKey, TrustStore, trustedKeyEntry } from '../src/index.js';
+import { createBundle, iterateStream, openBundleItem, verifyBundle } from '../src/node/index.js';
+import * as crypto from '#crypto';
+
+const dir = mkdtempSync(join(tmpdir(), 'custos-bundle-example-'));
+const sender = SigningKey.generate();
+const recipient = generateIdentity({ pq: true });
+const trust = TrustStore.parse({
+  version: 1,
+  authorities: [{ id: 'IE-MAILSVC', name: 'Example Mail Services', jurisdiction: 'IE', roles: ['collector', 'custodian'], keys: [trustedKeyEntry(sender.alg, sender.publicKey, new Date(Date.now() - 60_000))] }],
+});
+
+const evidence = new TextEncoder().encode('mailbox export, 3 messages\n');
+const encrypted = await encrypt(evidence, [recipient.recipient]);
+let chain = createChain('case-1/mailbox');
+chain = appendEvent(chain, { type: 'collected', actor: { authority: 'IE-MAILSVC', role: 'collector' }, digests: { 'sha-256': crypto.sha256(evidence) } }, sender).chain;
+
+const path = join(dir, 'bundle.tar');
+await createBundle(path, { signer: sender, issuer: 'IE-MAILSVC', request: 'case-1', items: [{ id: 'mailbox', encrypted, custody: serializeChain(chain) }] });
+
+// No seal module output here, so this verifier accepts unsealed items; the chain binds the digest.
+const report = await verifyBundle(path, { trust, policy: { requireSeal: false } });
+for (const c of report.checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.check} ${c.subject ?? ''} ${c.detail}`);
+
+const { plaintext } = await openBundleItem(path, 'mailbox', { trust, identities: [recipient.identity], expect: { request: 'case-1' }, policy: { requireSeal: false } });
+let text = '';
+for await (const c of iterateStream(plaintext)) text += new TextDecoder().decode(c);
+console.log(`opened: ${text.trim()}`);
+rmSync(dir, { recursive: true, force: true });
