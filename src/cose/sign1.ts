@@ -6,7 +6,7 @@
  * well-formed encoding so that signatures made by other implementations can be verified over
  * the exact bytes they signed (the protected header is kept as received, RFC 9052 §4.4).
  */
-import { assertBytes } from '../bytes.js';
+import { assertBytes, concatBytes } from '../bytes.js';
 import { decode, encode, Tag, type DecodeOptions } from '../cbor.js';
 import { CustosError, fail } from '../errors.js';
 import { algFromCose, COSE_ALG, verifySignature, type SignatureAlg, type Signer } from '../keys/signing.js';
@@ -54,8 +54,31 @@ export interface DecodeSign1Options {
   readonly allowUntagged?: boolean;
 }
 
+/** The shortest-form head of a CBOR byte string of length `n` (RFC 8949 §3, §4.2.1). */
+function bstrHead(n: number): Uint8Array {
+  if (n < 24) return Uint8Array.of(0x40 | n);
+  if (n < 0x100) return Uint8Array.of(0x58, n);
+  if (n < 0x10000) return Uint8Array.of(0x59, n >>> 8, n & 0xff);
+  if (n < 0x100000000) return Uint8Array.of(0x5a, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+  const hi = Math.floor(n / 0x100000000);
+  return Uint8Array.of(0x5b, hi >>> 24, (hi >>> 16) & 0xff, (hi >>> 8) & 0xff, hi & 0xff, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+}
+
+// 0x84 (array of 4), then "Signature1" as a text string: the fixed start of every Sig_structure.
+const SIG1_PREFIX = Uint8Array.of(0x84, 0x6a, 0x53, 0x69, 0x67, 0x6e, 0x61, 0x74, 0x75, 0x72, 0x65, 0x31);
+
+/**
+ * ToBeSigned (RFC 9052 §4.4): the deterministic encoding of
+ * `["Signature1", body_protected, external_aad, payload]`. Built directly from byte-string
+ * heads, since it is only ever three byte strings; the tests check it against a CBOR encoder.
+ */
 function sigStructure(protectedBytes: Uint8Array, externalAad: Uint8Array, payload: Uint8Array): Uint8Array {
-  return encode(['Signature1', protectedBytes, externalAad, payload]);
+  return concatBytes(SIG1_PREFIX, bstrHead(protectedBytes.length), protectedBytes, bstrHead(externalAad.length), externalAad, bstrHead(payload.length), payload);
+}
+
+/** The Sig_structure bytes for a message (exported for tests and for signers that sign elsewhere). */
+export function sign1ToBeSigned(protectedBytes: Uint8Array, externalAad: Uint8Array, payload: Uint8Array): Uint8Array {
+  return sigStructure(assertBytes('protectedBytes', protectedBytes), assertBytes('externalAad', externalAad), assertBytes('payload', payload));
 }
 
 /**

@@ -26,9 +26,10 @@
  * The COSE protected header carries alg and kid; the kid must equal actor.kid.
  */
 import { z } from 'zod';
-import { decode, encode } from '../cbor.js';
+import { encode } from '../cbor.js';
 import { CustosError, fail } from '../errors.js';
 import { parseInstant } from '../request/time.js';
+import { readEventPayload } from './wire.js';
 
 /** The custody event types, in the vocabulary of evidence handling. */
 export const EVENT_TYPES = [
@@ -143,65 +144,12 @@ export function encodeCustodyEvent(event: CustodyEvent): Uint8Array {
   return encode(m);
 }
 
-const FIELDS: readonly string[] = [
-  '',
-  'chainId',
-  'seq',
-  'prev',
-  'type',
-  'time',
-  'actor',
-  'counterparty',
-  'location',
-  'purpose',
-  'authorisation',
-  'digests',
-  'derivedFrom',
-  'seals',
-  'note',
-  'ref',
-];
-
-function intMap(v: unknown, what: string, labels: readonly string[]): Record<string, unknown> {
-  if (!(v instanceof Map)) invalid(`event ${what}: expected a map`);
-  const o: Record<string, unknown> = {};
-  for (const [k, x] of v) {
-    const name = typeof k === 'number' && Number.isInteger(k) && k > 0 ? labels[k] : undefined;
-    if (name === undefined || name === '') invalid(`event ${what}: unknown key ${String(k)}`);
-    o[name] = x;
-  }
-  return o;
-}
-
-const PARTY = ['', 'authority', 'role', 'kid'];
-
-/** Decodes and validates an event payload (strict deterministic CBOR). */
+/**
+ * Decodes and validates an event payload: strict deterministic CBOR of the documented shape
+ * (wire.ts), then the schema.
+ */
 export function decodeCustodyEvent(payload: Uint8Array): CustodyEvent {
-  let v: unknown;
-  try {
-    v = decode(payload, { maxBytes: 1 << 20, maxDepth: 8 });
-  } catch (e) {
-    invalid('event payload is not deterministic CBOR', e);
-  }
-  const o = intMap(v, 'payload', FIELDS);
-  if (o.actor !== undefined) o.actor = intMap(o.actor, 'actor', PARTY);
-  if (o.counterparty !== undefined) o.counterparty = intMap(o.counterparty, 'counterparty', PARTY);
-  if (o.authorisation !== undefined) o.authorisation = intMap(o.authorisation, 'authorisation', ['', 'type', 'reference']);
-  if (o.digests !== undefined) {
-    const d = o.digests;
-    if (!(d instanceof Map)) invalid('event digests: expected a map');
-    const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-    for (const [k, x] of d) {
-      if (typeof k !== 'string') invalid('event digests: keys are digest names');
-      out[k] = x;
-    }
-    o.digests = { ...out };
-  }
-  if (o.derivedFrom !== undefined) {
-    if (!Array.isArray(o.derivedFrom)) invalid('event derivedFrom: expected an array');
-    o.derivedFrom = o.derivedFrom.map((x) => intMap(x, 'derivedFrom', ['', 'chainId', 'event']));
-  }
-  return parseCustodyEvent(o);
+  return parseCustodyEvent(readEventPayload(payload));
 }
 
 /** Parses a time argument: Date, epoch milliseconds, or an RFC 3339 string with a zone. */

@@ -5,7 +5,7 @@ import { encode as cborgEncode } from 'cborg';
 import { describe, expect, it } from 'vitest';
 import { utf8 } from '../../src/bytes.js';
 import { encode, Tag } from '../../src/cbor.js';
-import { decodeSign1, HEADER, signSign1, verifySign1 } from '../../src/cose/index.js';
+import { decodeSign1, HEADER, sign1ToBeSigned, signSign1, verifySign1 } from '../../src/cose/index.js';
 import { isCustosError, type ErrorCode } from '../../src/errors.js';
 import { SigningKey, type SignatureAlg } from '../../src/keys/index.js';
 
@@ -72,6 +72,18 @@ describe('COSE_Sign1 round trips', () => {
     // the signature verifies over the independently encoded Sig_structure
     expect(verifySign1(d, key)).toBe(true);
     expect(new Uint8Array(key.sign(tbs))).toEqual(d.signature); // Ed25519 is deterministic
+  });
+
+  it('property: Sig_structure bytes equal an independent CBOR encoder for every length class', () => {
+    const len = fc.oneof(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 250, max: 260 }), fc.integer({ min: 65530, max: 65540 }));
+    fc.assert(
+      fc.property(len, len, len, (a, b, c) => {
+        const p = new Uint8Array(a).fill(1), x = new Uint8Array(b).fill(2), q = new Uint8Array(c).fill(3);
+        expect(sign1ToBeSigned(p, x, q)).toEqual(new Uint8Array(cborgEncode(['Signature1', p, x, q])));
+        expect(sign1ToBeSigned(p, x, q)).toEqual(encode(['Signature1', p, x, q]));
+      }),
+      { numRuns: RUNS },
+    );
   });
 
   it('alg mismatch and unsupported alg are ERR_COSE_ALG', () => {
