@@ -105,6 +105,41 @@ describe('status events', () => {
   });
 });
 
+describe('hostile status events', () => {
+  const chain = buildChain(ID, happy, P.keys);
+  it('property: any single bit flip anywhere in the chain is caught, never thrown', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: chain.length - 1 }), fc.nat(), fc.nat({ max: 7 }), (i, pos, bit) => {
+        const mutated = chain.map((b) => b.slice());
+        const target = mutated[i]!;
+        target[pos % target.length]! ^= 1 << bit;
+        const r = verifyStatusChain(mutated, P.trust, { requestId: ID, instrument: 'EPOC' });
+        expect(r.ok).toBe(false);
+        for (const c of r.checks) if (!c.ok) expect(typeof c.code).toBe('string');
+      }),
+      { numRuns: RUNS * 3 },
+    );
+  });
+  it('property: truncations and random bytes decode to CustosErrors only', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.nat({ max: chain[3]!.length - 1 }).map((n) => chain[3]!.slice(0, n))), (bytes) => {
+        const c = code(() => decodeStatusEvent(bytes));
+        expect(c === undefined || !c.startsWith('not a CustosError')).toBe(true);
+        expect(verifyStatusChain([bytes], P.trust).ok).toBe(false);
+      }),
+      { numRuns: RUNS * 3 },
+    );
+  });
+  it('oversized events and foreign COSE content are refused', () => {
+    const big = forge({ ...decodeStatusEvent(chain[0]!).event, note: 'x'.repeat(70_000) } as StatusEvent, P.issuer);
+    expect(code(() => decodeStatusEvent(big))).toBe('ERR_CBOR_SIZE');
+    const foreign = signSign1(encode({ v: 1 }), P.issuer);
+    expect(code(() => decodeStatusEvent(foreign))).toBe('ERR_EVENT_INVALID');
+    const notCbor = signSign1(new Uint8Array([0xff]), P.issuer, { protectedHeaders: new Map<number, unknown>([[HEADER.contentType, STATUS_CONTENT_TYPE]]) });
+    expect(code(() => decodeStatusEvent(notCbor))?.startsWith('ERR_CBOR')).toBe(true);
+  });
+});
+
 describe('transitions at signing', () => {
   const base = happy.slice(0, 2);
   const at = (h: number) => new Date(Date.UTC(2026, 2, 28, h)).toISOString();
