@@ -12,7 +12,7 @@ export interface BundleCheck {
   readonly detail: string;
 }
 
-/** What {@link verifyBundle} returns: `ok` is true only when every check passed. */
+/** What `verifyBundle` (from `custos/node`) returns: `ok` is true only when every check passed. */
 export interface BundleReport {
   readonly ok: boolean;
   readonly checks: readonly BundleCheck[];
