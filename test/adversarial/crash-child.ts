@@ -24,7 +24,7 @@ import { decryptFile, encryptFile } from '../../src/node/envelope.js';
 import { openLog } from '../../src/node/logstore.js';
 
 const [mode, dir, a1, a2, a3] = process.argv.slice(2) as [string, string, string?, string?, string?];
-const out = (s: string) => process.stdout.write(`${s}\n`);
+const out = (s: string): void => void process.stdout.write(`${s}\n`);
 const D1 = new Uint8Array(32).fill(0xd1);
 export const CHAIN_KEY_SEED = 31;
 export const LOG_KEY_SEED = 32;
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
       const ps: Promise<void>[] = [];
       for (let k = 0; k < batch; k++) {
         const text = `${process.pid}-${i++}`;
-        ps.push(log.append(utf8(text)).then((r) => out(`ack ${r.index} ${text}`)));
+        ps.push(log.append(utf8(text)).then((r) => void out(`ack ${r.index} ${text}`)));
       }
       await Promise.all(ps);
     }
