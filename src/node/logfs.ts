@@ -27,16 +27,22 @@ export async function fsyncDir(dir: string): Promise<void> {
 }
 
 /**
- * Writes `data` to `path` atomically and durably, except for the final directory fsync, which
- * the caller does once per directory (see {@link fsyncDir}) so that a batch of files costs one
- * directory sync. Returns the directory to sync.
+ * Writes `data` to `path` atomically and durably, except for the directory fsyncs, which the
+ * caller does once per directory (see {@link fsyncDir}) so that a batch of files costs one sync
+ * per directory. Returns the directories to sync: the file's, and the parents of any directory
+ * this call created.
  */
-export async function writeFileAtomicNoDirSync(path: string, data: Uint8Array): Promise<string> {
+export async function writeFileAtomicNoDirSync(path: string, data: Uint8Array): Promise<string[]> {
   const dir = dirname(path);
+  const dirs = [dir];
   const tmp = join(dir, `.tmp-${process.pid}-${toHex(crypto.randomBytes(6))}`);
   let h: fs.FileHandle | undefined;
   try {
-    await fs.mkdir(dir, { recursive: true });
+    // A directory created here is only durable once its parent is synced too.
+    const made = await fs.mkdir(dir, { recursive: true });
+    if (made !== undefined) {
+      for (let d = dir; d !== dirname(made); d = dirname(d)) dirs.push(dirname(d));
+    }
     h = await fs.open(tmp, 'wx', 0o644);
     await h.writeFile(data);
     await h.sync();
@@ -48,12 +54,12 @@ export async function writeFileAtomicNoDirSync(path: string, data: Uint8Array): 
     await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw ioError(`writing ${path}`, e);
   }
-  return dir;
+  return dirs;
 }
 
 /** Atomic, durable write: temp + fsync + rename + fsync of the directory. */
 export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
-  await fsyncDir(await writeFileAtomicNoDirSync(path, data));
+  for (const d of await writeFileAtomicNoDirSync(path, data)) await fsyncDir(d);
 }
 
 /**

@@ -16,7 +16,7 @@
  * 64 MB for a million entries) so that proofs cost O(log n) hashes with no disk reads.
  */
 import * as fs from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { assertBytes, assertInteger, equalBytes, fromUtf8, utf8 } from '../bytes.js';
 import { CustosError, fail } from '../errors.js';
 import { parseCheckpoint, formatCheckpoint } from '../log/checkpoint.js';
@@ -150,7 +150,7 @@ class FsLogStore implements LogStore {
 
   async recover(): Promise<void> {
     const cpDir = join(this.dir, 'checkpoints');
-    await fs.mkdir(cpDir, { recursive: true });
+    if ((await fs.mkdir(cpDir, { recursive: true })) !== undefined) await fsyncDir(this.dir);
     const names = (await fs.readdir(cpDir)).filter((n) => /^(0|[1-9][0-9]*)$/.test(n)).map(Number).sort((a, b) => b - a);
     const verifier = noteVerifier(this.#signer.name, this.#signer.publicKey, NOTE_TYPE_ED25519);
     if (names.length === 0) {
@@ -269,7 +269,7 @@ class FsLogStore implements LogStore {
     const a = this.#tree.size;
     for (const e of entries) this.#tree.appendLeafHash(leafHash(e));
     const b = this.#tree.size;
-    const writes: Promise<string>[] = [];
+    const writes: Promise<string[]>[] = [];
     const put = (p: string, data: Uint8Array) => writes.push(writeFileAtomicNoDirSync(join(this.dir, p), data));
     const becameFull: string[] = [];
     // Entry bundles: the tail bundle grows; full ones are final.
@@ -295,7 +295,7 @@ class FsLogStore implements LogStore {
         if (w === TILE_WIDTH && ha % TILE_WIDTH !== 0 && t === Math.floor(ha / TILE_WIDTH)) becameFull.push(`${tilePath(level, t)}.p`);
       }
     }
-    const dirs = new Set(await Promise.all(writes));
+    const dirs = new Set((await Promise.all(writes)).flat());
     await Promise.all([...dirs].map(fsyncDir));
     await this.#commitCheckpoint(b, becameFull);
   }
@@ -405,7 +405,8 @@ export async function openLog(dir: string, opts: OpenLogOptions): Promise<LogSto
   const maxBatch = assertInteger('maxBatch', opts.maxBatch ?? 4096, 1, 1 << 20);
   for (const w of opts.witnesses ?? []) if (w.type !== 0x04) fail('ERR_INVALID_ARGUMENT', 'witnesses must be cosigners (type 0x04)');
   try {
-    await fs.mkdir(dir, { recursive: true });
+    const made = await fs.mkdir(dir, { recursive: true });
+    if (made !== undefined) await fsyncDir(dirname(resolve(dir)));
   } catch (e) {
     throw new CustosError('ERR_IO', 'cannot create the log directory', { cause: e });
   }

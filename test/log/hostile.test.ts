@@ -17,7 +17,7 @@ import { decodeBundle } from '../../src/log/tiles.js';
 import { formatTlogProof, parseTlogProof, verifyTlogProof } from '../../src/log/tlogproof.js';
 import { verifyCheckpoint } from '../../src/log/witness.js';
 
-const RUNS = Number(process.env.CUSTOS_FC_RUNS ?? 200);
+const RUNS = Number(process.env.CUSTOS_FC_RUNS ?? 100);
 
 function onlyCustosErrors(f: () => unknown): void {
   try {
