@@ -49,5 +49,5 @@ export { suppressTable, withholdTable } from './suppression.js';
 export type { Cell as StatisticsCell, SuppressedTable } from './suppression.js';
 export { FULFILMENT_BINS, OUTCOMES, statistics } from './statistics.js';
 export type { OversightStatistics, Outcome, StatisticsOptions, StatisticsPeriod } from './statistics.js';
-export { fulfilmentChartSvg, statisticsCsv } from './render.js';
+export { fulfilmentChartSvg, statisticsCsv, statisticsJson } from './render.js';
 export type { ChartOptions } from './render.js';

@@ -49,6 +49,18 @@ export function statisticsCsv(s: OversightStatistics): string {
   return rows.map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
 
+/**
+ * The statistics as indented JSON text (the object is plain data; this fixes the layout).
+ *
+ * @example
+ * ```ts
+ * writeFileSync('statistics.json', statisticsJson(stats));
+ * ```
+ */
+export function statisticsJson(s: OversightStatistics): string {
+  return `${JSON.stringify(s, null, 2)}\n`;
+}
+
 /** Escapes text for XML character data and attribute values. */
 export function xmlEscape(s: string): string {
   // Characters XML 1.0 does not allow at all are replaced, so the document stays well-formed.

@@ -127,7 +127,7 @@ function rowFor(request: EvidenceRequest, chain: VerifiedStatusChain, nowMs: num
   // validation) and the soft ones ("as fully as possible", "wherever practicable": 2014/41
   // Art. 12(2), 32(2)) are reported by requestStatus but are not "overdue requests".
   const overdue = status.deadlines.some(
-    (d) => (d.state === 'overdue' || d.state === 'met-late') && d.party !== 'issuing-authority' && !SOFT.has(d.id),
+    (d) => (d.state === 'overdue' || d.state === 'met-late' || d.state === 'missed') && d.party !== 'issuing-authority' && !SOFT.has(d.id),
   );
   return {
     instrument: request.instrument,

@@ -20,7 +20,13 @@ import type { EvidenceRequest } from './schema.js';
 import { formatUtc, parseInstant } from './time.js';
 import { isVerifiedStatusChain, type VerifiedStatusChain, type VerifiedStatusEvent } from './verify.js';
 
-export type DeadlineState = 'pending' | 'met' | 'met-late' | 'overdue' | 'lapsed' | 'closed';
+/**
+ * `met` / `met-late`: the event that meets it came before / after the due time; `pending`: still
+ * open; `overdue`: passed and open; `lapsed`: a window that passed; `closed`: the request ended
+ * (fulfilled, refused, withdrawn) before the due time; `missed`: it ended only after the due time,
+ * without the deadline being met.
+ */
+export type DeadlineState = 'pending' | 'met' | 'met-late' | 'overdue' | 'lapsed' | 'closed' | 'missed';
 
 export interface DeadlineStatus extends Deadline {
   readonly state: DeadlineState;
@@ -128,7 +134,7 @@ export function requestStatus(
     const hit: VerifiedStatusEvent | undefined = events.find((e) => kinds.includes(e.kind));
     let state: DeadlineState;
     if (hit !== undefined) state = hit.atMs < dueMs ? 'met' : 'met-late';
-    else if (closed) state = 'closed';
+    else if (closed) state = !WINDOWS.has(d.id) && kinds.length > 0 && last.atMs >= dueMs ? 'missed' : 'closed';
     else if (WINDOWS.has(d.id) || kinds.length === 0) state = nowMs < dueMs ? 'pending' : 'lapsed';
     else state = nowMs < dueMs ? 'pending' : 'overdue';
     return { ...d, state, ...(hit !== undefined ? { metAt: hit.at } : {}) };

@@ -190,6 +190,28 @@ describe('periodEnd', () => {
     );
   });
 
+  it('property: the end never moves earlier for a later start or a longer period', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2040, 0, 1) }),
+        fc.integer({ min: 0, max: 5 * 86_400_000 }),
+        fc.integer({ min: 1, max: 90 }),
+        fc.constantFrom('days', 'hours'),
+        fc.constantFrom('calendar', 'elapsed'),
+        fc.boolean(),
+        (start, later, amount, unit, method, workdays) => {
+          const rules: PeriodRules = { zone: { timeZone: 'Europe/Vienna' }, method, ...(workdays ? { holidays: holidaySet(['2026-12-25']) } : {}) };
+          const a = periodEnd(start, amount, unit, rules);
+          const longer = periodEnd(start, amount + 1, unit, rules);
+          // with the working-day rule, 5 and 6 days can both end on the Monday after a weekend
+          const longerOk = workdays && unit === 'days' && method === 'calendar' ? longer >= a : longer > a;
+          return periodEnd(start + later, amount, unit, rules) >= a && longerOk && a > start;
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
   it('property: calendar hours end on a local full hour, 1 to 2 hours after the elapsed count', () => {
     fc.assert(
       fc.property(fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2040, 0, 1) }), fc.integer({ min: 1, max: 200 }), (start, amount) => {

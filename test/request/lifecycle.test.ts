@@ -292,6 +292,17 @@ describe('requestStatus', () => {
     expect(byId(s, 'preservation')?.state).toBe('lapsed');
     expect(s.escalation).toEqual({ owed: false, at: null, reasons: [] });
   });
+  it('withdrawn after the due time: missed; before: closed', () => {
+    const late = buildChain(ID, [...happy.slice(0, 3), { kind: 'withdrawn', at: '2026-04-08T10:00:00+02:00', actor: 'issuer' }], P.keys);
+    const v1 = verifyStatusChain(late, P.trust, { instrument: 'EPOC' }).chain!;
+    expect(byId(requestStatus(epoc, v1, '2026-05-01T00:00:00Z'), 'production')?.state).toBe('missed');
+    const early = buildChain(ID, [...happy.slice(0, 3), { kind: 'withdrawn', at: '2026-04-01T10:00:00+02:00', actor: 'issuer' }], P.keys);
+    const v2 = verifyStatusChain(early, P.trust, { instrument: 'EPOC' }).chain!;
+    const s = requestStatus(epoc, v2, '2026-05-01T00:00:00Z');
+    expect(byId(s, 'production')?.state).toBe('closed');
+    expect(byId(s, 'objection')?.state).toBe('closed');
+    expect(s.escalation.owed).toBe(false);
+  });
   it('verified events are frozen', () => {
     expect(Object.isFrozen(verified.events)).toBe(true);
     expect(Object.isFrozen(verified.events[3])).toBe(true);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isCustosError } from '../../src/errors.js';
-import { fulfilmentChartSvg, statisticsCsv, xmlEscape } from '../../src/request/render.js';
+import { fulfilmentChartSvg, statisticsCsv, statisticsJson, xmlEscape } from '../../src/request/render.js';
 import type { EvidenceRequest } from '../../src/request/schema.js';
 import { statistics, type OversightStatistics } from '../../src/request/statistics.js';
 import { suppressTable, type Cell } from '../../src/request/suppression.js';
@@ -277,6 +277,9 @@ describe('publication formats', () => {
   const cases = POOL.slice(0, 40);
   const s = statistics(cases.map((c) => c.request), cases.map((c) => c.chain), PERIOD, { suppressBelow: 5 });
 
+  it('JSON round-trips', () => {
+    expect(JSON.parse(statisticsJson(s))).toEqual(s);
+  });
   it('CSV has one row per cell and round-trips the values', () => {
     const csv = statisticsCsv(s);
     expect(csv.endsWith('\r\n')).toBe(true);
