@@ -238,7 +238,7 @@ export function loadCommittedRecord(bytes: Uint8Array, disclosures: readonly Uin
   const opened = openCommittedRecord(bytes);
   const decoded = disclosures.map((d, i) => decodeDisclosure(assertBytes(`disclosures[${i}]`, d)));
   const r = resolveRecord(opened.record, decoded);
-  return { bytes, disclosures: r.nodes.map((n) => ({ bytes: n.disclosure.bytes, digest: n.disclosure.digest, path: n.path })) };
+  return { bytes, disclosures: r.nodes.map((n) => ({ bytes: n.disclosure.bytes, digest: n.disclosure.digest, path: formatPath(n.segments) })) };
 }
 
 /** Resolves a committed record with the given disclosures (holder-side helper). */

@@ -26,7 +26,7 @@ import { fromHex, toHex } from '../bytes.js';
 import { encode } from '../cbor.js';
 import { CustosError, fail } from '../errors.js';
 import { resolveCommitted, type CommittedRecord, type Disclosure } from './commit.js';
-import { coversPath, parsePath, type RecordPath } from './path.js';
+import { coversPath, formatPath, parsePath, type RecordPath } from './path.js';
 
 const pathString = z.string().superRefine((s, ctx) => {
   try {
@@ -192,11 +192,11 @@ export function minimize(committed: CommittedRecord, policy: DisclosurePolicy, r
   for (const leaf of resolved.leaves) {
     if (leaf.owner !== undefined && !chosen.has(leaf.owner)) continue;
     if (!allowedLeaf(leaf.segments)) {
-      fail('ERR_POLICY_DENIED', `disclosing under purpose ${request.purpose} would expose ${leaf.path || 'the record'}, which the policy does not allow`);
+      fail('ERR_POLICY_DENIED', `disclosing under purpose ${request.purpose} would expose ${formatPath(leaf.segments) || 'the record'}, which the policy does not allow`);
     }
   }
   const picked = resolved.nodes.filter((n) => chosen.has(n.digestHex));
-  const disclosures: Disclosure[] = picked.map((n) => ({ bytes: n.disclosure.bytes, digest: n.disclosure.digest, path: n.path }));
+  const disclosures: Disclosure[] = picked.map((n) => ({ bytes: n.disclosure.bytes, digest: n.disclosure.digest, path: formatPath(n.segments) }));
   const withheldCount = resolved.nodes.length - picked.length;
   const disclosedDigests = picked.map((n) => n.digestHex).sort();
   const event: RedactionEventData = {
@@ -204,7 +204,7 @@ export function minimize(committed: CommittedRecord, policy: DisclosurePolicy, r
     recordDigest: toHex(crypto.sha256(committed.bytes)),
     disclosedDigests,
     disclosureSetDigest: toHex(crypto.sha256(fromHex(disclosedDigests.join('')))),
-    disclosedPaths: picked.map((n) => n.path).sort(),
+    disclosedPaths: picked.map((n) => formatPath(n.segments)).sort(),
     withheldCount,
     policyId: policy.id,
     policyHash: toHex(policy.hash),

@@ -35,7 +35,6 @@ export interface DisclosureNode {
   readonly digestHex: string;
   readonly disclosure: DecodedDisclosure;
   readonly segments: readonly PathSegment[];
-  readonly path: string;
   /** Digest (hex) of the nearest enclosing disclosure, if the entry is nested in one. */
   readonly parent: string | undefined;
 }
@@ -43,7 +42,6 @@ export interface DisclosureNode {
 /** A scalar the reconstruction shows, and the disclosure that revealed it. */
 export interface LeafNode {
   readonly segments: readonly PathSegment[];
-  readonly path: string;
   /** Digest (hex) of the nearest enclosing disclosure; undefined when always visible. */
   readonly owner: string | undefined;
 }
@@ -64,13 +62,14 @@ interface Ctx {
   readonly leaves: LeafNode[] | undefined;
 }
 
-function digestOf(x: unknown, where: string): string {
-  if (!(x instanceof Uint8Array) || x.length !== DIGEST_BYTES) fail('ERR_RECORD_INVALID', `${where}: a digest must be ${DIGEST_BYTES} bytes`);
+// `where` is a function: paths are only formatted for error messages, never on the fast path.
+function digestOf(x: unknown, where: () => string): string {
+  if (!(x instanceof Uint8Array) || x.length !== DIGEST_BYTES) fail('ERR_RECORD_INVALID', `${where()}: a digest must be ${DIGEST_BYTES} bytes`);
   return toHex(x);
 }
 
-function claim(ctx: Ctx, h: string, where: string): DecodedDisclosure | undefined {
-  if (ctx.seen.has(h)) fail('ERR_DIGEST_DUPLICATE', `${where}: a digest appears twice in the record`);
+function claim(ctx: Ctx, h: string, where: () => string): DecodedDisclosure | undefined {
+  if (ctx.seen.has(h)) fail('ERR_DIGEST_DUPLICATE', `${where()}: a digest appears twice in the record`);
   ctx.seen.add(h);
   const d = ctx.byDigest.get(h);
   if (d !== undefined) ctx.used.add(h);
@@ -89,7 +88,7 @@ function walkValue(v: unknown, segs: PathSegment[], owner: string | undefined, c
     v instanceof Uint8Array ||
     (typeof v === 'number' && Number.isSafeInteger(v));
   if (!ok) fail('ERR_RECORD_INVALID', `${formatPath(segs)}: not a record value`);
-  ctx.leaves?.push({ segments: segs, path: formatPath(segs), owner });
+  ctx.leaves?.push({ segments: segs, owner });
   return v as RecordValue;
 }
 
@@ -106,18 +105,18 @@ function walkMap(m: Map<unknown, unknown>, segs: PathSegment[], owner: string | 
     out[k] = walkValue(v, [...segs, { kind: 'key', key: k }], owner, ctx, depth + 1);
   }
   if (list !== undefined) {
-    const where = formatPath([...segs, { kind: 'key', key: SD_KEY }]);
-    if (!Array.isArray(list) || list.length === 0) fail('ERR_RECORD_INVALID', `${where}: must be a non-empty array of digests`);
+    const where = () => formatPath([...segs, { kind: 'key', key: SD_KEY }]);
+    if (!Array.isArray(list) || list.length === 0) fail('ERR_RECORD_INVALID', `${where()}: must be a non-empty array of digests`);
     for (const x of list) {
       const h = digestOf(x, where);
       const d = claim(ctx, h, where);
       if (d === undefined) continue;
-      if (d.key === undefined) fail('ERR_DISCLOSURE_MALFORMED', `${where}: an array-element disclosure matches a map digest`);
+      if (d.key === undefined) fail('ERR_DISCLOSURE_MALFORMED', `${where()}: an array-element disclosure matches a map digest`);
       if (m.has(d.key) || Object.prototype.hasOwnProperty.call(out, d.key)) {
-        fail('ERR_DISCLOSURE_MALFORMED', `${where}: the disclosed key ${JSON.stringify(d.key)} is already in the map`);
+        fail('ERR_DISCLOSURE_MALFORMED', `${where()}: the disclosed key ${JSON.stringify(d.key)} is already in the map`);
       }
       const childSegs: PathSegment[] = [...segs, { kind: 'key', key: d.key }];
-      ctx.nodes.push({ digestHex: h, disclosure: d, segments: childSegs, path: formatPath(childSegs), parent: owner });
+      ctx.nodes.push({ digestHex: h, disclosure: d, segments: childSegs, parent: owner });
       out[d.key] = walkValue(d.value, childSegs, h, ctx, depth + 1);
     }
   }
@@ -129,14 +128,15 @@ function walkArray(a: readonly unknown[], segs: PathSegment[], owner: string | u
   let index = 0;
   for (const el of a) {
     if (el instanceof Tag) {
-      const where = `${formatPath(segs)}[${index}]`;
-      if (el.tag !== REDACTED_ELEMENT_TAG) fail('ERR_RECORD_INVALID', `${where}: unexpected tag ${String(el.tag)}`);
+      const at = index;
+      const where = () => `${formatPath(segs)}[${at}]`;
+      if (el.tag !== REDACTED_ELEMENT_TAG) fail('ERR_RECORD_INVALID', `${where()}: unexpected tag ${String(el.tag)}`);
       const h = digestOf(el.value, where);
       const d = claim(ctx, h, where);
       if (d === undefined) continue; // withheld or decoy: no slot
-      if (d.key !== undefined) fail('ERR_DISCLOSURE_MALFORMED', `${where}: a map-entry disclosure matches an array element`);
+      if (d.key !== undefined) fail('ERR_DISCLOSURE_MALFORMED', `${where()}: a map-entry disclosure matches an array element`);
       const childSegs: PathSegment[] = [...segs, { kind: 'index', index }];
-      ctx.nodes.push({ digestHex: h, disclosure: d, segments: childSegs, path: formatPath(childSegs), parent: owner });
+      ctx.nodes.push({ digestHex: h, disclosure: d, segments: childSegs, parent: owner });
       out.push(walkValue(d.value, childSegs, h, ctx, depth + 1));
     } else out.push(walkValue(el, [...segs, { kind: 'index', index }], owner, ctx, depth + 1));
     index++;

@@ -1,0 +1,122 @@
+/**
+ * Redaction benchmark against a reference measured in the same run.
+ *
+ *   npx tsx --conditions=custos-source bench/redact.bench.ts [--n 2000] [--rounds 5]
+ *
+ * verifyPresentation of a 50-field record with 20 fields disclosed, vs raw node:crypto Ed25519
+ * verify of one signature over a message of the same size (target ≥ 0.5×). A presentation
+ * carries two signatures (the issuer's over the committed record, the holder's over the binding),
+ * so 0.5× is the ceiling when everything else is free; the "per signature" line shows the
+ * overhead on top of the two verifications. Also reported: presentRecord and commitRecord rates,
+ * and commitChunks / verifyRanges throughput vs raw SHA-256 of the same bytes.
+ */
+import * as nc from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { SigningKey, TrustStore, trustedKeyEntry } from '../src/keys/index.js';
+import { commitChunks, commitRecord, presentRecord, proveRanges, verifyPresentation, verifyRanges } from '../src/redact/index.js';
+
+const { values } = parseArgs({ options: { n: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '5' } } });
+const N = Number(values.n);
+const ROUNDS = Number(values.rounds);
+
+/** CPU time (user + system) and wall time of f, in ms. */
+function time<T>(f: () => T): { wall: number; cpu: number; value: T } {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = f();
+  const wall = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1000, value };
+}
+
+const issuer = SigningKey.generate();
+const holder = SigningKey.generate();
+const trust = TrustStore.parse({
+  version: 1,
+  authorities: [
+    { id: 'issuer', name: 'Issuer', jurisdiction: 'IE', roles: ['provider'], keys: [trustedKeyEntry('EdDSA', issuer.publicKey, '2020-01-01T00:00:00Z')] },
+    { id: 'holder', name: 'Holder', jurisdiction: 'IE', roles: ['provider'], keys: [trustedKeyEntry('EdDSA', holder.publicKey, '2020-01-01T00:00:00Z')] },
+  ],
+});
+
+// 50 fields: 10 scalars in clear, 40 redactable (20 top-level values, 4 sessions × 5 fields).
+const record: Record<string, unknown> = { recordType: 'subscriber-and-traffic' };
+for (let i = 0; i < 9; i++) record[`meta${i}`] = `value-${i}-${'x'.repeat(i)}`;
+const sub: Record<string, string> = {};
+for (let i = 0; i < 20; i++) sub[`field${i}`] = `subscriber data ${i}`;
+record.subscriber = sub;
+record.sessions = Array.from({ length: 4 }, (_, s) => ({ ip: `192.0.2.${s}`, port: 40000 + s, start: 1774600000 + s, end: 1774603600 + s, bytes: 1000 * s }));
+const redactable = ['subscriber.*', 'sessions[*].ip', 'sessions[*].port', 'sessions[*].start', 'sessions[*].end', 'sessions[*].bytes'];
+const committed = commitRecord(record as never, { redactable, signer: issuer });
+if (committed.disclosures.length !== 40) throw new Error(`expected 40 disclosures, got ${committed.disclosures.length}`);
+// disclose 20: subscriber.field0..9 and all five fields of sessions 0 and 1
+const chosen = committed.disclosures.filter((d) => /^subscriber\.field[0-9]$/.test(d.path) || /^sessions\[[01]\]\./.test(d.path));
+if (chosen.length !== 20) throw new Error(`expected 20 chosen, got ${chosen.length}`);
+const binding = { audience: 'de.bka', requestId: 'EPOC-2026-0042', purpose: 'CRIM-INV', nonce: 'bench-nonce' };
+const presentation = presentRecord(committed, chosen, { ...binding, signer: holder });
+const verify = () => verifyPresentation(presentation, { trust, expect: binding });
+const check = verify();
+if (!check.ok) throw new Error(`presentation does not verify: ${JSON.stringify(check.report.failures)}`);
+
+// Reference: node:crypto Ed25519 verification of one signature over a presentation-sized message.
+const pub = nc.createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), holder.publicKey]), format: 'der', type: 'spki' });
+const msg = presentation.subarray(0, presentation.length - 64);
+const sig = holder.sign(msg);
+
+let raw = { wall: Infinity, cpu: Infinity };
+let ours = { wall: Infinity, cpu: Infinity };
+for (let r = 0; r < ROUNDS; r++) {
+  const a = time(() => {
+    let ok = 0;
+    for (let i = 0; i < N; i++) if (nc.verify(null, msg, pub, sig)) ok++;
+    return ok;
+  });
+  if (a.value !== N) throw new Error('reference verification failed');
+  raw = { wall: Math.min(raw.wall, a.wall), cpu: Math.min(raw.cpu, a.cpu) };
+  const b = time(() => {
+    let ok = 0;
+    for (let i = 0; i < N; i++) if (verify().ok) ok++;
+    return ok;
+  });
+  if (b.value !== N) throw new Error('verifyPresentation failed');
+  ours = { wall: Math.min(ours.wall, b.wall), cpu: Math.min(ours.cpu, b.cpu) };
+}
+const rate = (ms: number) => N / (ms / 1000);
+console.log(`presentation: ${presentation.length} bytes, 50-field record, 20 disclosed, 2 Ed25519 signatures`);
+console.log(`verifyPresentation:          ${rate(ours.wall).toFixed(0)}/s wall, ${rate(ours.cpu).toFixed(0)}/s cpu`);
+console.log(`raw node:crypto Ed25519 verify: ${rate(raw.wall).toFixed(0)}/s wall, ${rate(raw.cpu).toFixed(0)}/s cpu`);
+console.log(
+  `ratio ${(raw.wall / ours.wall).toFixed(2)}× wall, ${(raw.cpu / ours.cpu).toFixed(2)}× cpu (target ≥ 0.50×; ceiling 0.50× with two signatures)`,
+);
+console.log(`per signature: ${((2 * raw.cpu) / ours.cpu).toFixed(2)}× of raw verify (1.00× = everything but the two verifications is free)`);
+
+const p = time(() => {
+  for (let i = 0; i < 500; i++) presentRecord(committed, chosen, { ...binding, signer: holder });
+});
+const c = time(() => {
+  for (let i = 0; i < 500; i++) commitRecord(record as never, { redactable, signer: issuer });
+});
+console.log(`presentRecord ${(500 / (p.cpu / 1000)).toFixed(0)}/s cpu; commitRecord (50 fields, 40 redactable) ${(500 / (c.cpu / 1000)).toFixed(0)}/s cpu`);
+
+// Chunk redaction: commit 64 MiB and prove/verify one range, vs raw SHA-256 of the same bytes.
+const size = 64 << 20;
+const file = new Uint8Array(size).map((_, i) => i & 0xff);
+let rawHash = Infinity;
+let commitMs = Infinity;
+let saltKey: Uint8Array = new Uint8Array(32);
+let root: Uint8Array = new Uint8Array(32);
+for (let r = 0; r < 3; r++) {
+  rawHash = Math.min(rawHash, time(() => nc.createHash('sha256').update(file).digest()).cpu);
+  const t = time(() => commitChunks(file, { saltKey }));
+  commitMs = Math.min(commitMs, t.cpu);
+  saltKey = t.value.saltKey;
+  root = t.value.root;
+}
+const ranges = [{ start: 5_000_000, end: 5_100_000 }];
+const proof = proveRanges(file, ranges, { saltKey });
+const v = time(() => {
+  for (let i = 0; i < 1000; i++) if (!verifyRanges(root, ranges, proof).ok) throw new Error('range proof failed');
+});
+const mbps = (ms: number) => size / 1048576 / (ms / 1000);
+console.log(`commitChunks 64 MiB: ${mbps(commitMs).toFixed(0)} MiB/s cpu vs raw SHA-256 ${mbps(rawHash).toFixed(0)} MiB/s (${(rawHash / commitMs).toFixed(2)}×)`);
+console.log(`verifyRanges (100 kB over 2 chunks, ${proof.hashes.length} hashes): ${(1000 / (v.cpu / 1000)).toFixed(0)}/s cpu`);
