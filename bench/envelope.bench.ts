@@ -26,16 +26,32 @@ const RUNS = Number(process.env.CUSTOS_BENCH_RUNS ?? 3);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
+const loadavg = async () => (await import('node:os')).loadavg()[0]!.toFixed(1);
 
-function sh(cmd: string, args: string[]): void {
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+/** Wall and CPU milliseconds of one run. */
+interface Sample {
+  wall: number;
+  cpu: number;
 }
 
-async function time(f: () => unknown): Promise<number> {
+/** Runs a command under /usr/bin/time to get its CPU time (user + system) next to wall time. */
+function sh(cmd: string, args: string[]): Sample {
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const wall = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+  const m = /([\d.]+) ([\d.]+)\s*$/.exec(r.stderr.toString());
+  return { wall, cpu: m === null ? NaN : (Number(m[1]) + Number(m[2])) * 1000 };
+}
+
+/** Wall and CPU time (this process, all threads) of `f`. */
+async function time(f: () => unknown): Promise<Sample> {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   await f();
-  return performance.now() - t0;
+  const wall = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1000 };
 }
 
 /** Samples RSS every 10 ms while `f` runs; returns the peak in MiB. */
@@ -52,10 +68,17 @@ async function peakRss(f: () => Promise<unknown>): Promise<number> {
   return Math.max(peak, process.memoryUsage().rss) / 2 ** 20;
 }
 
-function line(name: string, ours: number, ref: number, refName: string, target: number): void {
-  const ratio = ours / ref;
+/**
+ * Prints wall-clock throughput and the ratio, plus the same ratio on CPU time: on a shared,
+ * loaded machine the CPU-time ratio is the steadier measure of the work each side does.
+ */
+function line(name: string, bytes: number, ours: Sample[], ref: Sample[], refName: string, target: number): void {
+  const w = (xs: Sample[]) => mbps(bytes, median(xs.map((x) => x.wall)));
+  const c = (xs: Sample[]) => mbps(bytes, median(xs.map((x) => x.cpu)));
+  const ratio = w(ours) / w(ref);
+  const cpuRatio = c(ours) / c(ref);
   console.log(
-    `${name.padEnd(34)} custos ${ours.toFixed(0).padStart(6)} MB/s   ${refName} ${ref.toFixed(0).padStart(6)} MB/s   ratio ${ratio.toFixed(2)}  (target ≥ ${target}) ${ratio >= target ? 'OK' : 'BELOW TARGET'}`,
+    `${name.padEnd(28)} custos ${w(ours).toFixed(0).padStart(5)} MB/s  ${refName} ${w(ref).toFixed(0).padStart(5)} MB/s  ratio ${ratio.toFixed(2)} | per CPU-second: custos ${c(ours).toFixed(0).padStart(5)}  ${refName} ${c(ref).toFixed(0).padStart(5)}  ratio ${cpuRatio.toFixed(2)}  (target ≥ ${target}: wall ${ratio >= target ? 'OK' : 'BELOW'}, cpu ${cpuRatio >= target ? 'OK' : 'BELOW'})`,
   );
 }
 
@@ -67,25 +90,25 @@ async function fileBench(dir: string): Promise<void> {
   for (let left = size; left > 0; left -= block.length) writeSync(fd, randomFillSync(block), 0, Math.min(block.length, left));
   closeSync(fd);
   const key = join(dir, 'key.txt');
-  sh('age-keygen', ['-o', key]);
+  spawnSync('age-keygen', ['-o', key]);
   const identity = readFileSync(key, 'utf8');
   const recipient = /public key: (age1[0-9a-z]+)/.exec(identity)![1]!;
   const ageOut = join(dir, 'age.age');
   const ourOut = join(dir, 'ours.age');
-  const enc = { ours: [] as number[], age: [] as number[] };
-  const dec = { ours: [] as number[], age: [] as number[] };
+  const enc = { ours: [] as Sample[], age: [] as Sample[] };
+  const dec = { ours: [] as Sample[], age: [] as Sample[] };
   let rssEnc = 0;
   let rssDec = 0;
   for (let i = 0; i < RUNS; i++) {
-    enc.age.push(await time(() => sh('age', ['-r', recipient, '-o', ageOut, plain])));
+    enc.age.push(sh('age', ['-r', recipient, '-o', ageOut, plain]));
     rssEnc = Math.max(rssEnc, await peakRss(async () => enc.ours.push(await time(() => encryptFile(plain, ourOut, [recipient])))));
-    dec.age.push(await time(() => sh('age', ['-d', '-i', key, '-o', join(dir, 'age.out'), ourOut])));
+    dec.age.push(sh('age', ['-d', '-i', key, '-o', join(dir, 'age.out'), ourOut]));
     rssDec = Math.max(rssDec, await peakRss(async () => dec.ours.push(await time(() => decryptFile(ageOut, join(dir, 'ours.out'), identity)))));
   }
   if (statSync(join(dir, 'ours.out')).size !== size || statSync(join(dir, 'age.out')).size !== size) throw new Error('size mismatch');
   console.log(`file → file, ${FILE_MB} MiB, median of ${RUNS} (cross-decrypted: custos opens age's file, age opens custos')`);
-  line('encryptFile vs age -r', mbps(size, median(enc.ours)), mbps(size, median(enc.age)), 'age', 0.8);
-  line('decryptFile vs age -d', mbps(size, median(dec.ours)), mbps(size, median(dec.age)), 'age', 0.8);
+  line('encryptFile vs age -r', size, enc.ours, enc.age, 'age', 0.8);
+  line('decryptFile vs age -d', size, dec.ours, dec.age, 'age', 0.8);
   console.log(`peak RSS: encryptFile ${rssEnc.toFixed(0)} MiB, decryptFile ${rssDec.toFixed(0)} MiB (target < 128 MiB) ${Math.max(rssEnc, rssDec) < 128 ? 'OK' : 'ABOVE TARGET'}`);
   for (const f of [plain, ageOut, ourOut, join(dir, 'age.out'), join(dir, 'ours.out')]) rmSync(f, { force: true });
 }
@@ -96,10 +119,10 @@ async function memBench(): Promise<void> {
   const { generateX25519Identity, identityToRecipient } = await import('age-encryption');
   const identity = await generateX25519Identity();
   const recipient = await identityToRecipient(identity);
-  const enc = { ours: [] as number[], ref: [] as number[] };
-  const dec = { ours: [] as number[], ref: [] as number[] };
-  let ourFile = new Uint8Array(0);
-  let refFile = new Uint8Array(0);
+  const enc = { ours: [] as Sample[], ref: [] as Sample[] };
+  const dec = { ours: [] as Sample[], ref: [] as Sample[] };
+  let ourFile: Uint8Array = new Uint8Array(0);
+  let refFile: Uint8Array = new Uint8Array(0);
   for (let i = 0; i < RUNS; i++) {
     enc.ref.push(await time(async () => {
       const e = new Encrypter();
@@ -117,11 +140,13 @@ async function memBench(): Promise<void> {
     dec.ours.push(await time(() => decrypt(refFile, [identity])));
   }
   console.log(`in memory, ${MEM_MB} MiB Uint8Array, median of ${RUNS}`);
-  line('encrypt vs age-encryption', mbps(size, median(enc.ours)), mbps(size, median(enc.ref)), 'typage', 8);
-  line('decrypt vs age-encryption', mbps(size, median(dec.ours)), mbps(size, median(dec.ref)), 'typage', 8);
+  line('encrypt vs age-encryption', size, enc.ours, enc.ref, 'typage', 8);
+  line('decrypt vs age-encryption', size, dec.ours, dec.ref, 'typage', 8);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'custos-bench-'));
+console.log(`load average at start: ${await loadavg()} (2 cores here; other work on the machine skews wall-clock figures)`);
+console.log(`baseline RSS of this process before any work: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB (node + tsx loader + modules)`);
 try {
   await fileBench(dir);
   await memBench();

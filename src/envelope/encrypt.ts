@@ -44,6 +44,13 @@ export interface AgeEncryptor {
   push(plaintext: Uint8Array): Uint8Array[];
   /** Seals the final chunk; returns the last payload bytes. */
   finish(): Uint8Array[];
+  /**
+   * Like `push`, but hands each payload piece to `emit` as soon as it exists (no intermediate
+   * array of pieces). Each piece is a fresh array.
+   */
+  pushTo(plaintext: Uint8Array, emit: (bytes: Uint8Array) => void): void;
+  /** Like `finish`, with `emit` as in `pushTo`. */
+  finishTo(emit: (bytes: Uint8Array) => void): void;
 }
 
 /**
@@ -63,34 +70,43 @@ export async function createEncryptor(
   const { onPlaintext, onPayload } = options;
   let nonceOut = false;
   let done = false;
-  const start = (out: Uint8Array[]) => {
+  const wrap = (emit: (b: Uint8Array) => void) => (b: Uint8Array) => {
+    onPayload?.(b);
+    emit(b);
+  };
+  const start = (emit: (b: Uint8Array) => void) => {
     if (done) fail('ERR_INTERNAL', 'encryptor used after finish');
     if (!nonceOut) {
       nonceOut = true;
-      out.push(nonce);
-      onPayload?.(nonce);
+      emit(nonce);
     }
   };
-  const emit = (out: Uint8Array[]) => (b: Uint8Array) => {
-    out.push(b);
-    onPayload?.(b);
+  const pushTo = (plaintext: Uint8Array, emit: (b: Uint8Array) => void) => {
+    const e = wrap(emit);
+    start(e);
+    if (plaintext.length === 0) return;
+    onPlaintext?.(plaintext);
+    enc.push(plaintext, e);
+  };
+  const finishTo = (emit: (b: Uint8Array) => void) => {
+    const e = wrap(emit);
+    start(e);
+    done = true;
+    enc.finish(e);
   };
   return {
     header,
     payloadOffset: header.length,
+    pushTo,
+    finishTo,
     push(plaintext) {
       const out: Uint8Array[] = [];
-      start(out);
-      if (plaintext.length === 0) return out;
-      onPlaintext?.(plaintext);
-      enc.push(plaintext, emit(out));
+      pushTo(plaintext, (b) => out.push(b));
       return out;
     },
     finish() {
       const out: Uint8Array[] = [];
-      start(out);
-      done = true;
-      enc.finish(emit(out));
+      finishTo((b) => out.push(b));
       return out;
     },
   };
@@ -123,8 +139,9 @@ export async function encrypt(
     const enc = await createEncryptor(recipients, options);
     const sink = new ByteSink(enc.header.length + payloadSize(data.length));
     sink.push(enc.header);
-    for (const b of enc.push(data)) sink.push(b);
-    for (const b of enc.finish()) sink.push(b);
+    const emit = (b: Uint8Array) => sink.push(b);
+    enc.pushTo(data, emit);
+    enc.finishTo(emit);
     return sink.bytes();
   }
   if (!isReadableStream(data)) fail('ERR_INVALID_ARGUMENT', '"data" expected Uint8Array or ReadableStream<Uint8Array>');

@@ -21,11 +21,11 @@ import { rewrap } from '../envelope/rewrap.js';
 import type { RewrapChanges } from '../envelope/rewrap.js';
 import { ENC_CHUNK_SIZE, CHUNK_SIZE, NONCE_SIZE, StreamDecryptor, payloadKey } from '../envelope/stream.js';
 import type { IdentityInput, RecipientInput } from '../envelope/types.js';
-import { AtomicWriter, BlockReader } from './files.js';
+import { AtomicWriter, BlockReader, DoubleBufferedWriter } from './files.js';
 
-/** 16 chunks a block: large enough to amortise the async overhead, small enough for the RSS bound. */
-const PLAIN_BLOCK = 16 * CHUNK_SIZE;
-const SEALED_BLOCK = 16 * ENC_CHUNK_SIZE;
+/** 32 chunks (2 MiB) a block: large enough to amortise the async overhead, small enough for the RSS bound. */
+const PLAIN_BLOCK = 32 * CHUNK_SIZE;
+const SEALED_BLOCK = 32 * ENC_CHUNK_SIZE;
 
 async function openInput(path: string): Promise<FileHandle> {
   assertString('path', path);
@@ -70,15 +70,15 @@ export async function encryptFile(
     const enc = await createEncryptor(recipients, options);
     return await withOutput(output, options.mode ?? 0o644, async (w) => {
       const reader = new BlockReader(fh, PLAIN_BLOCK);
-      let pending: Promise<void> = w.write([enc.header]);
+      const out = new DoubleBufferedWriter(w, SEALED_BLOCK + enc.header.length + NONCE_SIZE);
+      const emit = (b: Uint8Array) => out.push(b);
+      out.push(enc.header);
       for (let b = await reader.read(); b !== null; b = await reader.read()) {
-        const out = enc.push(b);
-        await pending; // at most one write in flight; the next block is already being read
-        pending = w.write(out);
+        enc.pushTo(b, emit);
+        await out.flush(); // the next block is already being read meanwhile
       }
-      const last = enc.finish();
-      await pending;
-      await w.write(last);
+      enc.finishTo(emit);
+      await out.close();
       return { payloadOffset: enc.payloadOffset, size: w.size };
     });
   } finally {
@@ -131,19 +131,15 @@ export async function decryptFile(
     const dec = new StreamDecryptor(payloadKey(fileKey, head.subarray(0, NONCE_SIZE)));
     fileKey.fill(0);
     return await withOutput(output, options.mode ?? 0o600, async (w) => {
-      let out: Uint8Array[] = [];
+      const out = new DoubleBufferedWriter(w, PLAIN_BLOCK);
       const emit = (pt: Uint8Array) => out.push(pt);
       dec.push(head.subarray(NONCE_SIZE), emit);
-      let pending: Promise<void> = Promise.resolve();
       for (let b = await src.read(); b !== null; b = await src.read()) {
         dec.push(b, emit);
-        await pending;
-        pending = w.write(out);
-        out = [];
+        await out.flush();
       }
       dec.finish(emit);
-      await pending;
-      await w.write(out);
+      await out.close();
       return { size: w.size };
     });
   } finally {
