@@ -97,26 +97,21 @@ export async function openBundleItem(path: string, id: string, opts: OpenBundleI
     });
     const plain = await decrypt(cipher, opts.identities);
     const h = crypto.createSha256();
+    // One transform: hash on the way through, check at the end, and release the archive.
     const checked = plain.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, c) {
           h.update(chunk);
           c.enqueue(chunk);
         },
-        flush(c) {
+        async flush(c) {
+          await tar.close();
           if (sha !== undefined && !equalBytes(h.digest(), sha)) c.error(new CustosError('ERR_DIGEST_MISMATCH', `item ${id}: plaintext SHA-256 differs from the custody chain's`));
         },
       }),
     );
-    const closing = checked.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        async flush() {
-          await tar.close();
-        },
-      }),
-    );
     handedOver = true;
-    return { plaintext: closing, report, ...(sha !== undefined ? { sha256: toHex(sha) } : {}) };
+    return { plaintext: checked, report, ...(sha !== undefined ? { sha256: toHex(sha) } : {}) };
   } finally {
     if (!handedOver) await tar.close();
   }
