@@ -11,6 +11,7 @@ export * from './keys/index.js';
 export * from './envelope/index.js';
 export * from './cose/index.js';
 export * from './custody/index.js';
+export * from './seal/index.js';
 export * from './request/index.js';
 export * from './log/index.js';
 export * from './bundle/index.js';

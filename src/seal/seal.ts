@@ -1,0 +1,195 @@
+/**
+ * Sealing: encrypt an item to its recipients and sign its manifest, in one streaming pass.
+ *
+ * The plaintext is read once. As the age encryptor consumes it, the same chunks feed the
+ * plaintext SHA-256, and every payload byte it produces feeds the payload SHA-256 (envelope
+ * hooks `onPlaintext`/`onPayload`); when the last chunk is sealed the manifest is complete and
+ * is signed. Nothing is buffered beyond one chunk for streams.
+ */
+import * as crypto from '#crypto';
+import { assertString } from '../bytes.js';
+import { HEADER, signSign1 } from '../cose/index.js';
+import { createEncryptor, type AgeEncryptor } from '../envelope/encrypt.js';
+import { isReadableStream, sourceOf } from '../envelope/io.js';
+import type { RecipientInput } from '../envelope/types.js';
+import { fail } from '../errors.js';
+import type { Signer } from '../keys/signing.js';
+import { eventTime } from '../custody/event.js';
+import { encodeSealManifest, parseSealContext, parseSealManifest, SEAL_CONTENT_TYPE, type SealContext, type SealManifest } from './manifest.js';
+
+export interface SealOptions {
+  /** age recipients (`age1…`, `age1pq1…`, recipient objects). */
+  readonly recipients: RecipientInput | readonly RecipientInput[];
+  readonly signer: Signer;
+  /** The sealing authority's id in the trust store (the signer's key must belong to it). */
+  readonly authority: string;
+  /** The item id (exhibit number). */
+  readonly id: string;
+  readonly context: SealContext;
+  /** Default `application/octet-stream`. */
+  readonly mediaType?: string;
+  readonly name?: string;
+  /** Sealing time (default now): the time the verifier checks the signer's key against. */
+  readonly created?: Date | string | number;
+}
+
+/** A sealed item held in memory. */
+export interface SealedItem {
+  readonly ciphertext: Uint8Array;
+  readonly seal: Uint8Array;
+  readonly manifest: SealManifest;
+}
+
+/** The signature over a manifest, once the stream has been read to its end. */
+export interface SealResult {
+  readonly seal: Uint8Array;
+  readonly manifest: SealManifest;
+}
+
+/** Hashes both sides of an encryption and builds the seal at the end. */
+export interface SealTracker {
+  readonly onPlaintext: (chunk: Uint8Array) => void;
+  readonly onPayload: (bytes: Uint8Array) => void;
+  finish(): SealResult;
+}
+
+interface Prepared {
+  readonly base: Omit<SealManifest, 'size' | 'sha256' | 'payloadSize' | 'payloadSha256'>;
+  readonly signer: Signer;
+}
+
+function prepare(opts: SealOptions): Prepared {
+  if (typeof opts !== 'object' || opts === null) fail('ERR_INVALID_ARGUMENT', '"opts" expected an object');
+  if (typeof opts.signer?.sign !== 'function') fail('ERR_INVALID_ARGUMENT', '"signer" expected a Signer');
+  const base = {
+    version: 1 as const,
+    id: assertString('id', opts.id, 200),
+    mediaType: opts.mediaType ?? 'application/octet-stream',
+    created: eventTime('created', opts.created ?? Date.now()),
+    authority: assertString('authority', opts.authority, 200),
+    context: parseSealContext(opts.context),
+    ...(opts.name !== undefined ? { name: opts.name } : {}),
+  };
+  // validate everything but the digests now, before a single byte is encrypted
+  parseSealManifest({ ...base, size: 0, sha256: new Uint8Array(32), payloadSize: 0, payloadSha256: new Uint8Array(32) });
+  return { base, signer: opts.signer };
+}
+
+/** Signs a complete manifest: the seal bytes (tagged COSE_Sign1). */
+export function signSeal(manifest: SealManifest, signer: Signer): Uint8Array {
+  return signSign1(encodeSealManifest(manifest), signer, {
+    protectedHeaders: new Map<number | string, unknown>([[HEADER.contentType, SEAL_CONTENT_TYPE]]),
+  });
+}
+
+/**
+ * A tracker for driving the encryption yourself (the Node file sealer does): pass its hooks to
+ * the encryptor, call `finish()` after the encryptor's own finish.
+ */
+export function createSealTracker(opts: SealOptions): SealTracker {
+  const { base, signer } = prepare(opts);
+  const plain = crypto.createSha256();
+  const payload = crypto.createSha256();
+  let size = 0;
+  let payloadSize = 0;
+  let finished = false;
+  return {
+    onPlaintext: (chunk) => {
+      size += chunk.length;
+      plain.update(chunk);
+    },
+    onPayload: (bytes) => {
+      payloadSize += bytes.length;
+      payload.update(bytes);
+    },
+    finish: () => {
+      if (finished) fail('ERR_INVALID_ARGUMENT', 'the seal tracker was already finished');
+      finished = true;
+      const manifest = parseSealManifest({ ...base, size, sha256: plain.digest(), payloadSize, payloadSha256: payload.digest() });
+      return { seal: signSeal(manifest, signer), manifest };
+    },
+  };
+}
+
+/**
+ * Encrypts an item to its recipients and seals it, reading it once.
+ *
+ * Bytes in: the age file, the seal and the manifest. A ReadableStream in: the age file as a
+ * stream, and a promise of the seal that settles when that stream has been read to its end
+ * (or rejects with the stream's error).
+ *
+ * @example
+ * ```ts
+ * const { ciphertext, seal } = await sealItem(image, {
+ *   recipients: ['age1pq1…'], signer: key, authority: 'at.lpd-wien', id: 'AT-2026-417/3',
+ *   context: { caseId: '12 St 34/26', requestId: 'EIO-2026-771', purpose: 'fraud investigation', legalBasis: 'Directive 2014/41/EU' },
+ * });
+ * ```
+ */
+export async function sealItem(source: Uint8Array, opts: SealOptions): Promise<SealedItem>;
+export async function sealItem(
+  source: ReadableStream<Uint8Array>,
+  opts: SealOptions,
+): Promise<{ ciphertext: ReadableStream<Uint8Array>; seal: Promise<SealResult> }>;
+export async function sealItem(
+  source: Uint8Array | ReadableStream<Uint8Array>,
+  opts: SealOptions,
+): Promise<SealedItem | { ciphertext: ReadableStream<Uint8Array>; seal: Promise<SealResult> }> {
+  if (!(source instanceof Uint8Array) && !isReadableStream(source)) fail('ERR_INVALID_ARGUMENT', '"source" expected Uint8Array or ReadableStream<Uint8Array>');
+  const tracker = createSealTracker(opts);
+  const enc: AgeEncryptor = await createEncryptor(opts.recipients, { onPlaintext: tracker.onPlaintext, onPayload: tracker.onPayload });
+  if (source instanceof Uint8Array) {
+    const parts: Uint8Array[] = [enc.header];
+    const emit = (b: Uint8Array) => parts.push(b);
+    enc.pushTo(source, emit);
+    enc.finishTo(emit);
+    let n = 0;
+    for (const p of parts) n += p.length;
+    const ciphertext = new Uint8Array(n);
+    let o = 0;
+    for (const p of parts) {
+      ciphertext.set(p, o);
+      o += p.length;
+    }
+    return { ciphertext, ...tracker.finish() };
+  }
+  const src = sourceOf(source);
+  let settle!: { resolve: (r: SealResult) => void; reject: (e: unknown) => void };
+  const seal = new Promise<SealResult>((resolve, reject) => (settle = { resolve, reject }));
+  seal.catch(() => undefined); // the caller may only read the stream; never an unhandled rejection
+  let headerSent = false;
+  const ciphertext = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          if (!headerSent) {
+            headerSent = true;
+            controller.enqueue(enc.header);
+            return;
+          }
+          for (;;) {
+            const chunk = await src.read();
+            const out = chunk === null ? enc.finish() : enc.push(chunk);
+            for (const b of out) controller.enqueue(b);
+            if (chunk === null) {
+              settle.resolve(tracker.finish());
+              controller.close();
+              return;
+            }
+            if (out.length > 0) return;
+          }
+        } catch (e) {
+          settle.reject(e);
+          controller.error(e);
+          await src.cancel(e);
+        }
+      },
+      async cancel(reason) {
+        settle.reject(reason ?? new Error('cancelled'));
+        await src.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { ciphertext, seal };
+}

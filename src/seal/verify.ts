@@ -1,0 +1,150 @@
+/**
+ * Verifying a seal without any decryption key: the signature, the signer's key at sealing time,
+ * the sealing authority, and (given the age file) the payload digest.
+ *
+ * The payload digest covers the bytes after the age header, so a file whose recipients were
+ * changed by rewrapping (header rewritten, payload untouched) still matches its seal; any change
+ * to the payload does not. Key validity is judged at the manifest's `created` time, which the
+ * signer states; a transparency-log receipt bounds it independently.
+ */
+import * as crypto from '#crypto';
+import { equalBytes } from '../bytes.js';
+import { decodeSign1, HEADER, verifySign1, type Sign1 } from '../cose/index.js';
+import { readHeader } from '../envelope/decrypt.js';
+import { isReadableStream } from '../envelope/io.js';
+import { CustosError, fail, type ErrorCode } from '../errors.js';
+import type { Authority, TrustedKey, TrustStore } from '../keys/trust.js';
+import { decodeSealManifest, SEAL_CONTENT_TYPE, type SealManifest } from './manifest.js';
+
+/** One check of a seal verification. */
+export interface SealCheck {
+  readonly name: 'decode' | 'key' | 'signature' | 'authority' | 'payload';
+  readonly ok: boolean;
+  readonly code?: ErrorCode;
+  readonly message: string;
+}
+
+export interface SealReport {
+  readonly ok: boolean;
+  readonly manifest: SealManifest | undefined;
+  /** The authority whose trusted key made the signature. */
+  readonly signer: { readonly authority: string; readonly kid: Uint8Array } | undefined;
+  readonly checks: readonly SealCheck[];
+}
+
+export interface VerifySealOptions {
+  readonly trust: TrustStore;
+  /** The age file (bytes or stream): when given, its payload digest and size are checked. */
+  readonly ciphertext?: Uint8Array | ReadableStream<Uint8Array>;
+}
+
+/** A decoded seal (signature not yet checked). */
+export interface DecodedSeal {
+  readonly message: Sign1;
+  readonly manifest: SealManifest;
+}
+
+/** Decodes a seal strictly; throws ERR_SEAL_MALFORMED / ERR_CONTEXT_INVALID. */
+export function decodeSeal(seal: Uint8Array): DecodedSeal {
+  let message: Sign1;
+  try {
+    message = decodeSign1(seal, { maxBytes: 1 << 20 });
+  } catch (e) {
+    throw new CustosError('ERR_SEAL_MALFORMED', 'seal is not a well-formed COSE_Sign1', { cause: e });
+  }
+  if (message.payload === null) fail('ERR_SEAL_MALFORMED', 'seal payload is detached');
+  if (message.protectedHeaders.get(HEADER.contentType) !== SEAL_CONTENT_TYPE) fail('ERR_SEAL_MALFORMED', 'content type is not a custos seal');
+  if (!(message.protectedHeaders.get(HEADER.kid) instanceof Uint8Array)) fail('ERR_SEAL_MALFORMED', 'seal has no protected kid');
+  return { message, manifest: decodeSealManifest(message.payload) };
+}
+
+/** SHA-256 and size of the payload section of an age file (no key needed). */
+export async function payloadDigest(ciphertext: Uint8Array | ReadableStream<Uint8Array>): Promise<{ sha256: Uint8Array; size: number }> {
+  if (ciphertext instanceof Uint8Array) {
+    const { payload } = await readHeader(ciphertext, { armor: false });
+    return { sha256: crypto.sha256(payload), size: payload.length };
+  }
+  if (!isReadableStream(ciphertext)) fail('ERR_INVALID_ARGUMENT', '"ciphertext" expected Uint8Array or ReadableStream<Uint8Array>');
+  const { payload } = await readHeader(ciphertext, { armor: false });
+  const h = crypto.createSha256();
+  let size = 0;
+  const reader = payload.getReader();
+  for (;;) {
+    const r = await reader.read();
+    if (r.done) break;
+    h.update(r.value);
+    size += r.value.length;
+  }
+  return { sha256: h.digest(), size };
+}
+
+/** Checks signature, key, authority of a decoded seal; appends to `checks`. */
+export function checkSealSignature(
+  decoded: DecodedSeal,
+  trust: TrustStore,
+  checks: SealCheck[],
+): { authority: Authority; key: TrustedKey } | undefined {
+  const { message, manifest } = decoded;
+  const kid = message.protectedHeaders.get(HEADER.kid) as Uint8Array;
+  const found = trust.lookup(kid, manifest.created);
+  if (!found.ok) {
+    checks.push({ name: 'key', ok: false, code: found.code, message: found.reason });
+    return undefined;
+  }
+  checks.push({ name: 'key', ok: true, message: `key of ${found.authority.id}, valid at sealing time` });
+  let good = false;
+  try {
+    good = verifySign1(message, found.key);
+  } catch (e) {
+    if (!(e instanceof CustosError)) throw e;
+  }
+  checks.push(good ? { name: 'signature', ok: true, message: 'signature verifies' } : { name: 'signature', ok: false, code: 'ERR_SIGNATURE_INVALID', message: 'signature does not verify' });
+  if (!good) return undefined;
+  if (found.authority.id !== manifest.authority) {
+    checks.push({ name: 'authority', ok: false, code: 'ERR_SEAL_MALFORMED', message: `manifest names ${manifest.authority}, key belongs to ${found.authority.id}` });
+    return undefined;
+  }
+  checks.push({ name: 'authority', ok: true, message: `sealed by ${manifest.authority}` });
+  return found;
+}
+
+/**
+ * Verifies a seal, and the age file's payload against it when given. Throws only on misuse.
+ *
+ * @example
+ * ```ts
+ * const report = await verifySeal(sealBytes, { trust, ciphertext: ageBytes });
+ * if (!report.ok) console.log(report.checks.filter((c) => !c.ok));
+ * ```
+ */
+export async function verifySeal(seal: Uint8Array, opts: VerifySealOptions): Promise<SealReport> {
+  if (typeof opts?.trust?.lookup !== 'function') fail('ERR_INVALID_ARGUMENT', '"trust" expected a TrustStore');
+  const checks: SealCheck[] = [];
+  let decoded: DecodedSeal;
+  try {
+    decoded = decodeSeal(seal);
+  } catch (e) {
+    if (!(e instanceof CustosError) || e.code === 'ERR_INVALID_ARGUMENT') throw e;
+    checks.push({ name: 'decode', ok: false, code: e.code, message: e.message });
+    return { ok: false, manifest: undefined, signer: undefined, checks };
+  }
+  checks.push({ name: 'decode', ok: true, message: 'seal and manifest are well-formed' });
+  const found = checkSealSignature(decoded, opts.trust, checks);
+  if (opts.ciphertext !== undefined) {
+    const { manifest } = decoded;
+    try {
+      const d = await payloadDigest(opts.ciphertext);
+      const ok = d.size === manifest.payloadSize && equalBytes(d.sha256, manifest.payloadSha256);
+      checks.push(ok ? { name: 'payload', ok: true, message: 'payload digest matches' } : { name: 'payload', ok: false, code: 'ERR_DIGEST_MISMATCH', message: 'the age payload differs from the sealed one' });
+    } catch (e) {
+      if (!(e instanceof CustosError) || e.code === 'ERR_INVALID_ARGUMENT') throw e;
+      checks.push({ name: 'payload', ok: false, code: e.code, message: `cannot read the age file: ${e.message}` });
+    }
+  }
+  return {
+    ok: checks.every((c) => c.ok),
+    manifest: decoded.manifest,
+    signer: found === undefined ? undefined : { authority: found.authority.id, kid: found.key.kid },
+    checks,
+  };
+}
