@@ -153,13 +153,26 @@ class FsLogStore implements LogStore {
     if ((await fs.mkdir(cpDir, { recursive: true })) !== undefined) await fsyncDir(this.dir);
     const names = (await fs.readdir(cpDir)).filter((n) => /^(0|[1-9][0-9]*)$/.test(n)).map(Number).sort((a, b) => b - a);
     const verifier = noteVerifier(this.#signer.name, this.#signer.publicKey, NOTE_TYPE_ED25519);
-    if (names.length === 0) {
-      await this.#cleanupBeyond(0);
-      await this.#commitCheckpoint(0, []);
-      return;
+    let size: number;
+    let text: Uint8Array | null;
+    if (names.length > 0) {
+      size = names[0]!;
+      text = await readOrNull(join(cpDir, String(size)));
+    } else {
+      // No history. A custos log always has checkpoints/0 before anything else is written, so
+      // tiles or a checkpoint here belong to another writer: adopt them only if the checkpoint
+      // verifies under our key, and never delete what we did not write.
+      text = await readOrNull(join(this.dir, 'checkpoint'));
+      if (text === null) {
+        if (await exists(join(this.dir, 'tile'))) throw new CustosError('ERR_LOG_CORRUPT', 'the directory has tiles but no checkpoint');
+        await this.#commitCheckpoint(0, []);
+        return;
+      }
+      const adopted = verifyNote(text, [verifier]);
+      if (!adopted.ok || adopted.text === undefined) throw new CustosError('ERR_LOG_CORRUPT', 'the existing checkpoint does not verify under the log key');
+      size = parseCheckpoint(adopted.text).size;
+      await writeFileAtomic(join(cpDir, String(size)), text);
     }
-    const size = names[0]!;
-    const text = await readOrNull(join(cpDir, String(size)));
     const r = text === null ? null : verifyNote(text, [verifier]);
     if (r === null || !r.ok || r.text === undefined) throw new CustosError('ERR_LOG_CORRUPT', `checkpoint ${size} does not verify under the log key`);
     const cp = parseCheckpoint(r.text);

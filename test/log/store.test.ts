@@ -117,3 +117,29 @@ describe('fs log store', () => {
     await log.close();
   });
 });
+
+describe('foreign log directories', () => {
+  it('refuses (and leaves untouched) a tiled log written by another key', async () => {
+    const { cpSync, readdirSync: ls } = await import('node:fs');
+    const src = new URL('../../../shared/vectors/tessera-log/log', import.meta.url).pathname;
+    const dir = join(tmp, 'foreign');
+    cpSync(src, dir, { recursive: true });
+    const before = ls(join(dir, 'tile/0/000.p')).sort();
+    await expect(openLog(dir, { signer, origin: 'example.com/log/testdata' })).rejects.toMatchObject({ code: 'ERR_LOG_CORRUPT' });
+    expect(ls(join(dir, 'tile/0/000.p')).sort()).toEqual(before);
+    expect(existsSync(join(dir, 'lock'))).toBe(false);
+  });
+
+  it('adopts a log whose checkpoint verifies under our key when history is missing', async () => {
+    const dir = join(tmp, 'adopt');
+    const log = await openLog(dir, { signer, origin: ORIGIN });
+    await Promise.all(Array.from({ length: 300 }, (_, i) => log.append(utf8(`a${i}`))));
+    await log.close();
+    rmSync(join(dir, 'checkpoints'), { recursive: true });
+    const again = await openLog(dir, { signer, origin: ORIGIN });
+    expect(again.size).toBe(300);
+    expect((await again.append(utf8('more'))).index).toBe(300);
+    await again.close();
+    expect((await verifyTiledLog(dirTileFetcher(dir), [vkey])).ok).toBe(true);
+  });
+});
