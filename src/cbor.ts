@@ -8,10 +8,12 @@
  * refused (ERR_CBOR_FORBIDDEN): every structure custos signs is made of integers, strings,
  * bytes, booleans, null, arrays and maps.
  *
- * Why not cbor-x's encoder: it writes JS numbers ≥ 2^32 as float64, -2^64 as a tag-3 bignum and
- * every BigInt with an 8-byte head (tests in test/foundation/cbor-*.test.ts), none of which is
- * deterministic CBOR. The writer here is small and checked differentially against cborg.
- * cbor-x's `Tag` class is kept as the tag type so callers need no change.
+ * Why not cbor-x (the original plan): its encoder writes JS numbers ≥ 2^32 as float64, -2^64 as
+ * a tag-3 bignum and every BigInt with an 8-byte head, and its decoder returns BigInts for small
+ * 8-byte-head integers and gives some tags built-in meanings; none of that is deterministic
+ * CBOR. The writer and reader here are small, and checked differentially against cborg
+ * (test/foundation/cbor-differential.test.ts). Their types also stand alone (cbor-x's .d.ts
+ * needs @types/node).
  *
  * Decoding is strict and bounded: the size cap is checked first, then one pass reads the bytes
  * with a depth limit, every length checked against the bytes actually present before anything
@@ -20,11 +22,24 @@
  * is not the one deterministic encoding of its value is rejected, so a signature can never
  * cover bytes that decode to something the signer did not mean.
  */
-import { Tag } from 'cbor-x';
 import { assertInteger, toU8 } from './bytes.js';
 import { CustosError, fail } from './errors.js';
 
-export { Tag };
+/**
+ * A CBOR tag (major type 6) around a value, e.g. `new Tag([…], 18)` for COSE_Sign1. Only tags
+ * named in `allowedTags` are encoded or decoded.
+ *
+ * @example
+ * ```ts
+ * encode(new Tag([protectedBytes, new Map(), payload, signature], 18), { allowedTags: [18] })
+ * ```
+ */
+export class Tag {
+  constructor(
+    readonly value: unknown,
+    readonly tag: number,
+  ) {}
+}
 
 /** Default byte-size cap for {@link decode}: 16 MiB. */
 export const CBOR_MAX_BYTES = 16 * 1024 * 1024;
