@@ -386,3 +386,27 @@ export function rootsFromConsistency(
   if ('code' in r) return r;
   return equalBytes(r.fr, oldRoot) ? { ok: true, newRoot: r.sr } : badC('ERR_PROOF_INVALID', 'consistency proof does not lead to the old root');
 }
+
+/**
+ * Verifies the inclusion of `leaf` at `index` in the subtree [start, end) whose hash is `root`
+ * (the "subtree" proofs of draft-ietf-plants-merkle-tree-certs, used by subtree cosignatures).
+ * The subtree must be aligned: `start` a multiple of the smallest power of two ≥ end − start,
+ * which makes it shaped like a tree of end − start leaves.
+ */
+export function verifySubtreeInclusion(
+  leaf: Uint8Array,
+  index: number,
+  start: number,
+  end: number,
+  proof: readonly Uint8Array[] | null,
+  root: Uint8Array,
+): ProofCheck {
+  const sizes = checkSizes(start, end) ?? checkSizes(index, 0);
+  if (sizes) return sizes;
+  if (start >= end) return bad('ERR_PROOF_MALFORMED', 'empty or inverted subtree');
+  if (index < start || index >= end) return bad('ERR_PROOF_MALFORMED', 'leaf index outside the subtree');
+  const n = end - start;
+  const p = isPow2(n) ? n : 2 * splitPoint(n);
+  if (start % p !== 0) return bad('ERR_PROOF_MALFORMED', 'subtree is not aligned');
+  return verifyInclusion(leaf, index - start, n, proof ?? [], root);
+}

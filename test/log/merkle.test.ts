@@ -15,6 +15,7 @@ import {
   treeRoot,
   verifyConsistency,
   verifyInclusion,
+  verifySubtreeInclusion,
 } from '../../src/log/merkle.js';
 
 const VEC = new URL('../../../shared/vectors/merkle/testdata/', import.meta.url).pathname;
@@ -44,6 +45,13 @@ describe('transparency-dev/merkle vectors', () => {
     const r = verifyInclusion(b64(v.leafHash), v.leafIdx, v.treeSize, proofOf(v.proof), b64(v.root));
     expect(r.ok).toBe(!v.wantErr);
     if (!r.ok) expect(['ERR_PROOF_INVALID', 'ERR_PROOF_MALFORMED']).toContain(r.code);
+  });
+  const sub = walk(join(VEC, 'subtreeinclusion'));
+  it('has all subtree inclusion vectors', () => expect(sub.length).toBe(204));
+  it.each(sub.map((f) => [f.slice(VEC.length), f]))('subtree inclusion %s', (_n, f) => {
+    const v = JSON.parse(readFileSync(f, 'utf8'));
+    const r = verifySubtreeInclusion(b64(v.leafHash), v.leafIdx, v.start, v.end, v.proof === null ? null : proofOf(v.proof), b64(v.root));
+    expect(r.ok).toBe(!v.wantErr);
   });
   it.each(cons.map((f) => [f.slice(VEC.length), f]))('consistency %s', (_n, f) => {
     const v = JSON.parse(readFileSync(f, 'utf8'));
