@@ -2,6 +2,7 @@
  * Byte sources and sinks shared by the entry points: a pull reader over a Uint8Array or a
  * ReadableStream, transparent dearmoring, and a growable output buffer.
  */
+import { toU8 } from '../bytes.js';
 import { fail } from '../errors.js';
 import { ArmorDecoder } from './armor.js';
 
@@ -25,7 +26,7 @@ export function sourceOf(input: Uint8Array | ReadableStream<Uint8Array>): ByteSo
       read: async () => {
         if (done) return null;
         done = true;
-        return input;
+        return toU8(input);
       },
       cancel: async () => {
         done = true;
@@ -40,7 +41,7 @@ export function sourceOf(input: Uint8Array | ReadableStream<Uint8Array>): ByteSo
         const r = await reader.read();
         if (r.done) return null;
         if (!(r.value instanceof Uint8Array)) fail('ERR_INVALID_ARGUMENT', 'stream chunks must be Uint8Array');
-        if (r.value.length > 0) return r.value;
+        if (r.value.length > 0) return toU8(r.value);
       }
     },
     cancel: async (reason) => {

@@ -1,6 +1,6 @@
 /**
  * The CCTV age testkit (all vectors in ../shared/vectors/age), through every entry path:
- * Uint8Array, a one-chunk stream, and a byte-by-byte stream (vectors over 80 KiB are fed in
+ * Uint8Array, a one-chunk stream, and a byte-by-byte stream (vectors over 16 KiB are fed in
  * random 1..4099-byte pieces instead, to keep the run fast). `payload` is the SHA-256 of all the
  * plaintext the API releases, including what a stream releases before a payload failure.
  */
@@ -47,7 +47,7 @@ function expectedCodes(v: CctvVector): string[] {
 function streamOf(body: Uint8Array, mode: 'one' | 'bytes'): ReadableStream<Uint8Array> {
   let off = 0;
   let seed = body.length;
-  const small = body.length <= 80 * 1024;
+  const small = body.length <= 16 * 1024;
   return new ReadableStream<Uint8Array>({
     pull(c) {
       if (off >= body.length) return c.close();

@@ -64,6 +64,33 @@ describe.skipIf(!hasAge)('age CLI (Go reference)', () => {
     expect(sha(run('age', ['-d', '-i', idFile], back))).toBe(sha(data));
   });
 
+  // `age -p` only reads passphrases from a terminal: drive it through a pseudo-terminal.
+  const PTY = [
+    'import os, pty, sys',
+    'pw = sys.argv[1].encode(); pid, fd = pty.fork()',
+    'if pid == 0: os.execvp(sys.argv[2], sys.argv[2:])',
+    "out = b''; sent = 0",
+    'while True:',
+    '    try: data = os.read(fd, 1024)',
+    '    except OSError: break',
+    '    if not data: break',
+    '    out += data',
+    "    if out.lower().count(b'passphrase') > sent: os.write(fd, pw + b'\\n'); sent += 1",
+    'sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))',
+  ].join('\n');
+  const hasPty = spawnSync('python3', ['-c', 'import pty']).status === 0;
+
+  it.skipIf(!hasPty)('passphrases: age -p → custos and custos scrypt → age -d', async () => {
+    const data = pseudoRandom(70_000, 13);
+    writeFileSync(join(dir, 'pw.bin'), data);
+    run('python3', ['-c', PTY, 'hunter2 is long', 'age', '-p', '-o', join(dir, 'pw.age'), join(dir, 'pw.bin')]);
+    const theirs = new Uint8Array(readFileSync(join(dir, 'pw.age')));
+    expect(sha(await decrypt(theirs, [new ScryptIdentity('hunter2 is long')]))).toBe(sha(data));
+    writeFileSync(join(dir, 'pw2.age'), await encrypt(data, [new ScryptRecipient('hunter2 is long', { logN: 14 })]));
+    run('python3', ['-c', PTY, 'hunter2 is long', 'age', '-d', '-o', join(dir, 'pw2.out'), join(dir, 'pw2.age')]);
+    expect(sha(readFileSync(join(dir, 'pw2.out')))).toBe(sha(data));
+  });
+
   it('encryptFile → age -d and age → decryptFile', async () => {
     const data = pseudoRandom(2 * 1024 * 1024 + 5, 11);
     const plain = join(dir, 'plain.bin');
