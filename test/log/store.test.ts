@@ -143,3 +143,40 @@ describe('foreign log directories', () => {
     expect((await verifyTiledLog(dirTileFetcher(dir), [vkey])).ok).toBe(true);
   });
 });
+
+describe('recovery from interrupted batches (deterministic)', () => {
+  it('discards files a crashed batch left beyond the last checkpoint and restores the latest checkpoint file', async () => {
+    const dir = join(tmp, 'recover');
+    const log = await openLog(dir, { signer, origin: ORIGIN, maxBatch: 1000 });
+    await Promise.all(Array.from({ length: 300 }, (_, i) => log.append(utf8(`r${i}`))));
+    await log.close();
+    // The state a batch 300 → 600 would leave if killed before its checkpoint was written:
+    const junk = ['tile/0/001.p/99', 'tile/0/001', 'tile/0/002.p/88', 'tile/entries/001.p/99', 'tile/entries/001', 'tile/1/000.p/2', '.tmp-1-abc', 'checkpoints/.tmp-1-def'];
+    for (const j of junk) {
+      const { mkdirSync } = await import('node:fs');
+      mkdirSync(join(dir, j, '..'), { recursive: true });
+      writeFileSync(join(dir, j), 'garbage');
+    }
+    // … and a crash between checkpoints/300 and the `checkpoint` copy:
+    writeFileSync(join(dir, 'checkpoint'), readFileSync(join(dir, 'checkpoints/0')));
+    const again = await openLog(dir, { signer, origin: ORIGIN });
+    expect(again.size).toBe(300);
+    for (const j of junk) expect(existsSync(join(dir, j))).toBe(false);
+    expect(existsSync(join(dir, 'tile/0/001.p/44'))).toBe(true);
+    expect(readFileSync(join(dir, 'checkpoint'))).toEqual(readFileSync(join(dir, 'checkpoints/300')));
+    await Promise.all(Array.from({ length: 300 }, (_, i) => again.append(utf8(`s${i}`))));
+    await again.close();
+    const audit = await verifyTiledLog(dirTileFetcher(dir), [vkey]);
+    expect(audit.ok).toBe(true);
+    expect(audit.entriesChecked).toBe(600);
+  });
+
+  it('a missing committed tile is corruption, not silently repaired', async () => {
+    const dir = join(tmp, 'missing');
+    const log = await openLog(dir, { signer, origin: ORIGIN });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => log.append(utf8(`m${i}`))));
+    await log.close();
+    rmSync(join(dir, 'tile/0/000.p/20'));
+    await expect(openLog(dir, { signer, origin: ORIGIN })).rejects.toMatchObject({ code: 'ERR_LOG_CORRUPT' });
+  });
+});
