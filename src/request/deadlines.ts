@@ -31,6 +31,12 @@ export interface Deadline {
   readonly party: DeadlineParty;
   /** UTC; `null` when the period is open-ended (EPOC-PR kept until production). */
   readonly dueAt: string | null;
+  /**
+   * The same period counted as N × 24 h or N h from the very instant (no rounding to the next
+   * hour or day, no working-day rule): never later than `dueAt` except across a DST change, and
+   * the safe target for whoever must not risk a dispute about how the period is counted.
+   */
+  readonly elapsedDueAt: string | null;
   readonly period: { readonly amount: number; readonly unit: PeriodUnit } | null;
   /** What the period runs from, and that instant in UTC. */
   readonly from: 'receipt' | 'issue' | 'recognition' | 'notification' | 'request';
@@ -75,11 +81,20 @@ interface Ctx {
 
 function push(
   c: Ctx,
-  d: Omit<Deadline, 'dueAt' | 'fromAt' | 'provisional' | 'period'> & { amount: number; unit: PeriodUnit; start: number; provisional?: boolean },
+  d: Omit<Deadline, 'dueAt' | 'elapsedDueAt' | 'fromAt' | 'provisional' | 'period'> & { amount: number; unit: PeriodUnit; start: number; provisional?: boolean },
 ): number {
-  const due = periodEnd(d.start, d.amount, d.unit, d.from === 'issue' ? c.issueRules : c.rules);
+  const rules = d.from === 'issue' ? c.issueRules : c.rules;
+  const due = periodEnd(d.start, d.amount, d.unit, rules);
+  const elapsed = periodEnd(d.start, d.amount, d.unit, { ...rules, method: 'elapsed' });
   const { amount, unit, start, provisional, ...rest } = d;
-  c.out.push({ ...rest, period: { amount, unit }, dueAt: formatUtc(due), fromAt: formatUtc(start), provisional: provisional ?? false });
+  c.out.push({
+    ...rest,
+    period: { amount, unit },
+    dueAt: formatUtc(due),
+    elapsedDueAt: formatUtc(elapsed),
+    fromAt: formatUtc(start),
+    provisional: provisional ?? false,
+  });
   return due;
 }
 
@@ -137,6 +152,7 @@ function epocPr(r: Extract<EvidenceRequest, { instrument: 'EPOC-PR' }>, c: Ctx, 
       label: 'preservation until the data are produced on the subsequent request',
       party: 'addressee',
       dueAt: null,
+      elapsedDueAt: null,
       period: null,
       from: 'receipt',
       fromAt: formatUtc(c.received),
@@ -226,6 +242,7 @@ function eio(r: Extract<EvidenceRequest, { instrument: 'EIO' }>, c: Ctx, o: Dead
       label: 'shorter deadline requested by the issuing authority (to be taken as fully as possible into account)',
       party: 'executing-authority',
       dueAt: formatUtc(at),
+      elapsedDueAt: formatUtc(at),
       period: null,
       from: 'request',
       fromAt: formatUtc(c.issued),

@@ -116,6 +116,15 @@ describe('deadlines table', () => {
       }
     }
   });
+  it('reports the elapsed-time count next to the legal one', () => {
+    const ds = deadlines(validateRequest(withIssue(emergencyTraffic, '2026-03-28T23:00:00+01:00')), '2026-03-28T23:20:00+01:00', { timeZone: 'Europe/Vienna' });
+    expect(ds.map((d) => [d.id, d.dueAt, d.elapsedDueAt])).toEqual([
+      ['production', '2026-03-29T07:00:00Z', '2026-03-29T06:20:00Z'],
+      ['objection', '2026-04-01T23:00:00Z', '2026-04-01T22:20:00Z'],
+    ]);
+    const pr2 = deadlines(validateRequest(pr), '2026-02-27T11:00:00+01:00', { productionRequestConfirmed: true });
+    expect(pr2[0]).toMatchObject({ dueAt: null, elapsedDueAt: null });
+  });
   it('marks EIO execution provisional until recognition is known', () => {
     const ds = deadlines(validateRequest(eio), '2026-02-02T10:00:00+01:00');
     expect(ds.find((d) => d.id === 'execution')?.provisional).toBe(true);
