@@ -155,6 +155,7 @@ class FsLogStore implements LogStore {
     const verifier = noteVerifier(this.#signer.name, this.#signer.publicKey, NOTE_TYPE_ED25519);
     let size: number;
     let text: Uint8Array | null;
+    let adopt = false;
     if (names.length > 0) {
       size = names[0]!;
       text = await readOrNull(join(cpDir, String(size)));
@@ -171,7 +172,7 @@ class FsLogStore implements LogStore {
       const adopted = verifyNote(text, [verifier]);
       if (!adopted.ok || adopted.text === undefined) throw new CustosError('ERR_LOG_CORRUPT', 'the existing checkpoint does not verify under the log key');
       size = parseCheckpoint(adopted.text).size;
-      await writeFileAtomic(join(cpDir, String(size)), text);
+      adopt = true; // recorded as history only once origin and tiles have been checked below
     }
     const r = text === null ? null : verifyNote(text, [verifier]);
     if (r === null || !r.ok || r.text === undefined) throw new CustosError('ERR_LOG_CORRUPT', `checkpoint ${size} does not verify under the log key`);
@@ -197,6 +198,7 @@ class FsLogStore implements LogStore {
       });
     }
     this.#latest = fromUtf8(text!);
+    if (adopt) await writeFileAtomic(join(cpDir, String(size)), text!);
     const current = await readOrNull(join(this.dir, 'checkpoint'));
     if (current === null || !equalBytes(current, text!)) await writeFileAtomic(join(this.dir, 'checkpoint'), text!);
     await this.#cleanupBeyond(size);
