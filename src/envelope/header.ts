@@ -151,6 +151,7 @@ export class HeaderReader {
     while (nl >= 0) {
       const line = this.#buf.subarray(this.#pos, nl);
       this.#pos = nl + 1;
+      if (this.#pos > this.#max) fail('ERR_AGE_HEADER', `header larger than ${this.#max} bytes`);
       if (this.#line(line, nl)) return this.#pos - scanFrom;
       nl = this.#buf.subarray(this.#pos, this.#len).indexOf(0x0a);
       if (nl >= 0) nl += this.#pos;
