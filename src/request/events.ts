@@ -93,6 +93,11 @@ function parsePayload(value: unknown): StatusEvent {
  * Checks that `next` may follow `history` (all of one request, in order). Throws ERR_TRANSITION
  * for a status the graph does not allow, ERR_TIME_BACKWARDS for time going back, and
  * ERR_ROLE_NOT_ALLOWED when the wrong party acts.
+ *
+ * @example
+ * ```ts
+ * checkTransition([issued], fulfilled); // throws ERR_TRANSITION: issued → fulfilled is not allowed
+ * ```
  */
 export function checkTransition(history: readonly StatusEvent[], next: StatusEvent, instrument?: Instrument): void {
   const last = history[history.length - 1];
@@ -139,7 +144,14 @@ export interface DecodedStatusEvent {
   readonly digest: Uint8Array;
 }
 
-/** Decodes a status event without verifying it (ERR_COSE_*, ERR_CBOR_*, ERR_EVENT_INVALID). */
+/**
+ * Decodes a status event without verifying it (ERR_COSE_*, ERR_CBOR_*, ERR_EVENT_INVALID).
+ *
+ * @example
+ * ```ts
+ * const { event } = decodeStatusEvent(bytes); // event.kind, event.seq, event.at — not yet trusted
+ * ```
+ */
 export function decodeStatusEvent(bytes: Uint8Array): DecodedStatusEvent {
   const sign1 = decodeSign1(bytes, { maxBytes: STATUS_MAX_BYTES });
   if (sign1.protectedHeaders.get(HEADER.contentType) !== STATUS_CONTENT_TYPE) {

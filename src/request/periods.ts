@@ -51,7 +51,14 @@ function isWorkingDay(dayNumber: number, holidays: ReadonlySet<string>): boolean
   return weekday !== 0 && weekday !== 6 && !holidays.has(dateKey(dayNumber));
 }
 
-/** Checks a list of YYYY-MM-DD dates and returns it as a set. */
+/**
+ * Checks a list of YYYY-MM-DD dates and returns it as a set.
+ *
+ * @example
+ * ```ts
+ * periodEnd(start, 10, 'days', { zone, method: 'calendar', holidays: holidaySet(['2026-12-25', '2026-12-26']) });
+ * ```
+ */
 export function holidaySet(dates: readonly string[]): ReadonlySet<string> {
   const out = new Set<string>();
   for (const d of dates) {

@@ -111,7 +111,14 @@ export function suppressTable<K extends string>(
   return { total, cells: out };
 }
 
-/** Every cell hidden (used for a child table whose parent cell is hidden). */
+/**
+ * Every cell hidden (used for a child table whose parent cell is hidden).
+ *
+ * @example
+ * ```ts
+ * withholdTable(['a', 'b']); // { total: 'x', cells: { a: 'x', b: 'x' } }
+ * ```
+ */
 export function withholdTable<K extends string>(keys: readonly K[]): SuppressedTable<K> {
   const cells = {} as Record<K, Cell>;
   for (const key of keys) cells[key] = 'x';

@@ -83,7 +83,14 @@ export function isInstantText(text: unknown): boolean {
   }
 }
 
-/** The UTC text form custos outputs: `YYYY-MM-DDTHH:MM:SSZ` (milliseconds only when non-zero). */
+/**
+ * The UTC text form custos outputs: `YYYY-MM-DDTHH:MM:SSZ` (milliseconds only when non-zero).
+ *
+ * @example
+ * ```ts
+ * formatUtc(Date.UTC(2026, 3, 6, 22)); // '2026-04-06T22:00:00Z'
+ * ```
+ */
 export function formatUtc(epochMs: number): string {
   const iso = new Date(epochMs).toISOString();
   return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;

@@ -66,7 +66,14 @@ export function validateRequest(json: unknown): EvidenceRequest {
   return parsed.data;
 }
 
-/** Like {@link validateRequest} but returns the issues instead of throwing. */
+/**
+ * Like {@link validateRequest} but returns the issues instead of throwing.
+ *
+ * @example
+ * ```ts
+ * requestIssues({ ...json, language: 'English' }); // [{ path: 'language', message: 'expected an ISO 639-1 language code' }]
+ * ```
+ */
 export function requestIssues(json: unknown): readonly RequestIssue[] {
   try {
     validateRequest(json);

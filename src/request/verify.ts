@@ -55,7 +55,15 @@ function deepFreeze<T>(x: T): T {
   return x;
 }
 
-/** True for chains produced by {@link verifyStatusChain} in this process (not look-alike objects). */
+/**
+ * True for chains produced by {@link verifyStatusChain} in this process (not look-alike objects).
+ *
+ * @example
+ * ```ts
+ * isVerifiedStatusChain(report.chain); // true
+ * isVerifiedStatusChain({ ...report.chain }); // false
+ * ```
+ */
 export function isVerifiedStatusChain(x: unknown): x is VerifiedStatusChain {
   return typeof x === 'object' && x !== null && verified.has(x);
 }
