@@ -1,0 +1,168 @@
+/**
+ * Sealing and opening evidence files on disk.
+ *
+ * `sealFile` reads the input once: the envelope's file encryptor reads it in blocks (next read in
+ * flight), and its plaintext/payload hooks feed both SHA-256s as it encrypts; the age file and
+ * the seal are each written atomically (temp file, fsync, rename, directory fsync).
+ *
+ * `openFile` checks the seal and the expected context before reading any ciphertext, decrypts
+ * into a temp file next to the output while hashing, and renames it into place only when the
+ * plaintext SHA-256 and size match the seal: a wrong or tampered file never appears under the
+ * output name.
+ */
+import * as crypto from '#crypto';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { assertString, equalBytes } from '../bytes.js';
+import { readHeaderFrom } from '../envelope/decrypt.js';
+import { unwrapFileKey } from '../envelope/filekey.js';
+import type { ByteSource } from '../envelope/io.js';
+import { toIdentities } from '../envelope/keys.js';
+import { CHUNK_SIZE, ENC_CHUNK_SIZE, NONCE_SIZE, StreamDecryptor, payloadKey } from '../envelope/stream.js';
+import { CustosError } from '../errors.js';
+import { admitSeal, type OpenOptions } from '../seal/open.js';
+import { createSealTracker, type SealOptions, type SealResult } from '../seal/seal.js';
+import { verifySeal, type SealReport } from '../seal/verify.js';
+import type { TrustStore } from '../keys/trust.js';
+import { encryptFile } from './envelope.js';
+import { AtomicWriter, BlockReader, DoubleBufferedWriter, writeFileAtomic } from './files.js';
+
+async function readWhole(path: string, what: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(assertString(what, path)));
+  } catch (e) {
+    throw new CustosError('ERR_IO', `cannot read ${path}`, { cause: e });
+  }
+}
+
+/**
+ * Encrypts `input` to `outAge` and writes its seal to `outSeal`, reading the input once.
+ *
+ * @example
+ * ```ts
+ * const { manifest } = await sealFile('disk.e01', 'disk.e01.age', 'disk.e01.seal', {
+ *   recipients: ['age1pq1…'], signer: key, authority: 'at.lpd-wien', id: 'AT-2026-417/3', context,
+ * });
+ * console.log(toHex(manifest.sha256)); // the forensic hash
+ * ```
+ */
+export async function sealFile(input: string, outAge: string, outSeal: string, opts: SealOptions): Promise<SealResult & { payloadOffset: number }> {
+  assertString('outSeal', outSeal);
+  const tracker = createSealTracker(opts);
+  const { payloadOffset } = await encryptFile(input, outAge, opts.recipients, { onPlaintext: tracker.onPlaintext, onPayload: tracker.onPayload });
+  const result = tracker.finish();
+  await writeFileAtomic(outSeal, result.seal);
+  return { ...result, payloadOffset };
+}
+
+/**
+ * Verifies a seal file, and the age file's payload against it when `ageFile` is given
+ * (streamed: constant memory).
+ */
+export async function verifySealFile(sealPath: string, opts: { trust: TrustStore; ageFile?: string }): Promise<SealReport> {
+  const seal = await readWhole(sealPath, 'sealPath');
+  if (opts.ageFile === undefined) return verifySeal(seal, { trust: opts.trust });
+  let fh: FileHandle;
+  try {
+    fh = await open(opts.ageFile, 'r');
+  } catch (e) {
+    throw new CustosError('ERR_IO', `cannot open ${opts.ageFile}`, { cause: e });
+  }
+  try {
+    const reader = new BlockReader(fh, 16 * ENC_CHUNK_SIZE);
+    const ciphertext = new ReadableStream<Uint8Array>(
+      {
+        async pull(c) {
+          const b = await reader.read();
+          if (b === null) c.close();
+          else c.enqueue(b.slice()); // the reader reuses its buffers
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    return await verifySeal(seal, { trust: opts.trust, ciphertext });
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Opens a sealed age file into `output`: seal and context first (ERR_CONTEXT_MISMATCH before any
+ * decryption), then decryption to a temp file that replaces `output` only if the plaintext
+ * matches the sealed SHA-256 and size (ERR_DIGEST_MISMATCH otherwise, and nothing is written).
+ *
+ * @example
+ * ```ts
+ * await openFile('disk.e01.age', 'disk.e01.seal', 'disk.e01', {
+ *   identities: [identity], trust, expect: { requestId: 'EIO-2026-771' },
+ * });
+ * ```
+ */
+export async function openFile(
+  inAge: string,
+  sealPath: string,
+  output: string,
+  opts: OpenOptions & { mode?: number },
+): Promise<{ size: number; manifest: SealResult['manifest'] }> {
+  assertString('output', output);
+  const manifest = admitSeal(await readWhole(sealPath, 'sealPath'), opts);
+  const ids = toIdentities(opts.identities);
+  let fh: FileHandle;
+  try {
+    fh = await open(assertString('inAge', inAge), 'r');
+  } catch (e) {
+    throw new CustosError('ERR_IO', `cannot open ${inAge}`, { cause: e });
+  }
+  try {
+    const reader = new BlockReader(fh, 16 * ENC_CHUNK_SIZE);
+    const src: ByteSource = { read: () => reader.read(), cancel: async () => undefined };
+    const { header, rest } = await readHeaderFrom(src);
+    const payloadHash = crypto.createSha256();
+    let payloadSize = 0;
+    const seePayload = (b: Uint8Array) => {
+      payloadHash.update(b);
+      payloadSize += b.length;
+    };
+    const fileKey = await unwrapFileKey(header, ids);
+    let head = rest.slice();
+    while (head.length < NONCE_SIZE) {
+      const c = await src.read();
+      if (c === null) throw new CustosError('ERR_TRUNCATED', 'payload shorter than its 16-byte nonce');
+      const m = new Uint8Array(head.length + c.length);
+      m.set(head);
+      m.set(c, head.length);
+      head = m;
+    }
+    const dec = new StreamDecryptor(payloadKey(fileKey, head.subarray(0, NONCE_SIZE)));
+    fileKey.fill(0);
+    const plainHash = crypto.createSha256();
+    let size = 0;
+    const w = await AtomicWriter.create(output, opts.mode ?? 0o600);
+    try {
+      const out = new DoubleBufferedWriter(w, 16 * CHUNK_SIZE);
+      const emit = (pt: Uint8Array) => {
+        size += pt.length;
+        plainHash.update(pt);
+        out.push(pt);
+      };
+      seePayload(head);
+      dec.push(head.subarray(NONCE_SIZE), emit);
+      for (let b = await src.read(); b !== null; b = await src.read()) {
+        seePayload(b);
+        dec.push(b, emit);
+        await out.flush();
+      }
+      dec.finish(emit);
+      await out.close();
+      const payloadOk = payloadSize === manifest.payloadSize && equalBytes(payloadHash.digest(), manifest.payloadSha256);
+      const plainOk = size === manifest.size && equalBytes(plainHash.digest(), manifest.sha256);
+      if (!payloadOk || !plainOk) throw new CustosError('ERR_DIGEST_MISMATCH', 'the decrypted file does not match its seal');
+      await w.commit();
+    } catch (e) {
+      await w.abort();
+      throw e;
+    }
+    return { size, manifest };
+  } finally {
+    await fh.close();
+  }
+}

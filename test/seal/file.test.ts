@@ -1,0 +1,72 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as crypto from '#crypto';
+import { generateIdentity } from '../../src/envelope/index.js';
+import { isCustosError } from '../../src/errors.js';
+import { SigningKey, TrustStore, trustedKeyEntry } from '../../src/keys/index.js';
+import { openFile, sealFile, verifySealFile } from '../../src/node/seal-file.js';
+import { rewrapFile } from '../../src/node/envelope.js';
+
+const key = SigningKey.generate();
+const trust = TrustStore.parse({
+  version: 1,
+  authorities: [{ id: 'at.lpd-wien', name: 'LPD Wien', jurisdiction: 'AT', roles: ['collector'], keys: [trustedKeyEntry('EdDSA', key.publicKey, '2026-01-01T00:00:00Z')] }],
+});
+const alice = generateIdentity();
+const bob = generateIdentity();
+const context = { caseId: '12 St 34/26', requestId: 'EIO-2026-771', purpose: 'fraud investigation', legalBasis: 'Directive 2014/41/EU' };
+const opts = { recipients: [alice.recipient], signer: key, authority: 'at.lpd-wien', id: 'AT-2026-417/3', context, name: 'disk.e01' };
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'none';
+  } catch (e) {
+    if (isCustosError(e)) return e.code;
+    throw e;
+  }
+}
+
+describe('sealFile / verifySealFile / openFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'custos-sealfile-'));
+  const input = join(dir, 'disk.e01');
+  const data = crypto.randomBytes(3 * 1024 * 1024 + 12345); // several read blocks, a partial last chunk
+  writeFileSync(input, data);
+
+  it('seals a file in one pass; the hash is the forensic hash; age -d and openFile agree', async () => {
+    const r = await sealFile(input, join(dir, 'disk.age'), join(dir, 'disk.seal'), opts);
+    expect(r.manifest.sha256).toEqual(crypto.sha256(data));
+    expect(r.manifest.size).toBe(data.length);
+    expect(Buffer.compare(readFileSync(join(dir, 'disk.seal')), r.seal)).toBe(0);
+    expect((await verifySealFile(join(dir, 'disk.seal'), { trust, ageFile: join(dir, 'disk.age') })).ok).toBe(true);
+    writeFileSync(join(dir, 'id.txt'), `${alice.identity}\n`);
+    const viaAge = execFileSync('age', ['-d', '-i', join(dir, 'id.txt'), join(dir, 'disk.age')], { maxBuffer: 64 << 20 });
+    expect(crypto.sha256(new Uint8Array(viaAge))).toEqual(r.manifest.sha256);
+    const o = await openFile(join(dir, 'disk.age'), join(dir, 'disk.seal'), join(dir, 'out.e01'), { identities: [alice.identity], trust, expect: { requestId: 'EIO-2026-771' } });
+    expect(o.size).toBe(data.length);
+    expect(Buffer.compare(readFileSync(join(dir, 'out.e01')), data)).toBe(0);
+  });
+
+  it('rewrapFile keeps the seal valid', async () => {
+    await rewrapFile(join(dir, 'disk.age'), [alice.identity], { add: [bob.recipient] });
+    expect((await verifySealFile(join(dir, 'disk.seal'), { trust, ageFile: join(dir, 'disk.age') })).ok).toBe(true);
+    await openFile(join(dir, 'disk.age'), join(dir, 'disk.seal'), join(dir, 'bob.e01'), { identities: [bob.identity], trust, expect: { purpose: 'fraud investigation' } });
+    expect(Buffer.compare(readFileSync(join(dir, 'bob.e01')), data)).toBe(0);
+  });
+
+  it('wrong context or a different age file: nothing is written', async () => {
+    const before = readdirSync(dir).sort();
+    expect(await codeOf(openFile(join(dir, 'disk.age'), join(dir, 'disk.seal'), join(dir, 'x1'), { identities: [alice.identity], trust, expect: { purpose: 'tax audit' } }))).toBe('ERR_CONTEXT_MISMATCH');
+    // another age file of the same plaintext (same key, same recipients): decrypts fine, but it is not the sealed file
+    await sealFile(input, join(dir, 'other.age'), join(dir, 'other.seal'), opts);
+    expect(await codeOf(openFile(join(dir, 'other.age'), join(dir, 'disk.seal'), join(dir, 'x2'), { identities: [alice.identity], trust, expect: { purpose: 'fraud investigation' } }))).toBe('ERR_DIGEST_MISMATCH');
+    expect(existsSync(join(dir, 'x1'))).toBe(false);
+    expect(existsSync(join(dir, 'x2'))).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual([...before, 'other.age', 'other.seal'].sort());
+    const r = await verifySealFile(join(dir, 'disk.seal'), { trust, ageFile: join(dir, 'other.age') });
+    expect(r.checks.find((c) => c.name === 'payload')?.code).toBe('ERR_DIGEST_MISMATCH');
+  });
+});
