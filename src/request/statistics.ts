@@ -72,7 +72,7 @@ export interface OversightStatistics {
   readonly byRefusalGround: SuppressedTable<string>;
   readonly overdue: SuppressedTable<'overdue' | 'not-overdue'> & { readonly rate: number | null };
   readonly timeToFulfilment: {
-    /** Null when the fulfilled count is hidden or below the threshold. */
+    /** Null when the fulfilled count is hidden or below the threshold (p90: also below 10). */
     readonly medianHours: number | null;
     readonly meanHours: number | null;
     readonly p90Hours: number | null;
@@ -257,7 +257,8 @@ export function statistics(
     timeToFulfilment: {
       medianHours: showStats ? round2(median) : null,
       meanHours: showStats ? round2(mean) : null,
-      p90Hours: showStats ? round2(p90) : null,
+      // Below 10 values the nearest-rank p90 is the maximum: one request's exact time.
+      p90Hours: showStats && n >= 10 ? round2(p90) : null,
       histogram,
     },
     excluded,

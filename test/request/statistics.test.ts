@@ -180,7 +180,12 @@ describe('statistics', () => {
     expect(s.byOutcome.cells.fulfilled).toBe(9);
     expect(s.timeToFulfilment.medianHours).toBe(100);
     expect(s.timeToFulfilment.meanHours).toBe(495.22);
-    expect(s.timeToFulfilment.p90Hours).toBe(3000);
+    expect(s.timeToFulfilment.p90Hours).toBeNull(); // 9 values: p90 would be the maximum
+    const more = POOL.slice(0, 25);
+    const s25 = statistics(more.map((c) => c.request), more.map((c) => c.chain), PERIOD, { suppressBelow: 0 });
+    // fulfilled adds 21, 22, 23 → 30, 300, 5000 h; sorted 12 values, nearest rank 11 = 3000 (hand-computed)
+    expect(s25.byOutcome.cells.fulfilled).toBe(12);
+    expect(s25.timeToFulfilment.p90Hours).toBe(3000);
     expect(s.timeToFulfilment.histogram.cells).toEqual({ '0-8h': 2, '8-24h': 1, '1-3d': 1, '3-10d': 2, '10-30d': 1, '30-90d': 1, '90-180d': 1, '>180d': 0 });
     expect(s.overdue.rate).toBe(Math.round(((s.overdue.cells.overdue as number) / 20) * 100) / 100);
   });
