@@ -3,7 +3,7 @@
  * and the result is signed once (COSE_Sign1, RFC 9052 §4.2).
  *
  * Committed record payload (deterministic CBOR map):
- * `{ "v": 1, "iat": <seconds since the epoch>, "record": <committed map>, ? "holder": <kid> }`,
+ * `{ "v": 1, "iat": <milliseconds since the epoch>, "record": <committed map>, ? "holder": <kid> }`,
  * protected header `typ` (16, RFC 9596) = {@link RECORD_TYP}. The committed map is the record
  * with each redactable map entry moved into its map's `_sd` digest list and each redactable
  * array element replaced by `60(digest)`. Decoys pad every digest list (and the tag-60 elements
@@ -30,7 +30,7 @@ import {
 } from './disclosure.js';
 import { formatPath, matchesPath, parsePath, type PathSegment, type RecordPath } from './path.js';
 import { resolveRecord, type Resolved } from './resolve.js';
-import { decodePayloadMap, encodePayload, toSeconds } from './wire.js';
+import { decodePayloadMap, encodePayload, toMillis } from './wire.js';
 
 /** `typ` of a committed record. */
 export const RECORD_TYP = 'application/custos-record+cose';
@@ -167,6 +167,7 @@ export function commitRecord(record: RecordMap, opts: CommitOptions): CommittedR
   if (record === null || typeof record !== 'object' || Array.isArray(record) || record instanceof Uint8Array) {
     fail('ERR_RECORD_INVALID', 'a record must be a plain object');
   }
+  if (typeof opts.signer?.sign !== 'function') fail('ERR_INVALID_ARGUMENT', '"signer" expected a Signer');
   assertRecordValue(record, 'record');
   if (!Array.isArray(opts.redactable)) fail('ERR_INVALID_ARGUMENT', '"redactable" expected an array of paths');
   const patterns = opts.redactable.map((p) => parsePath(p));
@@ -181,7 +182,7 @@ export function commitRecord(record: RecordMap, opts: CommitOptions): CommittedR
   }
   const payload = new Map<string, unknown>([
     ['v', 1],
-    ['iat', toSeconds('issuedAt', opts.issuedAt)],
+    ['iat', toMillis('issuedAt', opts.issuedAt)],
     ['record', committed],
   ]);
   if (holder !== undefined) payload.set('holder', holder);

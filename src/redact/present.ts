@@ -2,7 +2,7 @@
  * Presentations: a committed record plus the chosen disclosures, bound to one recipient and request.
  *
  * The holder signs a COSE_Sign1 (protected `typ` = {@link PRESENTATION_TYP}) whose payload is
- * `{ "v": 1, "aud", "req", "purpose", "nonce", "iat", "rec": SHA-256(committed record bytes),
+ * `{ "v": 1, "aud", "req", "purpose", "nonce", "iat" (ms since the epoch), "rec": SHA-256(committed record bytes),
  *    "sd": SHA-256(CBOR array of the disclosure byte strings) }`,
  * and carries the committed record and the disclosures in its unprotected header under
  * {@link PRESENTATION_LABELS} (like SD-CWT's key-binding token, which embeds the SD-CWT and its
@@ -17,7 +17,7 @@ import { signSign1 } from '../cose/sign1.js';
 import { fail } from '../errors.js';
 import type { Signer } from '../keys/signing.js';
 import { resolveCommitted, type CommittedRecord, type Disclosure } from './commit.js';
-import { encodePayload, toSeconds } from './wire.js';
+import { encodePayload, toMillis } from './wire.js';
 
 /** `typ` of a presentation. */
 export const PRESENTATION_TYP = 'application/custos-presentation+cose';
@@ -67,6 +67,7 @@ export function presentRecord(
   opts: PresentOptions,
 ): Uint8Array {
   if (opts === null || typeof opts !== 'object') fail('ERR_INVALID_ARGUMENT', '"opts" expected an object');
+  if (typeof opts.signer?.sign !== 'function') fail('ERR_INVALID_ARGUMENT', '"signer" expected a Signer');
   const bytes = committed instanceof Uint8Array ? committed : assertBytes('committed.bytes', committed?.bytes);
   if (!Array.isArray(disclosures)) fail('ERR_INVALID_ARGUMENT', '"disclosures" expected an array');
   const audience = assertString('audience', opts.audience, MAX_BINDING_LENGTH);
@@ -85,7 +86,7 @@ export function presentRecord(
     ['req', requestId],
     ['purpose', purpose],
     ['nonce', nonce],
-    ['iat', toSeconds('issuedAt', opts.issuedAt)],
+    ['iat', toMillis('issuedAt', opts.issuedAt)],
     ['rec', crypto.sha256(bytes)],
     ['sd', disclosuresHash(list)],
   ]);

@@ -25,9 +25,13 @@ export function decodePayloadMap(bytes: Uint8Array, what: string, allowedTags: r
   return p as Map<string, unknown>;
 }
 
-/** A time argument as whole seconds since the epoch (CWT NumericDate, RFC 8392 §2); default now. */
-export function toSeconds(name: string, at: Date | number | string | undefined): number {
+/**
+ * A time argument as whole milliseconds since the epoch; default now. Milliseconds, not CWT's
+ * seconds: key validity windows (notBefore, revokedAt) are instants to the millisecond, and a
+ * signature made just after a revocation must not round down to before it.
+ */
+export function toMillis(name: string, at: Date | number | string | undefined): number {
   const ms = at === undefined ? Date.now() : at instanceof Date ? at.getTime() : typeof at === 'string' ? Date.parse(at) : at;
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) fail('ERR_INVALID_ARGUMENT', `"${name}" is not a valid time`);
-  return Math.floor(ms / 1000);
+  return Math.floor(ms);
 }

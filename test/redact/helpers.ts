@@ -4,6 +4,9 @@ import { TrustStore, trustedKeyEntry } from '../../src/keys/trust.js';
 export const issuerKey = SigningKey.generate();
 export const holderKey = SigningKey.generate();
 export const strangerKey = SigningKey.generate();
+/** Revoked at {@link REVOKED_AT}. */
+export const revokedKey = SigningKey.generate();
+export const REVOKED_AT = '2026-01-01T00:00:00.000Z';
 /** Valid only until 2020: anything signed now is signed after it expired. */
 export const expiredKey = SigningKey.generate();
 
@@ -12,6 +15,13 @@ export const trust = TrustStore.parse({
   authorities: [
     { id: 'provider-x', name: 'Provider X', jurisdiction: 'AT', roles: ['provider'], keys: [trustedKeyEntry('EdDSA', issuerKey.publicKey, '2020-01-01T00:00:00Z')] },
     { id: 'holder-a', name: 'Holder A', jurisdiction: 'AT', roles: ['holder'], keys: [trustedKeyEntry('EdDSA', holderKey.publicKey, '2020-01-01T00:00:00Z')] },
+    {
+      id: 'revoked',
+      name: 'Revoked',
+      jurisdiction: 'FR',
+      roles: ['holder'],
+      keys: [{ ...trustedKeyEntry('EdDSA', revokedKey.publicKey, '2020-01-01T00:00:00Z'), revokedAt: REVOKED_AT }],
+    },
     {
       id: 'old',
       name: 'Old',
@@ -74,7 +84,7 @@ export function forgePresentation(
     ['req', over.req ?? binding.requestId],
     ['purpose', over.purpose ?? binding.purpose],
     ['nonce', over.nonce ?? binding.nonce],
-    ['iat', over.iat ?? Math.floor(Date.now() / 1000)],
+    ['iat', over.iat ?? Date.now()],
     ['rec', over.rec ?? crypto.sha256(committed)],
     ['sd', over.sd ?? disclosuresHash(disclosures)],
   ]);
@@ -90,7 +100,7 @@ export function forgePresentation(
 
 /** Builds a committed record from a raw committed map (Maps, tag-60 Tags allowed). */
 export function forgeCommitted(record: unknown, signer: Signer = issuerKey, extra: [string, unknown][] = []): Uint8Array {
-  const payload = new Map<string, unknown>([['v', 1], ['iat', Math.floor(Date.now() / 1000)], ['record', record], ...extra]);
+  const payload = new Map<string, unknown>([['v', 1], ['iat', Date.now()], ['record', record], ...extra]);
   return signSign1(encode(payload, { allowedTags: [60] }), signer, { protectedHeaders: new Map([[16, RECORD_TYP]]) });
 }
 

@@ -272,3 +272,26 @@ import { RECORD_TYP } from '../../src/redact/commit.js';
 function reSignRecord(payload: Map<string, unknown>): Uint8Array {
   return signSign1(encode(payload, { allowedTags: [60] }), issuerKey, { protectedHeaders: new Map([[16, RECORD_TYP]]) });
 }
+
+describe('hostile input', () => {
+  it('verifyPresentation never throws on arbitrary bytes, truncations or splices', () => {
+    const c = commitRecord({ a: 'x', list: [1, 2] }, { redactable: ['a', 'list[*]'], signer: issuerKey });
+    const pres = presentRecord(c, c.disclosures, { ...binding, signer: holderKey });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 300 }),
+          fc.nat({ max: pres.length - 1 }).map((n) => pres.subarray(0, n)),
+          fc.tuple(fc.nat({ max: pres.length }), fc.uint8Array({ minLength: 1, maxLength: 40 })).map(([at, junk]) => new Uint8Array([...pres.subarray(0, at), ...junk, ...pres.subarray(at)])),
+        ),
+        (bytes) => {
+          const r = verifyPresentation(bytes, { trust, expect: binding });
+          expect(r.ok).toBe(false);
+          expect(r.record).toBeUndefined();
+          expect(r.report.failures.length).toBeGreaterThan(0);
+        },
+      ),
+      { numRuns: RUNS * 5 },
+    );
+  });
+});

@@ -15,6 +15,8 @@ import {
   issuerKey,
   sample,
   sampleRedactable,
+  REVOKED_AT,
+  revokedKey,
   strangerKey,
   trust,
 } from './helpers.js';
@@ -35,6 +37,7 @@ function failures(pres: Uint8Array, expect_: PresentationExpectation = binding):
 }
 
 const salt = () => crypto.randomBytes(16);
+const early = commitRecord(sample, { redactable: sampleRedactable, signer: issuerKey, issuedAt: '2025-12-31T00:00:00Z' });
 
 describe('verifyPresentation accepts the honest case', () => {
   it('verifies and returns only the disclosed fields', () => {
@@ -50,6 +53,10 @@ describe('verifyPresentation accepts the honest case', () => {
     expect(r.report.issuer?.authority).toBe('provider-x');
     expect(r.report.holder?.authority).toBe('holder-a');
     expect(r.report.disclosed).toBe(3);
+  });
+  it('a key revoked later still verifies what it signed before', () => {
+    const p = presentRecord(early, [], { ...binding, signer: revokedKey, issuedAt: Date.parse(REVOKED_AT) - 500 });
+    expect(failures(p)).toEqual([]);
   });
   it('the forge helper builds the same valid shape', () => {
     expect(failures(forgePresentation(committed.bytes, [name], holderKey), binding)).toEqual([]);
@@ -103,11 +110,16 @@ const rows: [string, () => Uint8Array, ErrorCode, PresentationExpectation?][] = 
   ],
   [
     'presented before the record was committed',
-    () => forgePresentation(committed.bytes, [name], holderKey, { iat: Math.floor(Date.now() / 1000) - 86_400 }),
+    () => forgePresentation(committed.bytes, [name], holderKey, { iat: Date.now() - 86_400_000 }),
     'ERR_BINDING_MISMATCH',
   ],
   ['unknown holder key', () => presentRecord(committed, [name], { ...binding, signer: strangerKey }), 'ERR_KEY_UNKNOWN'],
   ['unknown issuer key', () => presentRecord(commitRecord(sample, { redactable: sampleRedactable, signer: strangerKey }), [], { ...binding, signer: holderKey }), 'ERR_KEY_UNKNOWN'],
+  [
+    'holder key revoked half a second before signing',
+    () => presentRecord(early, [], { ...binding, signer: revokedKey, issuedAt: Date.parse(REVOKED_AT) + 500 }),
+    'ERR_KEY_NOT_VALID',
+  ],
   ['expired holder key', () => presentRecord(committed, [name], { ...binding, signer: expiredKey }), 'ERR_KEY_NOT_VALID'],
   ['issuer key not yet valid', () => presentRecord(commitRecord(sample, { redactable: sampleRedactable, signer: issuerKey, issuedAt: '2019-06-01T00:00:00Z' }), [], { ...binding, signer: holderKey }), 'ERR_KEY_NOT_VALID'],
   [
