@@ -15,9 +15,29 @@
 import { CBOR_MAX_BYTES, CBOR_MAX_DEPTH } from './cbor.js';
 import { TAR_MAX_ENTRIES, TAR_MAX_ENTRY_SIZE, TAR_MAX_NAME, TAR_MAX_PAX_SIZE } from './bundle/tar.js';
 import type { ErrorCode } from './errors.js';
+import { MAX_EVENT_BYTES } from './custody/chain.js';
+import { DEFAULT_MAX_HEADER_BYTES } from './envelope/header.js';
+import { DEFAULT_MAX_SCRYPT_LOG_N } from './envelope/scrypt.js';
 import { NOTE_MAX_BYTES, NOTE_MAX_SIGNATURES } from './log/note.js';
+import { MAX_ENTRY_BYTES } from './log/tiles.js';
+import { MAX_PATH_LENGTH, MAX_PATH_SEGMENTS } from './redact/path.js';
 
-export { CBOR_MAX_BYTES, CBOR_MAX_DEPTH, NOTE_MAX_BYTES, NOTE_MAX_SIGNATURES, TAR_MAX_ENTRIES, TAR_MAX_ENTRY_SIZE, TAR_MAX_NAME, TAR_MAX_PAX_SIZE };
+export {
+  CBOR_MAX_BYTES,
+  CBOR_MAX_DEPTH,
+  DEFAULT_MAX_HEADER_BYTES,
+  DEFAULT_MAX_SCRYPT_LOG_N,
+  MAX_ENTRY_BYTES,
+  MAX_EVENT_BYTES,
+  MAX_PATH_LENGTH,
+  MAX_PATH_SEGMENTS,
+  NOTE_MAX_BYTES,
+  NOTE_MAX_SIGNATURES,
+  TAR_MAX_ENTRIES,
+  TAR_MAX_ENTRY_SIZE,
+  TAR_MAX_NAME,
+  TAR_MAX_PAX_SIZE,
+};
 
 /** One enforced bound. */
 export interface Limit {
@@ -36,6 +56,12 @@ export interface Limit {
 export const LIMITS: readonly Limit[] = Object.freeze([
   { name: 'CBOR_MAX_BYTES', value: CBOR_MAX_BYTES, unit: 'bytes', module: 'cbor', code: 'ERR_CBOR_SIZE', what: 'default size of one CBOR item given to decode (callers may lower it)' },
   { name: 'CBOR_MAX_DEPTH', value: CBOR_MAX_DEPTH, unit: 'levels', module: 'cbor', code: 'ERR_CBOR_DEPTH', what: 'nesting depth of CBOR arrays, maps and tags' },
+  { name: 'DEFAULT_MAX_HEADER_BYTES', value: DEFAULT_MAX_HEADER_BYTES, unit: 'bytes', module: 'envelope/header', code: 'ERR_AGE_HEADER', what: 'default size of an age header (callers may lower it)' },
+  { name: 'DEFAULT_MAX_SCRYPT_LOG_N', value: DEFAULT_MAX_SCRYPT_LOG_N, unit: 'log2', module: 'envelope/scrypt', code: 'ERR_SCRYPT_WORK_FACTOR', what: 'default largest scrypt work factor (log2 N) accepted on decrypt' },
+  { name: 'MAX_EVENT_BYTES', value: MAX_EVENT_BYTES, unit: 'bytes', module: 'custody/chain', code: 'ERR_EVENT_INVALID', what: 'size of one signed custody event' },
+  { name: 'MAX_ENTRY_BYTES', value: MAX_ENTRY_BYTES, unit: 'bytes', module: 'log/tiles', code: 'ERR_LIMIT', what: 'size of one transparency-log entry (tlog-tiles uint16 length prefix)' },
+  { name: 'MAX_PATH_LENGTH', value: MAX_PATH_LENGTH, unit: 'bytes', module: 'redact/path', code: 'ERR_PATH_SYNTAX', what: 'length of a record path expression (policies, redactable paths)' },
+  { name: 'MAX_PATH_SEGMENTS', value: MAX_PATH_SEGMENTS, unit: 'items', module: 'redact/path', code: 'ERR_PATH_SYNTAX', what: 'segments in a record path expression' },
   { name: 'NOTE_MAX_BYTES', value: NOTE_MAX_BYTES, unit: 'bytes', module: 'log/note', code: 'ERR_LIMIT', what: 'size of a signed note (checkpoint with its signatures)' },
   { name: 'NOTE_MAX_SIGNATURES', value: NOTE_MAX_SIGNATURES, unit: 'items', module: 'log/note', code: 'ERR_LIMIT', what: 'signature lines in one signed note' },
   { name: 'TAR_MAX_ENTRY_SIZE', value: TAR_MAX_ENTRY_SIZE, unit: 'bytes', module: 'bundle/tar', code: 'ERR_LIMIT', what: 'size of one file inside a bundle' },

@@ -9,7 +9,14 @@ import { readTarIndex, TAR_BLOCK, tarHeader, tarPadding } from '../../src/bundle
 import { decode } from '../../src/cbor.js';
 import { CustosError, type ErrorCode } from '../../src/errors.js';
 import * as limits from '../../src/limits.js';
+import { splitChain } from '../../src/custody/chain.js';
+import { parseHeader } from '../../src/envelope/header.js';
+import { encrypt } from '../../src/envelope/encrypt.js';
+import { decrypt } from '../../src/envelope/decrypt.js';
+import { ScryptIdentity, ScryptRecipient } from '../../src/envelope/scrypt.js';
 import { parseNote } from '../../src/log/note.js';
+import { encodeBundle } from '../../src/log/tiles.js';
+import { parsePath } from '../../src/redact/path.js';
 
 const { LIMITS } = limits;
 const tested = new Set<string>();
@@ -184,6 +191,62 @@ describe('limits: at the bound and one past it', () => {
     expect(await readTarIndex(at.read, at.total)).toHaveLength(l.value);
     const past = virtualTar(names(l.value + 1));
     expect(await codeAsync(() => readTarIndex(past.read, past.total))).toBe(l.code);
+  });
+  it('DEFAULT_MAX_HEADER_BYTES', () => {
+    const l = limit('DEFAULT_MAX_HEADER_BYTES');
+    // version line, one stanza of an unknown type whose argument pads the header, empty body, MAC line
+    const header = (total: number) => {
+      const fixed = 'age-encryption.org/v1\n'.length + '-> X '.length + 1 + 1 + `--- ${'A'.repeat(43)}\n`.length;
+      return utf8(`age-encryption.org/v1\n-> X ${'a'.repeat(total - fixed)}\n\n--- ${'A'.repeat(43)}\n`);
+    };
+    expect(header(l.value).length).toBe(l.value);
+    expect(code(() => parseHeader(header(l.value)))).toBe('none');
+    expect(code(() => parseHeader(header(l.value + 1)))).toBe(l.code);
+  });
+  it('DEFAULT_MAX_SCRYPT_LOG_N (refused before any derivation; the bound itself via a lower maxLogN)', async () => {
+    const l = limit('DEFAULT_MAX_SCRYPT_LOG_N');
+    const file = (logN: number) => {
+      // an scrypt stanza claiming work factor logN (the body is never reached when refused)
+      const f = new TextEncoder().encode(`age-encryption.org/v1\n-> scrypt ${'A'.repeat(22)} ${logN}\n${'A'.repeat(43)}\n--- ${'A'.repeat(43)}\n`);
+      return new Uint8Array([...f, ...new Uint8Array(32)]);
+    };
+    const t0 = performance.now();
+    expect(await codeAsync(() => decrypt(file(l.value + 1), [new ScryptIdentity('p')]))).toBe(l.code);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    const small = await encrypt(utf8('x'), [new ScryptRecipient('p', { logN: 10 })]);
+    expect(await codeAsync(() => decrypt(small, [new ScryptIdentity('p', { maxLogN: 10 })]))).toBe('none');
+    expect(await codeAsync(() => decrypt(small, [new ScryptIdentity('p', { maxLogN: 9 })]))).toBe(l.code);
+  });
+  it('MAX_EVENT_BYTES', () => {
+    const l = limit('MAX_EVENT_BYTES');
+    // a tagged COSE_Sign1-shaped item of exactly `total` bytes: d2 84 40 a0 5a <len> payload 58 40 sig
+    const event = (total: number) => {
+      const n = total - 75;
+      const b = new Uint8Array(total);
+      b.set([0xd2, 0x84, 0x40, 0xa0, 0x5a], 0);
+      new DataView(b.buffer).setUint32(5, n);
+      b.set([0x58, 0x40], 9 + n);
+      return b;
+    };
+    expect(event(l.value).length).toBe(l.value);
+    expect(splitChain(event(l.value)).error).toBeUndefined();
+    expect(splitChain(event(l.value + 1)).error?.code).toBe(l.code);
+  });
+  it('MAX_ENTRY_BYTES', () => {
+    const l = limit('MAX_ENTRY_BYTES');
+    expect(code(() => encodeBundle([new Uint8Array(l.value)]))).toBe('none');
+    expect(code(() => encodeBundle([new Uint8Array(l.value + 1)]))).toBe(l.code);
+  });
+  it('MAX_PATH_LENGTH', () => {
+    const l = limit('MAX_PATH_LENGTH');
+    expect(code(() => parsePath('a'.repeat(l.value)))).toBe('none');
+    expect(code(() => parsePath('a'.repeat(l.value + 1)))).toBe(l.code);
+  });
+  it('MAX_PATH_SEGMENTS', () => {
+    const l = limit('MAX_PATH_SEGMENTS');
+    const path = (n: number) => Array.from({ length: n }, () => 'a').join('.');
+    expect(code(() => parsePath(path(l.value)))).toBe('none');
+    expect(code(() => parsePath(path(l.value + 1)))).toBe(l.code);
   });
   it('every limit in LIMITS is tested here and listed in the README', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
