@@ -6,7 +6,15 @@
 import { base64, base64nopad, base64urlnopad, bech32, hex } from '@scure/base';
 import { CustosError, fail } from './errors.js';
 
-/** Accepts Uint8Array (and so Buffer); returns a plain Uint8Array view without copying. */
+/**
+ * Accepts Uint8Array (and so Buffer); returns a plain Uint8Array view without copying.
+ * Throws ERR_INVALID_ARGUMENT naming the argument, never showing its value.
+ *
+ * @example
+ * ```ts
+ * const key = assertBytes('recipient', input, 32); // '"recipient" expected 32 bytes, got 31'
+ * ```
+ */
 export function assertBytes(name: string, value: unknown, length?: number): Uint8Array {
   if (!(value instanceof Uint8Array)) {
     fail('ERR_INVALID_ARGUMENT', `"${name}" expected Uint8Array, got ${describe(value)}`);
@@ -17,12 +25,26 @@ export function assertBytes(name: string, value: unknown, length?: number): Uint
   return toU8(value);
 }
 
+/**
+ * @example
+ * ```ts
+ * const name = assertString('name', input, 256);
+ * ```
+ */
 export function assertString(name: string, value: unknown, maxLength = Number.MAX_SAFE_INTEGER): string {
   if (typeof value !== 'string') fail('ERR_INVALID_ARGUMENT', `"${name}" expected string, got ${describe(value)}`);
   if (value.length > maxLength) fail('ERR_INVALID_ARGUMENT', `"${name}" longer than ${maxLength} characters`);
   return value;
 }
 
+/**
+ * A safe integer in `min..max`, else ERR_INVALID_ARGUMENT naming the argument.
+ *
+ * @example
+ * ```ts
+ * const n = assertInteger('logN', input, 1, 22);
+ * ```
+ */
 export function assertInteger(name: string, value: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
     fail('ERR_INVALID_ARGUMENT', `"${name}" expected an integer, got ${describe(value)}`);
@@ -47,6 +69,11 @@ export function toU8(b: Uint8Array): Uint8Array {
 /**
  * Constant-time equality for MACs, tags and digests: the time depends only on the lengths,
  * never on where the first difference is.
+ *
+ * @example
+ * ```ts
+ * if (!equalBytes(computedMac, receivedMac)) fail('ERR_HEADER_MAC', 'header MAC mismatch');
+ * ```
  */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -74,7 +101,14 @@ export function utf8(s: string): Uint8Array {
   return te.encode(s);
 }
 
-/** Strict UTF-8 decode: invalid sequences raise ERR_ENCODING instead of becoming U+FFFD. */
+/**
+ * Strict UTF-8 decode: invalid sequences raise ERR_ENCODING instead of becoming U+FFFD.
+ *
+ * @example
+ * ```ts
+ * fromUtf8(utf8('κλειδί')) // 'κλειδί'
+ * ```
+ */
 export function fromUtf8(b: Uint8Array): string {
   try {
     return tdStrict.decode(b);
@@ -95,7 +129,14 @@ function wrapDecode<T>(what: string, f: () => T): T {
 export function toHex(b: Uint8Array): string {
   return hex.encode(b);
 }
-/** All-lowercase or all-uppercase hex, even length; anything else (mixed case too) is ERR_ENCODING. */
+/**
+ * All-lowercase or all-uppercase hex, even length; anything else (mixed case too) is ERR_ENCODING.
+ *
+ * @example
+ * ```ts
+ * toHex(fromHex('00ff')) // '00ff'
+ * ```
+ */
 export function fromHex(s: string): Uint8Array {
   return wrapDecode('hex', () => {
     const lower = s.toLowerCase();
@@ -108,7 +149,15 @@ export function fromHex(s: string): Uint8Array {
 export function toBase64(b: Uint8Array): string {
   return base64.encode(b);
 }
-/** Strict standard base64 with padding; non-canonical input is rejected. */
+/**
+ * Strict standard base64 with padding; non-canonical input (missing padding, non-zero unused
+ * bits, whitespace) is rejected with ERR_ENCODING.
+ *
+ * @example
+ * ```ts
+ * fromBase64('QQ==') // Uint8Array [0x41]; 'QR==' throws
+ * ```
+ */
 export function fromBase64(s: string): Uint8Array {
   return wrapDecode('base64', () => base64.decode(s));
 }
@@ -116,7 +165,14 @@ export function fromBase64(s: string): Uint8Array {
 export function toBase64NoPad(b: Uint8Array): string {
   return base64nopad.encode(b);
 }
-/** Strict, canonical, unpadded standard base64 (age header bodies and stanza arguments). */
+/**
+ * Strict, canonical, unpadded standard base64 (age header bodies and stanza arguments).
+ *
+ * @example
+ * ```ts
+ * fromBase64NoPad('QQ') // Uint8Array [0x41]; 'QQ==' throws
+ * ```
+ */
 export function fromBase64NoPad(s: string): Uint8Array {
   return wrapDecode('base64', () => base64nopad.decode(s));
 }
@@ -124,6 +180,7 @@ export function fromBase64NoPad(s: string): Uint8Array {
 export function toBase64Url(b: Uint8Array): string {
   return base64urlnopad.encode(b);
 }
+/** Strict, canonical, unpadded base64url (RFC 4648 §5); anything else is ERR_ENCODING. */
 export function fromBase64Url(s: string): Uint8Array {
   return wrapDecode('base64url', () => base64urlnopad.decode(s));
 }
@@ -131,6 +188,13 @@ export function fromBase64Url(s: string): Uint8Array {
 /**
  * Bech32 (BIP 173, not bech32m) without the 90-character limit, as age uses for key strings.
  * `hrp` is compared case-insensitively; age's secret keys are upper-case.
+ *
+ * @example
+ * ```ts
+ * toBech32('age', publicKey)                      // 'age1…'
+ * toBech32('AGE-SECRET-KEY-', secret, true)       // 'AGE-SECRET-KEY-1…'
+ * fromBech32('AGE-SECRET-KEY-1…')                 // { hrp: 'age-secret-key-', data }
+ * ```
  */
 export function toBech32(hrp: string, data: Uint8Array, upper = false): string {
   const s = bech32.encode(hrp.toLowerCase(), bech32.toWords(data), false);
