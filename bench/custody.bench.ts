@@ -1,21 +1,28 @@
 /**
  * Custody and seal benchmarks, each against a reference measured in the same run.
  *
- *   npx tsx --conditions=custos-source bench/custody.bench.ts [--events 10000] [--size 1GiB] [--skip-seal]
+ *   npx tsx --conditions=custos-source bench/custody.bench.ts [--events 10000] [--size 1GiB] [--skip-seal] [--skip-chain] [--dir D]
  *
  * 1. verifyChain on N events vs raw node:crypto Ed25519 verification of N signatures (target ≥ 0.7×).
  * 2. sealFile on a file vs `age -r` encrypting the same file (target ≥ 0.8×).
  */
+import { spawnSync } from 'node:child_process';
 import * as nc from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { appendEvent, createChain, verifyChain } from '../src/custody/index.js';
+import { generateIdentity } from '../src/envelope/index.js';
 import { SigningKey, TrustStore, trustedKeyEntry } from '../src/keys/index.js';
+import { sealFile } from '../src/node/seal-file.js';
 
 const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '10000' },
     size: { type: 'string', default: '1GiB' },
     'skip-seal': { type: 'boolean', default: false },
+    'skip-chain': { type: 'boolean', default: false },
     dir: { type: 'string' },
   },
 });
@@ -86,4 +93,46 @@ export async function benchVerifyChain(n: number): Promise<void> {
   console.log(`ratio (wall) ${(raw.ms / ours.ms).toFixed(2)}×, ratio (cpu) ${(raw.cpuMs / ours.cpuMs).toFixed(2)}× (target ≥ 0.70×)`);
 }
 
-await benchVerifyChain(Number(values.events));
+if (!values['skip-chain']) await benchVerifyChain(Number(values.events));
+
+/** Wall and CPU seconds of a shell command (bash's `time`, CPU = user + sys of the command). */
+function timeCommand(cmd: string): { wall: number; cpu: number } {
+  const r = spawnSync('bash', ['-c', `TIMEFORMAT='%R %U %S'; time (${cmd}) > /dev/null`], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+  const [wall, user, sys] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number) as [number, number, number];
+  return { wall, cpu: user + sys };
+}
+
+export async function benchSeal(size: number, dirArg?: string): Promise<void> {
+  const dir = dirArg ?? mkdtempSync(join(tmpdir(), 'custos-bench-'));
+  const input = join(dir, 'item.bin');
+  // incompressible content, written in 64 MiB blocks
+  const fd = openSync(input, 'w');
+  const block = nc.randomBytes(Math.min(size, 64 << 20));
+  for (let o = 0; o < size; o += block.length) writeSync(fd, block, 0, Math.min(block.length, size - o));
+  closeSync(fd);
+  const { identity, recipient } = generateIdentity();
+  void identity;
+  const key = SigningKey.generate();
+  const opts = { recipients: [recipient], signer: key, authority: 'at.lpd', id: 'BENCH', context: { caseId: 'B-1', purpose: 'benchmark', legalBasis: 'none' } };
+  let age = { wall: Infinity, cpu: Infinity };
+  let ours = { wall: Infinity, cpu: Infinity };
+  for (let round = 0; round < 2; round++) {
+    const a = timeCommand(`age -r ${recipient} -o ${join(dir, 'ref.age')} ${input}`);
+    age = { wall: Math.min(age.wall, a.wall), cpu: Math.min(age.cpu, a.cpu) };
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await sealFile(input, join(dir, 'item.age'), join(dir, 'item.seal'), opts);
+    const wall = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
+    ours = { wall: Math.min(ours.wall, wall), cpu: Math.min(ours.cpu, (c.user + c.system) / 1e6) };
+  }
+  const mb = size / 2 ** 20;
+  console.log(`sealFile ${mb.toFixed(0)} MiB: wall ${ours.wall.toFixed(2)} s = ${(mb / ours.wall).toFixed(0)} MiB/s; cpu ${ours.cpu.toFixed(2)} s (all threads)`);
+  console.log(`age -r (CLI) ${mb.toFixed(0)} MiB: wall ${age.wall.toFixed(2)} s = ${(mb / age.wall).toFixed(0)} MiB/s; cpu ${age.cpu.toFixed(2)} s`);
+  console.log(`ratio (wall) ${(age.wall / ours.wall).toFixed(2)}× (target ≥ 0.80×); sealFile also computes two SHA-256 and signs`);
+  if (dirArg === undefined) rmSync(dir, { recursive: true, force: true });
+  else for (const f of ['item.bin', 'item.age', 'item.seal', 'ref.age']) rmSync(join(dir, f), { force: true });
+}
+
+if (!values['skip-seal']) await benchSeal(parseSize(values.size!), values.dir);

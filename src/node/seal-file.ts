@@ -20,7 +20,8 @@ import { toIdentities } from '../envelope/keys.js';
 import { CHUNK_SIZE, ENC_CHUNK_SIZE, NONCE_SIZE, StreamDecryptor, payloadKey } from '../envelope/stream.js';
 import { CustosError } from '../errors.js';
 import { admitSeal, type OpenOptions } from '../seal/open.js';
-import { createSealTracker, type SealOptions, type SealResult } from '../seal/seal.js';
+import { completeSeal, createSealTracker, prepareSeal, type SealOptions, type SealResult } from '../seal/seal.js';
+import { OffThreadSha256 } from './hash-worker.js';
 import { verifySeal, type SealReport } from '../seal/verify.js';
 import type { TrustStore } from '../keys/trust.js';
 import { encryptFile } from './envelope.js';
@@ -45,11 +46,43 @@ async function readWhole(path: string, what: string): Promise<Uint8Array> {
  * console.log(toHex(manifest.sha256)); // the forensic hash
  * ```
  */
-export async function sealFile(input: string, outAge: string, outSeal: string, opts: SealOptions): Promise<SealResult & { payloadOffset: number }> {
+export async function sealFile(
+  input: string,
+  outAge: string,
+  outSeal: string,
+  opts: SealOptions & { hashInWorker?: boolean },
+): Promise<SealResult & { payloadOffset: number }> {
   assertString('outSeal', outSeal);
-  const tracker = createSealTracker(opts);
-  const { payloadOffset } = await encryptFile(input, outAge, opts.recipients, { onPlaintext: tracker.onPlaintext, onPayload: tracker.onPayload });
-  const result = tracker.finish();
+  if (opts.hashInWorker === false) {
+    const tracker = createSealTracker(opts);
+    const { payloadOffset } = await encryptFile(input, outAge, opts.recipients, { onPlaintext: tracker.onPlaintext, onPayload: tracker.onPayload });
+    const result = tracker.finish();
+    await writeFileAtomic(outSeal, result.seal);
+    return { ...result, payloadOffset };
+  }
+  // The plaintext SHA-256 runs on a second core while this thread encrypts and hashes the payload.
+  const prepared = prepareSeal(opts);
+  const plain = OffThreadSha256.start();
+  const payload = crypto.createSha256();
+  let size = 0;
+  let payloadSize = 0;
+  let payloadOffset: number;
+  try {
+    ({ payloadOffset } = await encryptFile(input, outAge, opts.recipients, {
+      onPlaintext: (b) => {
+        size += b.length;
+        plain.update(b);
+      },
+      onPayload: (b) => {
+        payloadSize += b.length;
+        payload.update(b);
+      },
+    }));
+  } catch (e) {
+    await plain.abort();
+    throw e;
+  }
+  const result = completeSeal(prepared, { size, sha256: await plain.digest(), payloadSize, payloadSha256: payload.digest() });
   await writeFileAtomic(outSeal, result.seal);
   return { ...result, payloadOffset };
 }

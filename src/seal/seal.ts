@@ -53,12 +53,14 @@ export interface SealTracker {
   finish(): SealResult;
 }
 
-interface Prepared {
+/** A seal with everything but the digests decided and validated. */
+export interface PreparedSeal {
   readonly base: Omit<SealManifest, 'size' | 'sha256' | 'payloadSize' | 'payloadSha256'>;
   readonly signer: Signer;
 }
 
-function prepare(opts: SealOptions): Prepared {
+/** Validates the options (before any byte is encrypted); {@link completeSeal} adds the digests and signs. */
+export function prepareSeal(opts: SealOptions): PreparedSeal {
   if (typeof opts !== 'object' || opts === null) fail('ERR_INVALID_ARGUMENT', '"opts" expected an object');
   if (typeof opts.signer?.sign !== 'function') fail('ERR_INVALID_ARGUMENT', '"signer" expected a Signer');
   const base = {
@@ -75,6 +77,15 @@ function prepare(opts: SealOptions): Prepared {
   return { base, signer: opts.signer };
 }
 
+/** Adds the digests to a prepared seal, and signs it. */
+export function completeSeal(
+  prepared: PreparedSeal,
+  digests: { size: number; sha256: Uint8Array; payloadSize: number; payloadSha256: Uint8Array },
+): SealResult {
+  const manifest = parseSealManifest({ ...prepared.base, ...digests });
+  return { seal: signSeal(manifest, prepared.signer), manifest };
+}
+
 /** Signs a complete manifest: the seal bytes (tagged COSE_Sign1). */
 export function signSeal(manifest: SealManifest, signer: Signer): Uint8Array {
   return signSign1(encodeSealManifest(manifest), signer, {
@@ -87,7 +98,7 @@ export function signSeal(manifest: SealManifest, signer: Signer): Uint8Array {
  * the encryptor, call `finish()` after the encryptor's own finish.
  */
 export function createSealTracker(opts: SealOptions): SealTracker {
-  const { base, signer } = prepare(opts);
+  const prepared = prepareSeal(opts);
   const plain = crypto.createSha256();
   const payload = crypto.createSha256();
   let size = 0;
@@ -105,8 +116,7 @@ export function createSealTracker(opts: SealOptions): SealTracker {
     finish: () => {
       if (finished) fail('ERR_INVALID_ARGUMENT', 'the seal tracker was already finished');
       finished = true;
-      const manifest = parseSealManifest({ ...base, size, sha256: plain.digest(), payloadSize, payloadSha256: payload.digest() });
-      return { seal: signSeal(manifest, signer), manifest };
+      return completeSeal(prepared, { size, sha256: plain.digest(), payloadSize, payloadSha256: payload.digest() });
     },
   };
 }

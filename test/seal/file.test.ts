@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +48,17 @@ describe('sealFile / verifySealFile / openFile', () => {
     const o = await openFile(join(dir, 'disk.age'), join(dir, 'disk.seal'), join(dir, 'out.e01'), { identities: [alice.identity], trust, expect: { requestId: 'EIO-2026-771' } });
     expect(o.size).toBe(data.length);
     expect(Buffer.compare(readFileSync(join(dir, 'out.e01')), data)).toBe(0);
+  });
+
+  it('hashing on the worker and inline give the same manifest digests', async () => {
+    const a = await sealFile(input, join(dir, 'w.age'), join(dir, 'w.seal'), { ...opts, hashInWorker: true });
+    const b = await sealFile(input, join(dir, 'i.age'), join(dir, 'i.seal'), { ...opts, hashInWorker: false });
+    expect(a.manifest.sha256).toEqual(b.manifest.sha256);
+    expect(a.manifest.size).toBe(b.manifest.size);
+    expect(a.manifest.payloadSize).toBe(b.manifest.payloadSize);
+    expect((await verifySealFile(join(dir, 'w.seal'), { trust, ageFile: join(dir, 'w.age') })).ok).toBe(true);
+    expect((await verifySealFile(join(dir, 'i.seal'), { trust, ageFile: join(dir, 'i.age') })).ok).toBe(true);
+    for (const f of ['w.age', 'w.seal', 'i.age', 'i.seal']) rmSync(join(dir, f));
   });
 
   it('rewrapFile keeps the seal valid', async () => {
