@@ -4,7 +4,8 @@
  * outcome in the report. A file that failed its digest is not parsed again: its checks fail
  * with ERR_DIGEST_MISMATCH.
  */
-import { toHex } from '../bytes.js';
+import { equalBytes, toHex } from '../bytes.js';
+import { verifySeal } from '../seal/verify.js';
 import { verifyChain } from '../custody/verify.js';
 import { CustosError, type ErrorCode } from '../errors.js';
 import type { TrustStore } from '../keys/trust.js';
@@ -76,6 +77,43 @@ async function custodyCheck(ctx: CheckContext, item: BundleManifestItem, name: s
   }
 }
 
+/**
+ * The seal: signature by a key valid at sealing time whose authority is the one named, the item
+ * id, and the SHA-256 and size of the age payload section (computed during the digest pass).
+ * Its plaintext digest is remembered for the custody cross-check and for opening.
+ */
+async function sealCheck(ctx: CheckContext, item: BundleManifestItem, name: string): Promise<void> {
+  const bytes = await goodFile(ctx, 'seal', item.id, name);
+  if (bytes === undefined) return;
+  try {
+    const rep = await verifySeal(bytes, { trust: ctx.trust });
+    if (!rep.ok || rep.manifest === undefined) {
+      const f = rep.checks.find((c) => !c.ok);
+      ctx.report.failed('seal', item.id, f?.code ?? 'ERR_SIGNATURE_INVALID', `${f?.name ?? 'seal'}: ${f?.message ?? 'failed'}`);
+      return;
+    }
+    const m = rep.manifest;
+    if (m.id !== item.id) {
+      ctx.report.failed('seal', item.id, 'ERR_SEAL_MALFORMED', `the seal is for item ${JSON.stringify(m.id)}`);
+      return;
+    }
+    const pd = ctx.facts.get(`payload:${item.item}`) as { sha256: Uint8Array; size: number } | undefined;
+    if (pd === undefined) {
+      ctx.report.failed('seal.payload', item.id, ctx.good.has(item.item) ? 'ERR_AGE_HEADER' : 'ERR_DIGEST_MISMATCH', 'the age payload could not be read');
+      return;
+    }
+    if (pd.size !== m.payloadSize || !equalBytes(pd.sha256, m.payloadSha256)) {
+      ctx.report.failed('seal.payload', item.id, 'ERR_DIGEST_MISMATCH', 'the age payload differs from the sealed one');
+      return;
+    }
+    ctx.facts.set(`seal.sha256:${item.id}`, m.sha256);
+    ctx.report.pass('seal', item.id, `sealed by ${m.authority} at ${new Date(m.created).toISOString()}: ${m.size} bytes, SHA-256 ${toHex(m.sha256).slice(0, 16)}…, purpose "${m.context.purpose}"`);
+    ctx.report.pass('seal.payload', item.id, 'age payload section matches the sealed SHA-256 (no key needed)');
+  } catch (e) {
+    ctx.report.failed('seal', item.id, codeOf(e), (e as Error).message);
+  }
+}
+
 async function recordCheck(ctx: CheckContext, item: BundleManifestItem, name: string): Promise<void> {
   const bytes = await goodFile(ctx, 'record', item.id, name);
   if (bytes === undefined) return;
@@ -109,10 +147,16 @@ export async function runItemChecks(ctx: CheckContext, item: BundleManifestItem)
   const r = ctx.report;
   if (item.seal === undefined) {
     if (ctx.policy.requireSeal ?? true) r.failed('seal', item.id, 'ERR_BUNDLE_MALFORMED', 'item has no seal');
-  } else r.skipped.push(`seal:${item.id}`);
+  } else await sealCheck(ctx, item, item.seal);
   if (item.custody === undefined) {
     if (ctx.policy.requireCustody ?? true) r.failed('custody', item.id, 'ERR_BUNDLE_MALFORMED', 'item has no custody chain');
   } else await custodyCheck(ctx, item, item.custody);
+  const sealed = ctx.facts.get(`seal.sha256:${item.id}`) as Uint8Array | undefined;
+  const chained = ctx.facts.get(`custody.sha256:${item.id}`) as Uint8Array | undefined;
+  if (sealed !== undefined && chained !== undefined) {
+    if (equalBytes(sealed, chained)) r.pass('custody.digest', item.id, 'the chain and the seal name the same plaintext SHA-256');
+    else r.failed('custody.digest', item.id, 'ERR_DIGEST_MISMATCH', 'the chain and the seal name different plaintext SHA-256 digests');
+  }
   if (item.record !== undefined) await recordCheck(ctx, item, item.record);
 }
 

@@ -210,6 +210,12 @@ export class TarFile {
     return readRange(this.#fh, e.offset, e.size);
   }
 
+  /** Reads `length` bytes of an entry from `start` (clamped to the entry). */
+  async readPart(entry: TarEntry, start: number, length: number): Promise<Uint8Array> {
+    const s = Math.min(Math.max(0, start), entry.size);
+    return readRange(this.#fh, entry.offset + s, Math.min(length, entry.size - s));
+  }
+
   /** Streams an entry (or a range of it) in chunks of {@link TAR_READ_CHUNK}. */
   async *stream(entry: TarEntry, start = 0, end = entry.size): AsyncGenerator<Uint8Array> {
     for (let p = start; p < end; p += TAR_READ_CHUNK) {

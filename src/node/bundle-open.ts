@@ -13,6 +13,8 @@ import type { IdentityInput } from '../envelope/types.js';
 import { CustosError, fail } from '../errors.js';
 import type { TrustStore } from '../keys/trust.js';
 import { verifyChain } from '../custody/verify.js';
+import { admitSeal } from '../seal/open.js';
+import { decodeSeal } from '../seal/verify.js';
 import type { BundlePolicy } from '../bundle/checks.js';
 import { EVIDENCE_FILE_MAX_BYTES } from '../bundle/checks.js';
 import { TarFile } from './bundle-fs.js';
@@ -24,7 +26,7 @@ export interface OpenExpectation {
   readonly request?: string;
   /** The case id the bundle must belong to. */
   readonly case?: string;
-  /** The purpose every custody event that states one must name. */
+  /** The purpose the seal's signed context states (without a seal: every custody event that states one). */
   readonly purpose?: string;
 }
 
@@ -75,13 +77,25 @@ export async function openBundleItem(path: string, id: string, opts: OpenBundleI
     if (item.custody !== undefined) {
       const chain = verifyChain(await tar.readAll(item.custody, EVIDENCE_FILE_MAX_BYTES), opts.trust, { allowPendingTransfer: true });
       sha = chain.digests?.['sha-256'];
-      if (ex.purpose !== undefined) {
+      if (ex.purpose !== undefined && item.seal === undefined) {
         const { splitChain, openCustodyEvent } = await import('../custody/chain.js');
         for (const e of splitChain(await tar.readAll(item.custody, EVIDENCE_FILE_MAX_BYTES)).events) {
           const p = openCustodyEvent(e).event.purpose;
           if (p !== undefined && p !== ex.purpose) fail('ERR_CONTEXT_MISMATCH', `custody records purpose "${p}", expected "${ex.purpose}"`);
         }
       }
+    }
+    if (item.seal !== undefined) {
+      const seal = await tar.readAll(item.seal, EVIDENCE_FILE_MAX_BYTES);
+      const want = {
+        ...(ex.request !== undefined ? { requestId: ex.request } : {}),
+        ...(ex.purpose !== undefined ? { purpose: ex.purpose } : {}),
+        ...(ex.case !== undefined ? { caseId: ex.case } : {}),
+      };
+      // The signed context must say what the caller expects (ERR_CONTEXT_MISMATCH otherwise).
+      const m = Object.keys(want).length > 0 ? admitSeal(seal, { identities: opts.identities, expect: want, trust: opts.trust }) : decodeSeal(seal).manifest;
+      if (sha !== undefined && !equalBytes(sha, m.sha256)) fail('ERR_DIGEST_MISMATCH', 'the seal and the custody chain name different digests');
+      sha = m.sha256;
     }
     const entry = tar.get(item.item)!;
     const source = tar.stream(entry);

@@ -12,6 +12,7 @@ import { toBase64Url } from '../bytes.js';
 import { equalBytes } from '../bytes.js';
 import * as crypto from '#crypto';
 import { verifySign1 } from '../cose/sign1.js';
+import { parseHeader } from '../envelope/header.js';
 import { CustosError, fail, type ErrorCode } from '../errors.js';
 import type { Signer } from '../keys/signing.js';
 import type { TrustStore } from '../keys/trust.js';
@@ -54,6 +55,9 @@ export interface CreateBundleOptions {
   /** Called with byte counts as item data streams through (for progress bars). */
   readonly onBytes?: (n: number) => void;
 }
+
+/** An age header is read whole before its payload is hashed: bound what that costs. */
+const AGE_HEADER_MAX = 1024 * 1024;
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -206,6 +210,7 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       r.failed('manifest.files', undefined, 'ERR_BUNDLE_MALFORMED', `unsigned files: [${extra.join(', ')}]; missing files: [${missing.join(', ')}]`);
     } else r.pass('manifest.files', undefined, `${present.length} files, exactly those signed`);
     const good = new Set<string>();
+    const ctx = { tar, manifest, trust: opts.trust, policy: opts.policy ?? {}, report: r, good, facts: new Map<string, unknown>() };
     for (const e of present) {
       const want = listed.get(e.name);
       if (want === undefined || !wanted(e.name)) continue;
@@ -214,16 +219,30 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
         continue;
       }
       const h = crypto.createSha256();
+      // For an age item, the SHA-256 of its payload section (what a seal signs) in the same pass.
+      const isItem = manifest.items.some((it) => it.item === e.name);
+      let payloadOffset = -1;
+      if (isItem) {
+        try {
+          payloadOffset = parseHeader(await tar.readPart(e, 0, AGE_HEADER_MAX)).payloadOffset;
+        } catch {
+          payloadOffset = -1; // reported by the seal check: the payload cannot be located
+        }
+      }
+      const ph = crypto.createSha256();
+      let pos = 0;
       for await (const c of tar.stream(e)) {
         h.update(c);
+        if (payloadOffset >= 0 && pos + c.length > payloadOffset) ph.update(pos >= payloadOffset ? c : c.subarray(payloadOffset - pos));
+        pos += c.length;
         opts.onBytes?.(c.length);
       }
+      if (payloadOffset >= 0) ctx.facts.set(`payload:${e.name}`, { sha256: ph.digest(), size: e.size - payloadOffset });
       if (equalBytes(h.digest(), want.sha256)) {
         good.add(e.name);
         r.pass('file.digest', e.name, `SHA-256 matches (${e.size} bytes)`);
       } else r.failed('file.digest', e.name, 'ERR_DIGEST_MISMATCH', 'SHA-256 differs from the signed digest');
     }
-    const ctx = { tar, manifest, trust: opts.trust, policy: opts.policy ?? {}, report: r, good, facts: new Map<string, unknown>() };
     const newest = await runLogChecks(ctx);
     for (const it of manifest.items) {
       if (only !== undefined && !only.has(it.id)) continue;

@@ -17,11 +17,21 @@ export async function encryptToFile(
   out: string,
   recipients: readonly string[],
   onBytes?: (n: number) => void,
+  hooks: { onPlaintext?: (c: Uint8Array) => void; onPayload?: (b: Uint8Array) => void } = {},
 ): Promise<EncryptedFile> {
   const plain = crypto.createSha256();
   const payload = crypto.createSha256();
   let size = 0;
-  const enc = await createEncryptor(recipients, { onPlaintext: (c) => plain.update(c), onPayload: (b) => payload.update(b) });
+  const enc = await createEncryptor(recipients, {
+    onPlaintext: (c) => {
+      plain.update(c);
+      hooks.onPlaintext?.(c);
+    },
+    onPayload: (b) => {
+      payload.update(b);
+      hooks.onPayload?.(b);
+    },
+  });
   const f = await AtomicFile.create(out);
   try {
     await f.write(enc.header);

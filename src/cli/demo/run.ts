@@ -25,6 +25,8 @@ import { issueInclusionReceipt } from '../../log/receipt.js';
 import { formatTlogProof } from '../../log/tlogproof.js';
 import { openLog } from '../../node/logstore.js';
 import { createBundle, verifyBundle, type BundleItemInput } from '../../node/bundle.js';
+import { createSealTracker } from '../../seal/seal.js';
+import type { SealContext } from '../../seal/manifest.js';
 import { openBundleItem } from '../../node/bundle-open.js';
 import { commitRecord } from '../../redact/commit.js';
 import { minimize, parseDisclosurePolicy } from '../../redact/policy.js';
@@ -123,7 +125,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const purpose = request.purpose.code;
 
   p('');
-  p('3. The executing side collects, records custody, redacts and encrypts; every custody event goes to its log.');
+  p('3. The executing side collects, records custody, redacts, encrypts and seals; every custody event goes to its log.');
   const logDir = join(dir, 'log');
   const log = await openLog(logDir, { signer: logKey, origin: PARTIES.logOrigin, witnesses: [witnessKey] });
   const recipients = [...requester.recipients];
@@ -136,20 +138,35 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     return r.chain;
   };
   const items: BundleItemInput[] = [];
+  const context: SealContext = {
+    caseId: request.issuing.authority.fileNumber,
+    requestId: request.id,
+    purpose,
+    legalBasis: request.legalBasis,
+    restrictions: ['no-onward-transfer', 'speciality'],
+    ...(request.retentionUntil !== undefined ? { retentionUntil: request.retentionUntil } : {}),
+    issuingState: request.issuing.state,
+    executingState: PARTIES.executor.jurisdiction,
+  };
+  const tracker = (id: string, mediaType: string, dataCategories: string[]) =>
+    createSealTracker({ recipients, signer: executor.signer, authority: PARTIES.executor.id, id, mediaType, context: { ...context, dataCategories } });
+  const sealRef = (seal: Uint8Array): string => `seal-sha256:${toHex(crypto.sha256(seal)).slice(0, 32)}`;
 
   // Item 1: the disk image, streamed: generated, hashed and encrypted in one pass, never in memory.
-  const bar = opts.progress?.('encrypting disk image', imageSize);
-  const disk = await step(`disk image (${mb(imageSize)}): hashed and encrypted in one streaming pass to age1pq1… and age1…`, () =>
-    encryptToFile(diskImage(imageSize), join(work, 'disk.age'), recipients, (n) => bar?.add(n)),
+  const bar = opts.progress?.('sealing disk image', imageSize);
+  const diskSeal = tracker('disk', 'application/octet-stream', ['content']);
+  const disk = await step(`disk image (${mb(imageSize)}): hashed, encrypted to age1pq1… and age1…, and sealed in one streaming pass`, () =>
+    encryptToFile(diskImage(imageSize), join(work, 'disk.age'), recipients, (n) => bar?.add(n), diskSeal),
   );
+  const diskSealed = diskSeal.finish();
   bar?.done();
   p(`     SHA-256 ${toHex(disk.sha256)}`);
   let diskChain = createChain(`${request.id}/disk`);
   await step('custody: acquired → sealed → transferred, each event signed and logged', async () => {
     diskChain = await addEvent(diskChain, 'disk', { type: 'acquired', actor: { ...actor, role: 'collector' }, purpose, authorisation: auth, location: 'Dublin data centre, rack 12', digests: { 'sha-256': disk.sha256 }, note: 'forensic image of mail server mx2' });
-    diskChain = await addEvent(diskChain, 'disk', { type: 'sealed', actor, purpose, digests: { 'sha-256': disk.sha256 }, seals: [`age-payload-sha256:${toHex(disk.payloadSha256)}`] });
+    diskChain = await addEvent(diskChain, 'disk', { type: 'sealed', actor, purpose, digests: { 'sha-256': disk.sha256 }, seals: [sealRef(diskSealed.seal)] });
   });
-  items.push({ id: 'disk', encrypted: disk.path, mediaType: 'application/octet-stream', size: disk.size });
+  items.push({ id: 'disk', encrypted: disk.path, seal: diskSealed.seal, mediaType: 'application/octet-stream', size: disk.size });
 
   // Items 2 and 3: structured records, committed field by field, minimised to the purpose.
   const policy = parseDisclosurePolicy(POLICY);
@@ -172,14 +189,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       chains.set(r.id, chain);
       return pres;
     });
-    const enc = await step(`${r.id} presentation encrypted (${presentation.length} bytes)`, () => encryptToFile([presentation], join(work, `${r.id}.age`), recipients));
+    const t = tracker(r.id, 'application/vnd.custos.presentation+cbor', r.categories);
+    const enc = await step(`${r.id} presentation encrypted and sealed (${presentation.length} bytes)`, () => encryptToFile([presentation], join(work, `${r.id}.age`), recipients, undefined, t));
+    const sealed = t.finish();
     let chain = chains.get(r.id)!;
-    chain = await addEvent(chain, r.id, { type: 'sealed', actor, purpose, digests: { 'sha-256': enc.sha256 }, seals: [`age-payload-sha256:${toHex(enc.payloadSha256)}`] });
+    chain = await addEvent(chain, r.id, { type: 'sealed', actor, purpose, digests: { 'sha-256': enc.sha256 }, seals: [sealRef(sealed.seal)] });
     chains.set(r.id, chain);
-    items.push({ id: r.id, encrypted: enc.path, mediaType: 'application/vnd.custos.presentation+cbor', size: enc.size });
+    items.push({ id: r.id, encrypted: enc.path, seal: sealed.seal, mediaType: 'application/vnd.custos.presentation+cbor', size: enc.size });
   }
   chains.set('disk', diskChain);
-  omitted.push('seals (src/seal: sealItem/verifySeal not available yet; custody "sealed" events carry the digests instead)');
 
   p('');
   p('4. Hand-over.');
@@ -232,8 +250,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   p('');
   p(`5. The requesting side verifies everything offline, with nothing but bundle.tar and trust.json.`);
   const bar3 = opts.progress?.('verifying', imageSize);
-  const report = await step('verifyBundle: manifest signature, exactly the signed files, every digest, custody chains, records, checkpoint, witness quorum, receipts', () =>
-    verifyBundle(bundlePath, { trust, policy: { requireSeal: false, audience: PARTIES.requester.id }, onBytes: (n) => bar3?.add(n) }),
+  const report = await step('verifyBundle: manifest signature, exactly the signed files, every digest, seals (payload hash, no key), custody chains, checkpoint, witness quorum, receipts', () =>
+    verifyBundle(bundlePath, { trust, policy: { audience: PARTIES.requester.id }, onBytes: (n) => bar3?.add(n) }),
   );
   bar3?.done();
   for (const c of report.checks) if (!c.ok || !['file.digest', 'receipt'].includes(c.check)) p(`     ${c.ok ? 'ok  ' : 'FAIL'} ${c.check}${c.subject ? ` ${c.subject}` : ''}${c.ok ? '' : ` [${c.code}]`}: ${c.detail}`);
@@ -245,8 +263,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   p('');
   p('6. The requesting side opens the items with its key file (post-quantum identity first).');
   for (const it of items) {
-    await step(`opened ${it.id}: decrypted, plaintext SHA-256 matches the custody chain`, async () => {
-      const opened = await openBundleItem(bundlePath, it.id, { trust, identities: requester.identities, expect: { request: request.id, purpose }, policy: { requireSeal: false } });
+    await step(`opened ${it.id}: seal context matches the request and purpose, decrypted, plaintext SHA-256 matches seal and chain`, async () => {
+      const opened = await openBundleItem(bundlePath, it.id, { trust, identities: requester.identities, expect: { request: request.id, purpose } });
       const parts: Uint8Array[] = [];
       let n = 0;
       for await (const c of iterateStream(opened.plaintext)) {
