@@ -19,9 +19,10 @@ import type { Signer } from '../keys/signing.js';
 import {
   assertRecordValue,
   decodeDisclosure,
-  decoyDigest,
+  decoyDigestOf,
   disclosureDigest,
   encodeDisclosure,
+  newDecoy,
   REDACTED_ELEMENT_TAG,
   SALT_BYTES,
   SD_KEY,
@@ -51,6 +52,12 @@ export interface CommittedRecord {
   readonly bytes: Uint8Array;
   /** All disclosures; keep them with the holder, give out only the chosen ones. */
   readonly disclosures: readonly Disclosure[];
+  /**
+   * The decoys' bytes (`[salt]`, as SD-CWT gives them to its holder): kept by the holder, never
+   * presented. Knowing them, the holder can tell a decoy from a real entry it lacks, so its own
+   * view of the record (array indices, completeness) is exact.
+   */
+  readonly decoys: readonly Uint8Array[];
 }
 
 export interface CommitOptions {
@@ -91,6 +98,13 @@ interface Build {
   readonly matched: Set<number>;
   readonly bucket: number;
   readonly out: { bytes: Uint8Array; digest: Uint8Array; segments: readonly PathSegment[] }[];
+  readonly decoys: Uint8Array[];
+}
+
+function decoy(b: Build): Uint8Array {
+  const d = newDecoy();
+  b.decoys.push(d.bytes);
+  return d.digest;
 }
 
 function isRedactable(b: Build, segs: readonly PathSegment[]): boolean {
@@ -125,7 +139,7 @@ function build(v: unknown, segs: readonly PathSegment[], b: Build): unknown {
     });
     if (redacted > 0) {
       for (let k = padded(redacted, b.bucket) - redacted; k > 0; k--) {
-        out.splice(randomBelow(out.length + 1), 0, new Tag(decoyDigest(), REDACTED_ELEMENT_TAG));
+        out.splice(randomBelow(out.length + 1), 0, new Tag(decoy(b), REDACTED_ELEMENT_TAG));
       }
     }
     return out;
@@ -140,7 +154,7 @@ function build(v: unknown, segs: readonly PathSegment[], b: Build): unknown {
       else out.set(k, c);
     }
     if (digests.length > 0) {
-      for (let k = padded(digests.length, b.bucket) - digests.length; k > 0; k--) digests.push(decoyDigest());
+      for (let k = padded(digests.length, b.bucket) - digests.length; k > 0; k--) digests.push(decoy(b));
       digests.sort(compareBytes);
       out.set(SD_KEY, digests);
     }
@@ -173,7 +187,7 @@ export function commitRecord(record: RecordMap, opts: CommitOptions): CommittedR
   const patterns = opts.redactable.map((p) => parsePath(p));
   const bucket = opts.bucket === undefined ? DEFAULT_BUCKET : assertInteger('bucket', opts.bucket, 1, 1024);
   const holder = opts.holder === undefined ? undefined : assertBytes('holder', opts.holder);
-  const b: Build = { patterns, matched: new Set(), bucket, out: [] };
+  const b: Build = { patterns, matched: new Set(), bucket, out: [], decoys: [] };
   const committed = build(record, [], b);
   if (!(opts.allowUnmatched ?? false)) {
     patterns.forEach((p, i) => {
@@ -190,6 +204,7 @@ export function commitRecord(record: RecordMap, opts: CommitOptions): CommittedR
   return {
     bytes,
     disclosures: b.out.map((d) => ({ bytes: d.bytes, digest: d.digest, path: formatPath(d.segments) })),
+    decoys: b.decoys,
   };
 }
 
@@ -227,30 +242,48 @@ export function openCommittedRecord(bytes: Uint8Array): OpenedRecord {
 }
 
 /**
- * Loads a committed record and its disclosures from their bytes (as stored by the holder),
- * checking that every disclosure belongs to the record, and recomputing each one's path.
+ * Loads a committed record, its disclosures and its decoys from their bytes (as the holder
+ * stores them), checking that each belongs to the record and recomputing each disclosure's path.
+ * A digest that is neither a given disclosure nor a decoy is an entry the holder no longer has:
+ * it stays withheld, and array indices still count it.
  *
  * @example
  * ```ts
- * const again = loadCommittedRecord(committed.bytes, committed.disclosures.map((d) => d.bytes));
+ * const again = loadCommittedRecord(committed.bytes, committed.disclosures.map((d) => d.bytes), committed.decoys);
  * ```
  */
-export function loadCommittedRecord(bytes: Uint8Array, disclosures: readonly Uint8Array[]): CommittedRecord {
-  const opened = openCommittedRecord(bytes);
-  const decoded = disclosures.map((d, i) => decodeDisclosure(assertBytes(`disclosures[${i}]`, d)));
-  const r = resolveRecord(opened.record, decoded);
-  return { bytes, disclosures: r.nodes.map((n) => ({ bytes: n.disclosure.bytes, digest: n.disclosure.digest, path: formatPath(n.segments) })) };
+export function loadCommittedRecord(bytes: Uint8Array, disclosures: readonly Uint8Array[], decoys: readonly Uint8Array[]): CommittedRecord {
+  if (!Array.isArray(disclosures) || !Array.isArray(decoys)) fail('ERR_INVALID_ARGUMENT', '"disclosures" and "decoys" expected arrays of bytes');
+  const { resolved } = resolveCommitted(bytes, disclosures, false, decoys);
+  return {
+    bytes,
+    disclosures: resolved.nodes.map((n) => ({ bytes: n.disclosure.bytes, digest: n.disclosure.digest, path: formatPath(n.segments) })),
+    decoys: [...decoys],
+  };
 }
 
-/** Resolves a committed record with the given disclosures (holder-side helper). */
+/**
+ * Resolves a committed record with the given disclosures (holder-side helper). With `decoys`,
+ * every decoy must occur in the record and array indices are the original ones.
+ */
 export function resolveCommitted(
   bytes: Uint8Array,
   disclosures: readonly (Disclosure | Uint8Array)[],
   collectLeaves = false,
+  decoys?: readonly Uint8Array[],
 ): { opened: OpenedRecord; decoded: DecodedDisclosure[]; resolved: Resolved } {
   const opened = openCommittedRecord(bytes);
   const decoded = disclosures.map((d, i) => decodeDisclosure(d instanceof Uint8Array ? d : assertBytes(`disclosures[${i}].bytes`, d?.bytes)));
-  return { opened, decoded, resolved: resolveRecord(opened.record, decoded, collectLeaves) };
+  let decoySet: Set<string> | undefined;
+  if (decoys !== undefined) {
+    decoySet = new Set(decoys.map((d, i) => toHex(decoyDigestOf(assertBytes(`decoys[${i}]`, d)))));
+  }
+  const resolved = resolveRecord(opened.record, decoded, collectLeaves, decoySet);
+  // Decoys inside a container the holder lacks are out of reach; otherwise each must be found.
+  if (decoySet !== undefined && resolved.unknownCount === 0) {
+    if (resolved.decoyCount !== decoySet.size) fail('ERR_DISCLOSURE_UNREFERENCED', 'a decoy matches no digest in the record');
+  }
+  return { opened, decoded, resolved };
 }
 
 /** Hex digest of a disclosure, for custody events and reports. */

@@ -106,9 +106,29 @@ export function disclosureDigest(bytes: Uint8Array): Uint8Array {
   return crypto.sha256(bytes);
 }
 
-/** A fresh decoy digest: SHA-256 over `[salt]` (the SD-CWT decoy shape). */
+/** A fresh decoy: its bytes `[salt]` (the SD-CWT decoy shape, kept by the holder) and digest. */
+export function newDecoy(): { bytes: Uint8Array; digest: Uint8Array } {
+  const bytes = encode([crypto.randomBytes(SALT_BYTES)]);
+  return { bytes, digest: crypto.sha256(bytes) };
+}
+
+/** A fresh decoy digest (its salt thrown away). */
 export function decoyDigest(): Uint8Array {
-  return crypto.sha256(encode([crypto.randomBytes(SALT_BYTES)]));
+  return newDecoy().digest;
+}
+
+/** Checks decoy bytes (`[bstr .size 16]`) and returns their digest; ERR_DISCLOSURE_MALFORMED otherwise. */
+export function decoyDigestOf(bytes: Uint8Array): Uint8Array {
+  let d: unknown;
+  try {
+    d = decode(bytes, { maxBytes: 64 });
+  } catch (e) {
+    throw new CustosError('ERR_DISCLOSURE_MALFORMED', 'a decoy is not valid deterministic CBOR', { cause: e });
+  }
+  if (!Array.isArray(d) || d.length !== 1 || !(d[0] instanceof Uint8Array) || d[0].length !== SALT_BYTES) {
+    fail('ERR_DISCLOSURE_MALFORMED', 'a decoy must be [salt]');
+  }
+  return crypto.sha256(bytes);
 }
 
 /**

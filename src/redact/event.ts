@@ -33,6 +33,7 @@ export function redactionCustodyInput(
     disclosureSetDigest: event.disclosureSetDigest,
     disclosed: event.disclosedDigests.length,
     withheld: event.withheldCount,
+    unavailable: event.unavailableCount,
     categories: event.categories,
   });
   return {

@@ -125,6 +125,8 @@ export interface RedactionEventData {
   /** Paths of the disclosures chosen, sorted. */
   readonly disclosedPaths: readonly string[];
   readonly withheldCount: number;
+  /** Entries committed in the record whose disclosures the holder no longer has (never disclosed). */
+  readonly unavailableCount: number;
   readonly policyId: string;
   /** SHA-256 (hex) of the policy. */
   readonly policyHash: string;
@@ -179,7 +181,8 @@ export function minimize(committed: CommittedRecord, policy: DisclosurePolicy, r
   }
 
   // The holder holds every disclosure: resolve them all to learn each one's path and parent.
-  const { resolved } = resolveCommitted(committed.bytes, committed.disclosures, true);
+  if (!Array.isArray(committed.decoys)) fail('ERR_INVALID_ARGUMENT', '"committed.decoys" is required (see loadCommittedRecord)');
+  const { resolved } = resolveCommitted(committed.bytes, committed.disclosures, true, committed.decoys);
   const byDigest = new Map(resolved.nodes.map((n) => [n.digestHex, n]));
   const chosen = new Set<string>();
   const allowedLeaf = (segs: Parameters<typeof coversPath>[1]): boolean => patterns.some((p) => coversPath(p, segs));
@@ -206,6 +209,7 @@ export function minimize(committed: CommittedRecord, policy: DisclosurePolicy, r
     disclosureSetDigest: toHex(crypto.sha256(fromHex(disclosedDigests.join('')))),
     disclosedPaths: picked.map((n) => formatPath(n.segments)).sort(),
     withheldCount,
+    unavailableCount: resolved.unknownCount,
     policyId: policy.id,
     policyHash: toHex(policy.hash),
     purpose: request.purpose,

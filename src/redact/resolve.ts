@@ -52,10 +52,18 @@ export interface Resolved {
   readonly leaves: readonly LeafNode[];
   /** Digest lists and tag-60 elements seen, disclosed or not (for statistics and tests). */
   readonly digestCount: number;
+  /** Holder side (decoys given): digests that are neither a given disclosure nor a decoy. */
+  readonly unknownCount: number;
+  /** Holder side: how many of the given decoys were found. */
+  readonly decoyCount: number;
 }
 
 interface Ctx {
   readonly byDigest: Map<string, DecodedDisclosure>;
+  /** Holder side: digests known to be decoys, so withheld real elements keep their index. */
+  readonly decoys: ReadonlySet<string> | undefined;
+  withheld: number;
+  decoyHits: number;
   readonly seen: Set<string>;
   readonly used: Set<string>;
   readonly nodes: DisclosureNode[];
@@ -110,7 +118,11 @@ function walkMap(m: Map<unknown, unknown>, segs: PathSegment[], owner: string | 
     for (const x of list) {
       const h = digestOf(x, where);
       const d = claim(ctx, h, where);
-      if (d === undefined) continue;
+      if (d === undefined) {
+        if (ctx.decoys?.has(h)) ctx.decoyHits++;
+        else if (ctx.decoys !== undefined) ctx.withheld++;
+        continue;
+      }
       if (d.key === undefined) fail('ERR_DISCLOSURE_MALFORMED', `${where()}: an array-element disclosure matches a map digest`);
       if (m.has(d.key) || Object.prototype.hasOwnProperty.call(out, d.key)) {
         fail('ERR_DISCLOSURE_MALFORMED', `${where()}: the disclosed key ${JSON.stringify(d.key)} is already in the map`);
@@ -133,7 +145,16 @@ function walkArray(a: readonly unknown[], segs: PathSegment[], owner: string | u
       if (el.tag !== REDACTED_ELEMENT_TAG) fail('ERR_RECORD_INVALID', `${where()}: unexpected tag ${String(el.tag)}`);
       const h = digestOf(el.value, where);
       const d = claim(ctx, h, where);
-      if (d === undefined) continue; // withheld or decoy: no slot
+      if (d === undefined) {
+        // withheld or decoy: no slot. The holder, knowing its decoys, still counts a withheld
+        // element, so the indices it reports are the original record's.
+        if (ctx.decoys?.has(h)) ctx.decoyHits++;
+        else if (ctx.decoys !== undefined) {
+          ctx.withheld++;
+          index++;
+        }
+        continue;
+      }
       if (d.key !== undefined) fail('ERR_DISCLOSURE_MALFORMED', `${where()}: a map-entry disclosure matches an array element`);
       const childSegs: PathSegment[] = [...segs, { kind: 'index', index }];
       ctx.nodes.push({ digestHex: h, disclosure: d, segments: childSegs, parent: owner });
@@ -148,7 +169,12 @@ function walkArray(a: readonly unknown[], segs: PathSegment[], owner: string | u
  * Rebuilds the record the disclosures reveal; throws the first rule violation as a CustosError.
  * `record` is the decoded committed record (a Map with text keys).
  */
-export function resolveRecord(record: unknown, disclosures: readonly DecodedDisclosure[], collectLeaves = false): Resolved {
+export function resolveRecord(
+  record: unknown,
+  disclosures: readonly DecodedDisclosure[],
+  collectLeaves = false,
+  decoys?: ReadonlySet<string>,
+): Resolved {
   const byDigest = new Map<string, DecodedDisclosure>();
   for (const d of disclosures) {
     const h = toHex(d.digest);
@@ -156,11 +182,11 @@ export function resolveRecord(record: unknown, disclosures: readonly DecodedDisc
     byDigest.set(h, d);
   }
   if (!(record instanceof Map)) fail('ERR_RECORD_INVALID', 'the committed record must be a map');
-  const ctx: Ctx = { byDigest, seen: new Set(), used: new Set(), nodes: [], leaves: collectLeaves ? [] : undefined };
+  const ctx: Ctx = { byDigest, decoys, withheld: 0, decoyHits: 0, seen: new Set(), used: new Set(), nodes: [], leaves: collectLeaves ? [] : undefined };
   const out = walkMap(record, [], undefined, ctx, 0);
   if (ctx.used.size !== byDigest.size) {
     const n = byDigest.size - ctx.used.size;
     fail('ERR_DISCLOSURE_UNREFERENCED', `${n} disclosure(s) match no digest in the record`);
   }
-  return { record: out, nodes: ctx.nodes, leaves: ctx.leaves ?? [], digestCount: ctx.seen.size };
+  return { record: out, nodes: ctx.nodes, leaves: ctx.leaves ?? [], digestCount: ctx.seen.size, unknownCount: ctx.withheld, decoyCount: ctx.decoyHits };
 }

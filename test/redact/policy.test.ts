@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/bytes.js';
 import * as crypto from '#crypto';
 import type { ErrorCode } from '../../src/errors.js';
-import { commitRecord, minimize, parseDisclosurePolicy, presentRecord, verifyPresentation } from '../../src/redact/index.js';
+import { commitRecord, loadCommittedRecord, minimize, parseDisclosurePolicy, presentRecord, redactionCustodyInput, verifyPresentation } from '../../src/redact/index.js';
 import { binding, holderKey, issuerKey, sample, sampleRedactable, trust } from './helpers.js';
 
 const doc = {
@@ -121,5 +121,43 @@ describe('policy documents', () => {
   ];
   it.each(bad)('rejects %s', (_n, input) => {
     expect(() => parseDisclosurePolicy(input)).toThrow(expect.objectContaining({ code: 'ERR_POLICY_INVALID' }));
+  });
+});
+
+describe('the holder keeps decoys (SD-CWT style) so its own view is exact', () => {
+  it('loadCommittedRecord reproduces the paths', () => {
+    const again = loadCommittedRecord(committed.bytes, committed.disclosures.map((d) => d.bytes), committed.decoys);
+    expect(again.disclosures.map((d) => d.path).sort()).toEqual(committed.disclosures.map((d) => d.path).sort());
+    expect(committed.decoys.length).toBeGreaterThan(0);
+  });
+  it('a lost disclosure keeps the other elements at their original index', () => {
+    const kept = committed.disclosures.filter((d) => !d.path.startsWith('sessions[0]'));
+    const again = loadCommittedRecord(committed.bytes, kept.map((d) => d.bytes), committed.decoys);
+    expect(again.disclosures.map((d) => d.path)).toContain('sessions[2].ip');
+    const m = minimize(again, policy, req('CRIM-INV', ['traffic', 'subscriber']));
+    expect(m.disclosures.map((d) => d.path).filter((p) => p.startsWith('sessions')).sort()).toEqual([
+      'sessions[1]',
+      'sessions[1].ip',
+      'sessions[2]',
+      'sessions[2].ip',
+    ]);
+    expect(m.event.unavailableCount).toBe(1); // sessions[0]; its nested ip is out of reach
+  });
+  it('a decoy from another record is refused', () => {
+    const other = commitRecord(sample, { redactable: sampleRedactable, signer: issuerKey });
+    expect(() => loadCommittedRecord(committed.bytes, committed.disclosures.map((d) => d.bytes), [...committed.decoys, other.decoys[0]!])).toThrow(
+      expect.objectContaining({ code: 'ERR_DISCLOSURE_UNREFERENCED' }),
+    );
+  });
+  it('decoys are never accepted as disclosures', () => {
+    expect(() => presentRecord(committed, [committed.decoys[0]!], { ...binding, signer: holderKey })).toThrow(
+      expect.objectContaining({ code: 'ERR_DISCLOSURE_MALFORMED' }),
+    );
+  });
+  it('a custody event records the minimisation and the chain verifies', () => {
+    const m = minimize(committed, policy, req('CRIM-INV', ['subscriber']));
+    const input = redactionCustodyInput(m.event, { authority: 'provider-x', role: 'disclosure-officer' });
+    expect(input).toMatchObject({ type: 'redacted', purpose: 'CRIM-INV', authorisation: { type: 'request', reference: binding.requestId }, counterparty: { authority: binding.audience } });
+    expect(JSON.parse(input.note!)).toMatchObject({ policyHash: toHex(policy.hash), disclosed: 2, disclosureSetDigest: m.event.disclosureSetDigest });
   });
 });
