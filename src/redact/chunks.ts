@@ -90,7 +90,15 @@ function finalRoot(leafCount: number, chunkSize: number, mth: Uint8Array): Uint8
   return crypto.sha256(b);
 }
 
-/** The padded leaf count for `chunks` real chunks. */
+/**
+ * The padded leaf count for `chunks` real chunks: the next power of two, or a multiple of `bucket`.
+ *
+ * @example
+ * ```ts
+ * paddedLeafCount(5); // 8
+ * paddedLeafCount(5, 4); // 8
+ * ```
+ */
 export function paddedLeafCount(chunks: number, bucket?: number): number {
   if (bucket !== undefined) return Math.ceil(chunks / bucket) * bucket;
   let n = 1;
@@ -255,6 +263,12 @@ export function proveRanges(file: Uint8Array, ranges: readonly ByteRange[], opts
 /**
  * Checks a range proof against a committed root and returns the bytes of each expected range.
  * Never throws for a bad proof (returns `ok: false` with a code); throws only on misuse.
+ *
+ * @example
+ * ```ts
+ * const r = verifyRanges(sealedRoot, [{ start: 0, end: 1024 }], proofBytes);
+ * if (r.ok) writeFileSync('page1.bin', r.data[0]!); else console.error(r.code, r.reason);
+ * ```
  */
 export function verifyRanges(root: Uint8Array, ranges: readonly ByteRange[], proof: RangeProof | Uint8Array): RangeCheck {
   const r = assertBytes('root', root, 32);
@@ -321,7 +335,14 @@ function checkProofShape(p: RangeProof): RangeProof {
   return p;
 }
 
-/** Deterministic CBOR of a proof: `{"cs", "n", "chunks": [[index, salt, data], …], "hashes": [...]}`. */
+/**
+ * Deterministic CBOR of a proof: `{"cs", "n", "chunks": [[index, salt, data], …], "hashes": [...]}`.
+ *
+ * @example
+ * ```ts
+ * writeFileSync('ranges.proof', encodeRangeProof(proveRanges(file, ranges, { saltKey })));
+ * ```
+ */
 export function encodeRangeProof(p: RangeProof): Uint8Array {
   checkProofShape(p);
   return encode(
@@ -334,7 +355,14 @@ export function encodeRangeProof(p: RangeProof): Uint8Array {
   );
 }
 
-/** Strictly decodes {@link encodeRangeProof} output; throws ERR_PROOF_MALFORMED. */
+/**
+ * Strictly decodes {@link encodeRangeProof} output; throws ERR_PROOF_MALFORMED.
+ *
+ * @example
+ * ```ts
+ * const proof = decodeRangeProof(readFileSync('ranges.proof'));
+ * ```
+ */
 export function decodeRangeProof(bytes: Uint8Array): RangeProof {
   let m: unknown;
   try {

@@ -217,7 +217,15 @@ export interface OpenedRecord {
   readonly holder: Uint8Array | undefined;
 }
 
-/** Decodes committed record bytes; throws ERR_RECORD_INVALID (or a COSE/CBOR code) when malformed. */
+/**
+ * Decodes committed record bytes without checking the signature; throws ERR_RECORD_INVALID when
+ * malformed. For inspection; {@link verifyPresentation} is what checks signatures.
+ *
+ * @example
+ * ```ts
+ * const { issuedAt, holder } = openCommittedRecord(committed.bytes);
+ * ```
+ */
 export function openCommittedRecord(bytes: Uint8Array): OpenedRecord {
   assertBytes('committed', bytes);
   let sign1: Sign1;

@@ -135,6 +135,11 @@ export function decoyDigestOf(bytes: Uint8Array): Uint8Array {
  * Decodes one disclosure strictly. Throws ERR_DISCLOSURE_MALFORMED for anything that is not
  * `[bstr .size 16, value]` or `[bstr .size 16, value, tstr]` in deterministic CBOR, and
  * ERR_RESERVED_KEY when the key is reserved.
+ *
+ * @example
+ * ```ts
+ * const { key, value, digest } = decodeDisclosure(committed.disclosures[0]!.bytes);
+ * ```
  */
 export function decodeDisclosure(bytes: Uint8Array): DecodedDisclosure {
   if (!(bytes instanceof Uint8Array)) fail('ERR_DISCLOSURE_MALFORMED', 'a disclosure must be a byte string');

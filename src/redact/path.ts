@@ -157,7 +157,14 @@ export function formatSegments(segments: readonly PathSegment[]): string {
   return out;
 }
 
-/** A concrete path (keys and indices only) as text. */
+/**
+ * A concrete path (keys and indices only) as text.
+ *
+ * @example
+ * ```ts
+ * formatPath([{ kind: 'key', key: 'sessions' }, { kind: 'index', index: 2 }]); // 'sessions[2]'
+ * ```
+ */
 export function formatPath(segments: readonly PathSegment[]): string {
   return formatSegments(segments);
 }
@@ -188,7 +195,14 @@ export function matchesPath(pattern: RecordPath, concrete: readonly PathSegment[
   return pattern.segments.every((p, i) => segmentMatches(p, concrete[i]!));
 }
 
-/** True when `pattern` names `concrete` or one of its ancestors (the pattern covers the subtree). */
+/**
+ * True when `pattern` names `concrete` or one of its ancestors (the pattern covers the subtree).
+ *
+ * @example
+ * ```ts
+ * coversPath(parsePath('subscriber'), parsePath('subscriber.name').segments); // true
+ * ```
+ */
 export function coversPath(pattern: RecordPath, concrete: readonly PathSegment[]): boolean {
   if (pattern.segments.length > concrete.length) return false;
   return pattern.segments.every((p, i) => segmentMatches(p, concrete[i]!));

@@ -37,7 +37,14 @@ const pathString = z.string().superRefine((s, ctx) => {
 });
 const code = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'expected a code of letters, digits and . _ : -');
 
-/** The JSON schema of a disclosure policy. */
+/**
+ * The JSON schema of a disclosure policy (zod); {@link parseDisclosurePolicy} validates with it.
+ *
+ * @example
+ * ```ts
+ * const ok = disclosurePolicySchema.safeParse(json).success;
+ * ```
+ */
 export const disclosurePolicySchema = z.strictObject({
   version: z.literal(1),
   id: z.string().min(1).max(200),
