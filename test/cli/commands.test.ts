@@ -69,6 +69,35 @@ describe('custos open / rewrap', () => {
   });
 });
 
+describe('custos seal → bundle create → verify, by hand', () => {
+  it('seals a file, bundles it, and the bundle verifies with the pubkey trust store', () => {
+    const ex = join(dir, 'hand-ex.key');
+    const rq = join(dir, 'hand-rq.key');
+    expect(custos(['keygen', '--id', 'IE-HAND', '--role', 'custodian', '-o', ex]).code).toBe(0);
+    expect(custos(['keygen', '--pq', '--id', 'AT-HAND', '-o', rq]).code).toBe(0);
+    const src = join(dir, 'hand.bin');
+    const data = crypto.randomBytes(70_000);
+    writeFileSync(src, data);
+    const age = join(dir, 'hand.age');
+    const s = custos(['seal', src, '-k', ex, '--to', rq, '--id', 'hand', '--case', 'C-1', '--purpose', 'investigation', '--legal-basis', 'test', '-o', age, '--json']);
+    expect(s.code, s.stderr).toBe(0);
+    expect(JSON.parse(s.stdout).sha256).toBe(toHex(crypto.sha256(data)));
+    const b = join(dir, 'hand.tar');
+    const c = custos(['bundle', 'create', '-k', ex, '-o', b, '--item', `hand=${age}`, '--seal', `hand=${age}.cose`, '--case', 'C-1']);
+    expect(c.code, c.stderr).toBe(0);
+    const trust = join(dir, 'hand-trust.json');
+    writeFileSync(trust, custos(['pubkey', ex, rq]).stdout);
+    const v = custos(['verify', b, '--trust', trust, '--json']);
+    const rep = JSON.parse(v.stdout) as { checks: { check: string; ok: boolean; code?: string }[] };
+    // sealed, but no custody chain was given: exactly that check fails
+    expect(rep.checks.filter((x) => !x.ok).map((x) => `${x.check}:${x.code}`)).toEqual(['custody:ERR_BUNDLE_MALFORMED']);
+    expect(rep.checks.filter((x) => x.ok).map((x) => x.check)).toEqual(expect.arrayContaining(['seal', 'seal.payload']));
+    expect(v.code).toBe(1);
+    const o = custos(['open', b, 'hand', '-k', rq, '--trust', trust, '--purpose', 'investigation']);
+    expect(o.code).toBe(1); // refuses: the bundle does not verify
+  });
+});
+
 describe('custos redact / log / request', () => {
   it('redact discloses only the policy paths for the purpose', () => {
     const rec = join(dir, 'rec.json');

@@ -1,5 +1,6 @@
 /** `custos open` (one bundle item, verified, to a file or stdout) and `custos rewrap`. */
 import { rewrapFile } from '../../node/envelope.js';
+import { sealFile } from '../../node/seal-file.js';
 import { openBundleItem } from '../../node/bundle-open.js';
 import { AtomicFile, iterateStream } from '../../node/bundle-fs.js';
 import type { Command } from '../command.js';
@@ -91,6 +92,63 @@ export const rewrap: Command = {
     const r = await rewrapFile(args[0]!, keys.identities, { add, ...(removeAll ? { remove: 'all' as const } : {}) }, out !== undefined ? { output: out } : {});
     io.info(`rewrapped ${args[0]}${out !== undefined ? ` → ${out}` : ''}: new header ${r.payloadOffset} bytes, payload untouched`);
     io.result({ ok: true, input: args[0], output: out ?? args[0], headerBytes: r.payloadOffset, size: r.size });
+    return 0;
+  },
+};
+
+export const seal: Command = {
+  name: 'seal',
+  summary: 'encrypt a file to age recipients and seal it (signed manifest: forensic SHA-256, payload digest, context) in one read',
+  synopsis: 'FILE -k KEYFILE --recipient R… --id ITEM --case ID --purpose P --legal-basis L [--request ID] [--restriction R]… [--retention ISO] -o OUT.age [--seal-out OUT.cose]',
+  details: [
+    '  --recipient R   age1… or age1pq1…; or a key file/trust-store authority\'s recipients via --to KEYFILE',
+    '  The seal goes to OUT.age.cose unless --seal-out says otherwise; both files are written atomically.',
+  ].join('\n'),
+  example: 'custos seal disk.e01 -k executor.key --recipient age1pq1… --id disk --case 512-St-88 --purpose investigation --legal-basis "2023/1543 Art. 5" -o disk.age',
+  options: {
+    key: { type: 'string', short: 'k' },
+    recipient: { type: 'string', multiple: true, short: 'r' },
+    to: { type: 'string', multiple: true },
+    id: { type: 'string' },
+    case: { type: 'string' },
+    purpose: { type: 'string' },
+    'legal-basis': { type: 'string' },
+    request: { type: 'string' },
+    restriction: { type: 'string', multiple: true },
+    retention: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+    'seal-out': { type: 'string' },
+  },
+  minArgs: 1,
+  maxArgs: 1,
+  async run(v, args, io) {
+    const keys = await readKeyFile(str(v, 'key', true));
+    const recipients = [...strs(v, 'recipient')];
+    for (const f of strs(v, 'to')) recipients.push(...(await readKeyFile(f)).recipients);
+    if (recipients.length === 0) throw new UsageError('give at least one --recipient or --to');
+    const out = str(v, 'output', true);
+    const sealOut = str(v, 'seal-out') ?? `${out}.cose`;
+    const request = str(v, 'request');
+    const retention = str(v, 'retention');
+    const restrictions = strs(v, 'restriction');
+    const r = await sealFile(args[0]!, out, sealOut, {
+      recipients,
+      signer: keys.signer,
+      authority: keys.doc.authority.id,
+      id: str(v, 'id', true),
+      context: {
+        caseId: str(v, 'case', true),
+        purpose: str(v, 'purpose', true),
+        legalBasis: str(v, 'legal-basis', true),
+        ...(request !== undefined ? { requestId: request } : {}),
+        ...(retention !== undefined ? { retentionUntil: retention } : {}),
+        ...(restrictions.length > 0 ? { restrictions } : {}),
+      },
+    });
+    const sha = Buffer.from(r.manifest.sha256).toString('hex');
+    io.out(`${sha}  ${args[0]}`);
+    io.info(`wrote ${out} and ${sealOut} (${r.manifest.size} bytes sealed)`);
+    io.result({ ok: true, output: out, seal: sealOut, size: r.manifest.size, sha256: sha });
     return 0;
   },
 };

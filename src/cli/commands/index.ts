@@ -2,7 +2,7 @@
 import type { Command } from '../command.js';
 import { bundleCreate, inspect, verify } from './bundle.js';
 import { demo } from './demo.js';
-import { open, rewrap } from './evidence.js';
+import { open, rewrap, seal } from './evidence.js';
 import { keygen, pubkey } from './keys.js';
 import { logAppend, logCheckpoint, logInit, logProve, logVerify } from './log.js';
 import { redact } from './redact.js';
@@ -11,6 +11,7 @@ import { requestDeadlines, requestStats, requestStatusCmd, requestValidate } fro
 export const COMMANDS: readonly Command[] = [
   keygen,
   pubkey,
+  seal,
   bundleCreate,
   verify,
   inspect,
