@@ -277,7 +277,15 @@ export function encodeStanzas(stanzas: readonly Stanza[]): string {
   return out;
 }
 
-/** Encodes a header for `stanzas` and MACs it under `fileKey`. */
+/**
+ * Encodes a header for `stanzas` and MACs it under `fileKey` (HMAC-SHA-256, key =
+ * HKDF(file key, "", "header")).
+ *
+ * @example
+ * ```ts
+ * const { bytes } = encodeHeader(stanzas, fileKey); // "age-encryption.org/v1\n-> …\n--- <mac>\n"
+ * ```
+ */
 export function encodeHeader(stanzas: readonly Stanza[], fileKey: Uint8Array): AgeHeader {
   if (stanzas.length === 0) fail('ERR_INVALID_ARGUMENT', 'an age header needs at least one stanza');
   const macInput = te.encode(`${VERSION_LINE}\n${encodeStanzas(stanzas)}---`);

@@ -22,7 +22,14 @@ export function recipientFromString(s: string): Recipient {
   return k.kind === 'x25519' ? new X25519Recipient(k.publicKey) : new MlKem768X25519Recipient(k.publicKey);
 }
 
-/** An Identity for an `AGE-SECRET-KEY-1…` or `AGE-SECRET-KEY-PQ-1…` string. */
+/**
+ * An Identity for an `AGE-SECRET-KEY-1…` or `AGE-SECRET-KEY-PQ-1…` string.
+ *
+ * @example
+ * ```ts
+ * const id = identityFromString('AGE-SECRET-KEY-PQ-1…');
+ * ```
+ */
 export function identityFromString(s: string): Identity {
   const k = parseAgeIdentity(s);
   return k.kind === 'x25519' ? new X25519Identity(k.secret) : new MlKem768X25519Identity(k.secret);
@@ -61,7 +68,14 @@ export function parseIdentityFile(text: string): Identity[] {
   });
 }
 
-/** Parses a recipients file (`age -R`): one recipient a line, comments and blank lines allowed. */
+/**
+ * Parses a recipients file (`age -R`): one recipient a line, comments and blank lines allowed.
+ *
+ * @example
+ * ```ts
+ * const rs = parseRecipientsFile('# agency A\nage1…\nage1pq1…\n');
+ * ```
+ */
 export function parseRecipientsFile(text: string): Recipient[] {
   assertString('recipients file', text, 16 * 1024 * 1024);
   const lines = keyLines(text);

@@ -33,7 +33,14 @@ export function chunkNonce(out: Uint8Array, counter: number, last: boolean): Uin
   return out;
 }
 
-/** Size of the payload section (nonce included) for a plaintext of `size` bytes. */
+/**
+ * Size of the payload section (nonce included) for a plaintext of `size` bytes.
+ *
+ * @example
+ * ```ts
+ * payloadSize(0); // 32: nonce + one empty final chunk's tag
+ * ```
+ */
 export function payloadSize(size: number): number {
   const chunks = size === 0 ? 1 : Math.ceil(size / CHUNK_SIZE);
   return NONCE_SIZE + size + chunks * TAG_SIZE;
@@ -42,6 +49,11 @@ export function payloadSize(size: number): number {
 /**
  * Plaintext size for a payload section of `size` bytes (nonce included), or throws
  * ERR_TRUNCATED / ERR_PAYLOAD when no valid payload has that size.
+ *
+ * @example
+ * ```ts
+ * plaintextSize(fileSize - payloadOffset); // e.g. 65536 for 16 + 65552 bytes
+ * ```
  */
 export function plaintextSize(size: number): number {
   if (size < NONCE_SIZE + TAG_SIZE) fail('ERR_TRUNCATED', 'payload shorter than a nonce and one chunk');
