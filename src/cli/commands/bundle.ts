@@ -185,9 +185,10 @@ export const inspect: Command = {
       const b = last ? '└─' : '├─';
       const p = last ? '   ' : '│  ';
       io.out(`${b} item ${io.style('bold', it.id)}${it.mediaType ? ` (${it.mediaType})` : ''}${it.size !== undefined ? `, ${it.size} bytes plaintext` : ''}`);
-      for (const f of it.files) io.out(`${p}├─ ${f.name}  ${f.size} B  sha256 ${f.sha256.slice(0, 16)}…`);
+      const shown = it.files.filter((f) => !f.name.startsWith('receipts/'));
+      for (const f of shown) io.out(`${p}├─ ${f.name}  ${f.size} B  sha256 ${f.sha256.slice(0, 16)}…`);
       for (const line of it.details) io.out(`${p}│    ${line}`);
-      io.out(`${p}└─ ${it.files.length} files`);
+      io.out(`${p}└─ ${it.files.length} files (${it.files.length - shown.length} receipts)`);
     });
     info.checkpoints.forEach((c, i) => io.out(`${i === info.checkpoints.length - 1 ? '└─' : '├─'} checkpoint ${c.name}: ${c.summary}`));
     return 0;

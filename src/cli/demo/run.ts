@@ -155,6 +155,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   // Item 1: the disk image, streamed: generated, hashed and encrypted in one pass, never in memory.
   const bar = opts.progress?.('sealing disk image', imageSize);
   const diskSeal = tracker('disk', 'application/octet-stream', ['content']);
+  const acquiredAt = new Date();
   const disk = await step(`disk image (${mb(imageSize)}): hashed, encrypted to age1pq1… and age1…, and sealed in one streaming pass`, () =>
     encryptToFile(diskImage(imageSize), join(work, 'disk.age'), recipients, (n) => bar?.add(n), diskSeal),
   );
@@ -163,7 +164,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   p(`     SHA-256 ${toHex(disk.sha256)}`);
   let diskChain = createChain(`${request.id}/disk`);
   await step('custody: acquired → sealed → transferred, each event signed and logged', async () => {
-    diskChain = await addEvent(diskChain, 'disk', { type: 'acquired', actor: { ...actor, role: 'collector' }, purpose, authorisation: auth, location: 'Dublin data centre, rack 12', digests: { 'sha-256': disk.sha256 }, note: 'forensic image of mail server mx2' });
+    diskChain = await addEvent(diskChain, 'disk', { type: 'acquired', time: acquiredAt, actor: { ...actor, role: 'collector' }, purpose, authorisation: auth, location: 'Dublin data centre, rack 12', digests: { 'sha-256': disk.sha256 }, note: 'forensic image of mail server mx2' });
     diskChain = await addEvent(diskChain, 'disk', { type: 'sealed', actor, purpose, digests: { 'sha-256': disk.sha256 }, seals: [sealRef(diskSealed.seal)] });
   });
   items.push({ id: 'disk', encrypted: disk.path, seal: diskSealed.seal, mediaType: 'application/octet-stream', size: disk.size });
