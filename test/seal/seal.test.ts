@@ -123,6 +123,21 @@ describe('sealItem / verifySeal / openItem', () => {
     same((await openItem(rewrapped, s.seal, { identities: [bob.identity], trust, expect: expectOk })).plaintext, item);
   });
 
+  it('property: rewrapping (add or replace recipients) keeps the seal valid, for any item size', async () => {
+    const carol = generateIdentity();
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 3 * 65_536 + 5 }), fc.constantFrom('add', 'replace'), async (n, how) => {
+        const data = crypto.randomBytes(n);
+        const s = await sealItem(data, base);
+        const changes = how === 'add' ? { add: [carol.recipient] } : { remove: 'all' as const, add: [carol.recipient] };
+        const rewrapped = await rewrap(s.ciphertext, [alice.identity], changes);
+        expect((await verifySeal(s.seal, { trust, ciphertext: rewrapped })).ok).toBe(true);
+        same((await openItem(rewrapped, s.seal, { identities: [carol.identity], trust, expect: expectOk })).plaintext, data);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it('a different age file for the same item does not match the seal', async () => {
     const s = await sealItem(item, base);
     const again = await sealItem(item, base);
