@@ -11,6 +11,8 @@ export { cosign, cosignatureMessage } from './cosignature.js';
 export type { Cosigner } from './cosignature.js';
 export { verifyCheckpoint } from './witness.js';
 export { verifyCheckpointConsistency } from './consistency.js';
+export { witnessCosign } from './witnessing.js';
+export type { WitnessState } from './witnessing.js';
 export type { CheckpointConsistencyReport } from './consistency.js';
 export type { CheckpointReport, VerifierInput, WitnessPolicy } from './witness.js';
 export { MAX_ENTRY_BYTES, TILE_WIDTH, decodeBundle, encodeBundle, encodeTileIndex, entriesPath, tilePath, tileWidth } from './tiles.js';

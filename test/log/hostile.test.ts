@@ -124,3 +124,29 @@ describe('split views', () => {
     expect(verifyCheckpointConsistency(cpText, other, honest.consistencyProof(9, 12), [verifier]).code).toBe('ERR_CHECKPOINT_ORIGIN');
   });
 });
+
+describe('witnessCosign', () => {
+  it('cosigns consistent growth, refuses forks, rollbacks and unsigned checkpoints', async () => {
+    const { witnessCosign } = await import('../../src/log/witnessing.js');
+    const { NOTE_TYPE_COSIGNATURE } = await import('../../src/log/notekeys.js');
+    const wk = SigningKey.generate();
+    const w = noteSigner('w.example', wk, NOTE_TYPE_COSIGNATURE);
+    const wv = noteVerifier('w.example', wk.publicKey, NOTE_TYPE_COSIGNATURE);
+    const opts = { logKeys: [verifier], origin: 'log.example/h' };
+    const first = witnessCosign(cpText, w, opts);
+    expect(verifyCheckpoint(first.cosigned, { log: [verifier], witnesses: [wv], quorum: 1 }).ok).toBe(true);
+    const t12 = new HashTree();
+    for (let i = 0; i < 12; i++) t12.appendLeafHash(leafHash(utf8(`e${i}`)));
+    const cp12 = signNote(formatCheckpoint({ origin: 'log.example/h', size: 12, root: t12.root() }), [signer]);
+    const second = witnessCosign(cp12, w, { ...opts, previous: first.state, proof: t12.consistencyProof(9, 12) });
+    expect(second.state.size).toBe(12);
+    expect(() => witnessCosign(cpText, w, { ...opts, previous: second.state })).toThrow(expect.objectContaining({ code: 'ERR_CONSISTENCY' }));
+    const fork = new HashTree();
+    for (let i = 0; i < 12; i++) fork.appendLeafHash(leafHash(utf8(i === 0 ? 'x' : `e${i}`)));
+    const cpFork = signNote(formatCheckpoint({ origin: 'log.example/h', size: 12, root: fork.root() }), [signer]);
+    expect(() => witnessCosign(cpFork, w, { ...opts, previous: first.state, proof: fork.consistencyProof(9, 12) })).toThrow(expect.objectContaining({ code: 'ERR_CONSISTENCY' }));
+    expect(() => witnessCosign(cpFork, w, { ...opts, previous: second.state, proof: [] })).toThrow(expect.objectContaining({ code: 'ERR_CONSISTENCY' }));
+    const stranger = signNote(formatCheckpoint({ origin: 'log.example/h', size: 12, root: fork.root() }), [noteSigner('log.example/h', SigningKey.generate())]);
+    expect(() => witnessCosign(stranger, w, opts)).toThrow(expect.objectContaining({ code: 'ERR_NOTE_UNVERIFIED' }));
+  });
+});
