@@ -1,15 +1,16 @@
 /**
  * Evidence bundles with custos: one tar file a court can keep, verifiable without any key.
  *
- *   encrypt an item → record its custody → pack item, chain and signed manifest into bundle.tar →
- *   verify it with the trust store only → open the item with the recipient's identity.
+ *   encrypt and seal an item → record its custody → pack item, seal, chain and signed manifest
+ *   into bundle.tar → verify it with the trust store only → open the item with the recipient's
+ *   identity, refusing any other purpose.
  *
  * Run from the repository: `npx tsx --conditions=custos-source examples/bundle.ts`
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appendEvent, createChain, encrypt, generateIdentity, serializeChain, SigningKey, TrustStore, trustedKeyEntry } from '../src/index.js';
+import { appendEvent, createChain, generateIdentity, sealItem, serializeChain, SigningKey, TrustStore, trustedKeyEntry } from '../src/index.js';
 import { createBundle, iterateStream, openBundleItem, verifyBundle } from '../src/node/index.js';
 import * as crypto from '#crypto';
 
@@ -22,18 +23,20 @@ const trust = TrustStore.parse({
 });
 
 const evidence = new TextEncoder().encode('mailbox export, 3 messages\n');
-const encrypted = await encrypt(evidence, [recipient.recipient]);
+const context = { caseId: 'case-1', requestId: 'case-1', purpose: 'investigation', legalBasis: 'Regulation (EU) 2023/1543 Art. 5' };
+const { ciphertext, seal } = await sealItem(evidence, { recipients: [recipient.recipient], signer: sender, authority: 'IE-MAILSVC', id: 'mailbox', context });
 let chain = createChain('case-1/mailbox');
 chain = appendEvent(chain, { type: 'collected', actor: { authority: 'IE-MAILSVC', role: 'collector' }, digests: { 'sha-256': crypto.sha256(evidence) } }, sender).chain;
 
 const path = join(dir, 'bundle.tar');
-await createBundle(path, { signer: sender, issuer: 'IE-MAILSVC', request: 'case-1', items: [{ id: 'mailbox', encrypted, custody: serializeChain(chain) }] });
+await createBundle(path, { signer: sender, issuer: 'IE-MAILSVC', request: 'case-1', items: [{ id: 'mailbox', encrypted: ciphertext, seal, custody: serializeChain(chain) }] });
 
-// No seal module output here, so this verifier accepts unsealed items; the chain binds the digest.
-const report = await verifyBundle(path, { trust, policy: { requireSeal: false } });
+const report = await verifyBundle(path, { trust });
 for (const c of report.checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.check} ${c.subject ?? ''} ${c.detail}`);
 
-const { plaintext } = await openBundleItem(path, 'mailbox', { trust, identities: [recipient.identity], expect: { request: 'case-1' }, policy: { requireSeal: false } });
+const refused = await openBundleItem(path, 'mailbox', { trust, identities: [recipient.identity], expect: { purpose: 'marketing' } }).catch((e: { code: string }) => e.code);
+console.log(`open for another purpose: ${refused}`);
+const { plaintext } = await openBundleItem(path, 'mailbox', { trust, identities: [recipient.identity], expect: { request: 'case-1', purpose: 'investigation' } });
 let text = '';
 for await (const c of iterateStream(plaintext)) text += new TextDecoder().decode(c);
 console.log(`opened: ${text.trim()}`);
