@@ -6,7 +6,7 @@
  * presentation, only for misuse (wrong argument types).
  */
 import * as crypto from '#crypto';
-import { assertBytes, equalBytes, toBase64Url } from '../bytes.js';
+import { assertBytes, equalBytes, toBase64Url, toHex } from '../bytes.js';
 import { decodeSign1, verifySign1, type Sign1 } from '../cose/sign1.js';
 import { CustosError, fail, type ErrorCode } from '../errors.js';
 import { TrustStore } from '../keys/trust.js';
@@ -40,6 +40,8 @@ export interface PresentationReport {
   /** Signing times (ms since the epoch) of the committed record and the presentation. */
   readonly committedAt?: number;
   readonly presentedAt?: number;
+  /** SHA-256 (hex) of the committed record bytes: the `recordDigest` of the holder's custody event. */
+  readonly recordDigest?: string;
   /** Number of disclosures given and of digests in the record (withheld, disclosed and decoys). */
   readonly disclosed: number;
   readonly digests: number;
@@ -240,6 +242,7 @@ export function verifyPresentation(presentation: Uint8Array, opts: VerifyPresent
       ...(issuer ? { issuer } : {}),
       ...(holder ? { holder } : {}),
       committedAt: rec.issuedAt,
+      recordDigest: toHex(crypto.sha256(recBytes)),
       presentedAt: iat,
       digests: resolved?.digestCount ?? 0,
     },

@@ -45,6 +45,7 @@ describe('minimize', () => {
     expect(m.event.disclosedDigests).toEqual(m.disclosures.map((d) => toHex(d.digest)).sort());
     const r = verifyPresentation(presentRecord(committed, m.disclosures, { ...binding, signer: holderKey }), { trust, expect: binding });
     expect(r.ok).toBe(true);
+    expect(r.report.recordDigest).toBe(m.event.recordDigest); // links the presentation to the custody event
     expect(r.record).toEqual({
       recordType: 'subscriber-and-traffic',
       subscriber: { name: 'Alice Example', msisdn: '+43 660 1234567', since: 1577836800 },
