@@ -15,6 +15,7 @@ import {
   treeRoot,
   verifyConsistency,
   verifyInclusion,
+  verifySubtreeConsistency,
   verifySubtreeInclusion,
 } from '../../src/log/merkle.js';
 
@@ -51,6 +52,13 @@ describe('transparency-dev/merkle vectors', () => {
   it.each(sub.map((f) => [f.slice(VEC.length), f]))('subtree inclusion %s', (_n, f) => {
     const v = JSON.parse(readFileSync(f, 'utf8'));
     const r = verifySubtreeInclusion(b64(v.leafHash), v.leafIdx, v.start, v.end, v.proof === null ? null : proofOf(v.proof), b64(v.root));
+    expect(r.ok).toBe(!v.wantErr);
+  });
+  const subc = walk(join(VEC, 'subtreeconsistency'));
+  it('has all subtree consistency vectors', () => expect(subc.length).toBe(118));
+  it.each(subc.map((f) => [f.slice(VEC.length), f]))('subtree consistency %s', (_n, f) => {
+    const v = JSON.parse(readFileSync(f, 'utf8'));
+    const r = verifySubtreeConsistency(v.start, v.end, v.size, v.proof === null ? null : proofOf(v.proof), b64(v.root1), b64(v.root2));
     expect(r.ok).toBe(!v.wantErr);
   });
   it.each(cons.map((f) => [f.slice(VEC.length), f]))('consistency %s', (_n, f) => {
