@@ -242,6 +242,7 @@ export function scrypt(password: Uint8Array, salt: Uint8Array, logN: number, r: 
 }
 
 export function randomBytes(length: number): Uint8Array {
+  if (!Number.isSafeInteger(length) || length < 0) throw new CustosError('ERR_INVALID_ARGUMENT', '"length" expected a non-negative integer');
   return nc.randomFillSync(new Uint8Array(length));
 }
 

@@ -172,8 +172,14 @@ export function scrypt(password: Uint8Array, salt: Uint8Array, logN: number, r: 
   }
 }
 
+const RANDOM_CHUNK = 65536; // crypto.getRandomValues fills at most 64 KiB per call
+
 export function randomBytes(length: number): Uint8Array {
-  return nrandom(length);
+  if (!Number.isSafeInteger(length) || length < 0) throw new CustosError('ERR_INVALID_ARGUMENT', '"length" expected a non-negative integer');
+  if (length <= RANDOM_CHUNK) return nrandom(length);
+  const out = new Uint8Array(length);
+  for (let o = 0; o < length; o += RANDOM_CHUNK) out.set(nrandom(Math.min(RANDOM_CHUNK, length - o)), o);
+  return out;
 }
 
 export const backend: CryptoBackend = {

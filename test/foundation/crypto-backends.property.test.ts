@@ -212,12 +212,17 @@ describe('node and web backends agree byte for byte', () => {
 
   it('randomBytes returns plain Uint8Arrays of the asked length that differ between calls', () => {
     for (const b of [nodeB, webB]) {
-      for (const n of [0, 1, 32, 1000]) {
+      for (const n of [0, 1, 32, 1000, 65536, 65537, 200_000, 3_158_073]) {
         const r = b.randomBytes(n);
         expect(Object.getPrototypeOf(r)).toBe(Uint8Array.prototype);
         expect(r.length).toBe(n);
       }
       expect(toHex(b.randomBytes(32))).not.toBe(toHex(b.randomBytes(32)));
+      // a large request is random throughout, not just in its first 64 KiB
+      const big = b.randomBytes(200_000);
+      expect(toHex(big.subarray(199_968))).not.toBe('00'.repeat(32));
+      expect(toHex(big.subarray(65_536, 65_568))).not.toBe(toHex(big.subarray(0, 32)));
+      for (const bad of [-1, 1.5, Number.NaN]) expect(outcome(() => b.randomBytes(bad))).toBe('err:ERR_INVALID_ARGUMENT');
     }
   });
 
