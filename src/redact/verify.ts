@@ -200,8 +200,9 @@ export function verifyPresentation(presentation: Uint8Array, opts: VerifyPresent
       if (now - iat > ex.maxAgeSeconds! * 1000) fail('ERR_BINDING_MISMATCH', 'the presentation is older than allowed');
     });
   }
+  const recDigest = crypto.sha256(recBytes);
   c.run('binding.record', () => {
-    if (!equalBytes(crypto.sha256(recBytes), p.get('rec') as Uint8Array)) fail('ERR_DIGEST_MISMATCH', 'the committed record is not the one the holder signed');
+    if (!equalBytes(recDigest, p.get('rec') as Uint8Array)) fail('ERR_DIGEST_MISMATCH', 'the committed record is not the one the holder signed');
   });
   c.run('binding.disclosures', () => {
     if (!equalBytes(disclosuresHash(list), p.get('sd') as Uint8Array)) fail('ERR_DIGEST_MISMATCH', 'the disclosures are not the ones the holder signed');
@@ -242,7 +243,7 @@ export function verifyPresentation(presentation: Uint8Array, opts: VerifyPresent
       ...(issuer ? { issuer } : {}),
       ...(holder ? { holder } : {}),
       committedAt: rec.issuedAt,
-      recordDigest: toHex(crypto.sha256(recBytes)),
+      recordDigest: toHex(recDigest),
       presentedAt: iat,
       digests: resolved?.digestCount ?? 0,
     },
