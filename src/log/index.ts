@@ -1,4 +1,5 @@
-export { HASH_SIZE, consistencyProof, emptyRoot, inclusionProof, inclusionProofLength, leafHash, nodeHash, rootFromInclusion, rootOfLeafHashes, rootsFromConsistency, treeRoot, verifyConsistency, verifyInclusion, verifySubtreeConsistency, verifySubtreeInclusion } from './merkle.js';
+export { HASH_SIZE, consistencyProof, emptyRoot, inclusionProof, inclusionProofLength, leafHash, nodeHash, rootFromInclusion, rootOfLeafHashes, rootsFromConsistency, treeRoot, verifyConsistency, verifyInclusion } from './merkle.js';
+export { verifySubtreeConsistency, verifySubtreeInclusion } from './subtree.js';
 export type { HashSource, ProofCheck } from './merkle.js';
 export { HashTree } from './hashtree.js';
 export type { LogCheck, LogReport } from './report.js';

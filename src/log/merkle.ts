@@ -27,8 +27,10 @@ export type ProofCheck =
   | { readonly ok: true }
   | { readonly ok: false; readonly code: 'ERR_PROOF_INVALID' | 'ERR_PROOF_MALFORMED'; readonly reason: string };
 
-const OK: ProofCheck = Object.freeze({ ok: true });
-function bad(code: 'ERR_PROOF_INVALID' | 'ERR_PROOF_MALFORMED', reason: string): ProofCheck {
+/** @internal */
+export const OK: ProofCheck = Object.freeze({ ok: true });
+/** @internal */
+export function bad(code: 'ERR_PROOF_INVALID' | 'ERR_PROOF_MALFORMED', reason: string): ProofCheck {
   return { ok: false, code, reason };
 }
 
@@ -74,7 +76,8 @@ export function splitPoint(n: number): number {
   return k;
 }
 
-function isPow2(n: number): boolean {
+/** @internal */
+export function isPow2(n: number): boolean {
   if (n <= 0) return false;
   if (n < 0x80000000) return (n & (n - 1)) === 0;
   // Exact for every safe integer: log2 of a power of two is exact in binary floating point.
@@ -194,7 +197,8 @@ export function consistencyProof(src: HashSource, oldSize: number, newSize: numb
 }
 
 /** Sizes and indices come from untrusted proofs: out-of-range numbers are a bad proof, not misuse. */
-function checkSizes(a: number, b: number): ProofCheck | null {
+/** @internal */
+export function checkSizes(a: number, b: number): ProofCheck | null {
   if (typeof a !== 'number' || typeof b !== 'number') fail('ERR_INVALID_ARGUMENT', 'tree sizes and indices must be numbers');
   if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b) || a < 0 || b < 0) {
     return bad('ERR_PROOF_MALFORMED', 'tree size or index is not an integer in 0..2^53-1');
@@ -202,7 +206,8 @@ function checkSizes(a: number, b: number): ProofCheck | null {
   return null;
 }
 
-function checkHashes(proof: readonly Uint8Array[]): ProofCheck | null {
+/** @internal */
+export function checkHashes(proof: readonly Uint8Array[]): ProofCheck | null {
   if (!Array.isArray(proof)) fail('ERR_INVALID_ARGUMENT', '"proof" expected an array of hashes');
   for (const p of proof) {
     if (!(p instanceof Uint8Array)) fail('ERR_INVALID_ARGUMENT', '"proof" expected an array of Uint8Array');
@@ -387,91 +392,3 @@ export function rootsFromConsistency(
   return equalBytes(r.fr, oldRoot) ? { ok: true, newRoot: r.sr } : badC('ERR_PROOF_INVALID', 'consistency proof does not lead to the old root');
 }
 
-/**
- * Verifies the inclusion of `leaf` at `index` in the subtree [start, end) whose hash is `root`
- * (the "subtree" proofs of draft-ietf-plants-merkle-tree-certs, used by subtree cosignatures).
- * The subtree must be aligned: `start` a multiple of the smallest power of two ≥ end − start,
- * which makes it shaped like a tree of end − start leaves.
- */
-export function verifySubtreeInclusion(
-  leaf: Uint8Array,
-  index: number,
-  start: number,
-  end: number,
-  proof: readonly Uint8Array[] | null,
-  root: Uint8Array,
-): ProofCheck {
-  const sizes = checkSizes(start, end) ?? checkSizes(index, 0);
-  if (sizes) return sizes;
-  if (start >= end) return bad('ERR_PROOF_MALFORMED', 'empty or inverted subtree');
-  if (index < start || index >= end) return bad('ERR_PROOF_MALFORMED', 'leaf index outside the subtree');
-  const n = end - start;
-  const p = isPow2(n) ? n : 2 * splitPoint(n);
-  if (start % p !== 0) return bad('ERR_PROOF_MALFORMED', 'subtree is not aligned');
-  return verifyInclusion(leaf, index - start, n, proof ?? [], root);
-}
-
-/**
- * Verifies a subtree consistency proof (draft-ietf-plants-merkle-tree-certs, "Verifying a
- * Subtree Consistency Proof"): that the aligned subtree [start, end) with hash `nodeHash` is
- * part of the tree of `size` leaves with root `root`.
- */
-export function verifySubtreeConsistency(
-  start: number,
-  end: number,
-  size: number,
-  proof: readonly Uint8Array[] | null,
-  subtreeHash: Uint8Array,
-  root: Uint8Array,
-): ProofCheck {
-  const sizes = checkSizes(start, end) ?? checkSizes(size, 0);
-  if (sizes) return sizes;
-  assertBytes('subtreeHash', subtreeHash);
-  assertBytes('root', root);
-  const path = proof ?? [];
-  const shape = checkHashes(path);
-  if (shape) return shape;
-  const n = end - start;
-  const align = n <= 1 ? 1 : isPow2(n) ? n : 2 * splitPoint(n);
-  if (start > end || start % align !== 0 || end > size) return bad('ERR_PROOF_MALFORMED', 'not an aligned subtree of the tree');
-  if (start === end) {
-    return path.length === 0 && equalBytes(subtreeHash, EMPTY_ROOT) ? OK : bad('ERR_PROOF_INVALID', 'empty subtree needs an empty proof and the empty hash');
-  }
-  const half = (x: number) => Math.floor(x / 2);
-  let fn = start;
-  let sn = end - 1;
-  let tn = size - 1;
-  if (sn === tn) {
-    while (fn !== sn) [fn, sn, tn] = [half(fn), half(sn), half(tn)];
-  } else {
-    while (fn !== sn && sn % 2 === 1) [fn, sn, tn] = [half(fn), half(sn), half(tn)];
-  }
-  let fr: Uint8Array;
-  let sr: Uint8Array;
-  let i = 0;
-  if (fn === sn) {
-    fr = subtreeHash;
-    sr = subtreeHash;
-  } else {
-    if (path.length === 0) return bad('ERR_PROOF_MALFORMED', 'subtree consistency proof is empty');
-    fr = path[0]!;
-    sr = path[0]!;
-    i = 1;
-  }
-  // Hashes that are never combined may have any length (they are only compared), as in the Go reference.
-  if (i < path.length && fr.length !== HASH_SIZE) return bad('ERR_PROOF_MALFORMED', 'subtree hash is not 32 bytes');
-  for (; i < path.length; i++) {
-    const c = path[i]!;
-    if (tn === 0) return bad('ERR_PROOF_MALFORMED', 'subtree consistency proof is too long');
-    if (sn % 2 === 1 || sn === tn) {
-      if (fn < sn) fr = nodeHash(c, fr);
-      sr = nodeHash(c, sr);
-      while (sn % 2 === 0 && sn !== 0) [fn, sn, tn] = [half(fn), half(sn), half(tn)];
-    } else {
-      sr = nodeHash(sr, c);
-    }
-    [fn, sn, tn] = [half(fn), half(sn), half(tn)];
-  }
-  if (tn !== 0) return bad('ERR_PROOF_MALFORMED', 'subtree consistency proof is too short');
-  return equalBytes(fr, subtreeHash) && equalBytes(sr, root) ? OK : bad('ERR_PROOF_INVALID', 'subtree consistency proof does not lead to both hashes');
-}

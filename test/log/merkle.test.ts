@@ -15,9 +15,8 @@ import {
   treeRoot,
   verifyConsistency,
   verifyInclusion,
-  verifySubtreeConsistency,
-  verifySubtreeInclusion,
 } from '../../src/log/merkle.js';
+import { verifySubtreeConsistency, verifySubtreeInclusion } from '../../src/log/subtree.js';
 
 const VEC = new URL('../../../shared/vectors/merkle/testdata/', import.meta.url).pathname;
 const RUNS = Number(process.env.CUSTOS_FC_RUNS ?? 20);
