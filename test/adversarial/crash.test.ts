@@ -301,11 +301,32 @@ describe('concurrency: two writers', () => {
     expect(verifyChain(new Uint8Array(readFileSync(file)), trust).ok).toBe(true);
   }, 60_000);
 
+  it('two processes appending to one log at once: one is refused with ERR_LOG_LOCKED, the log stays intact', async () => {
+    const dir = join(work, 'log-race');
+    mkdirSync(dir);
+    const runs = await Promise.all([cycle(['log', dir], 2500), cycle(['log', dir], 2500)]);
+    const errs = runs.flatMap(errorsOf);
+    expect(errs.length).toBe(1);
+    for (const e of errs) expect(e).toMatch(/^error ERR_LOG_LOCKED /);
+    expect(runs.filter((r) => r.lines.some((l) => l.startsWith('ack '))).length).toBeGreaterThanOrEqual(1);
+    const log = await openLog(dir, { signer: SigningKey.fromSecret(new Uint8Array(32).fill(LOG_KEY_SEED)), origin: 'crash.example/log' });
+    try {
+      for (const r of runs) for (const l of r.lines) {
+        const m = /^ack (\d+) (\S+)$/.exec(l);
+        if (m) expect(new TextDecoder().decode(await log.entry(Number(m[1])))).toBe(m[2]);
+      }
+      expect(verifyCheckpoint(await log.checkpoint(), [log.verifierKey]).ok).toBe(true);
+    } finally {
+      await log.close();
+    }
+  }, 60_000);
+
   it('two processes racing appends on one chain: every append either lands or is refused with ERR_LOCKED', async () => {
     const dir = join(work, 'chain-race');
     mkdirSync(dir);
-    const runs = await Promise.all([cycle(['chain', dir], 1500), cycle(['chain', dir], 1500)]);
+    const runs = await Promise.all([cycle(['chain', dir], 2500), cycle(['chain', dir], 2500)]);
     const errs = runs.flatMap(errorsOf);
+    expect(errs.length).toBeGreaterThanOrEqual(1);
     for (const e of errs) expect(e).toMatch(/^error ERR_LOCKED /);
     const bytes = new Uint8Array(readFileSync(join(dir, 'chain.cbor')));
     expect(verifyChain(bytes, trust).ok).toBe(true);
