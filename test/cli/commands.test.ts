@@ -42,6 +42,15 @@ describe('custos open / rewrap', () => {
     expect(missing.stderr).toContain('ERR_ITEM_NOT_FOUND');
   });
 
+  it('a reader that closes the pipe early ends custos quietly (EPIPE), and a non-TTY stderr gets no progress bar', () => {
+    const cmd = `"${process.execPath}" "${cli}" open "${demo.bundle}" disk -k "${demo.requesterKey}" --trust "${demo.trust}" ${unsealed().join(' ')} | head -c 10 > /dev/null; echo "status=\${PIPESTATUS[0]}"`;
+    const out = execFileSync('bash', ['-c', cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(out.trim()).toBe('status=0');
+    const v = custos(['verify', demo.bundle, '--trust', demo.trust, ...unsealed()]);
+    expect(v.code).toBe(0);
+    expect(v.stderr).toBe('');
+  });
+
   it('open - streams to stdout', () => {
     const r = runCli(cli, ['open', demo.bundle, 'subscriber', '-k', demo.requesterKey, '--trust', demo.trust, ...unsealed()]);
     expect(r.code, r.stderr).toBe(0);
