@@ -293,8 +293,3 @@ export function resolveCommitted(
   }
   return { opened, decoded, resolved };
 }
-
-/** Hex digest of a disclosure, for custody events and reports. */
-export function disclosureId(d: Disclosure): string {
-  return toHex(d.digest);
-}

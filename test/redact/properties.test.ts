@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { utf8 } from '../../src/bytes.js';
-import { decode } from '../../src/cbor.js';
-import { decodeSign1 } from '../../src/cose/sign1.js';
+import { decode, encode } from '../../src/cbor.js';
+import { decodeSign1, signSign1 } from '../../src/cose/sign1.js';
+import { RECORD_TYP } from '../../src/redact/commit.js';
 import {
   commitRecord,
   decodeDisclosure,
@@ -266,9 +267,6 @@ describe('decoys', () => {
   });
 });
 
-import { signSign1 } from '../../src/cose/sign1.js';
-import { encode } from '../../src/cbor.js';
-import { RECORD_TYP } from '../../src/redact/commit.js';
 function reSignRecord(payload: Map<string, unknown>): Uint8Array {
   return signSign1(encode(payload, { allowedTags: [60] }), issuerKey, { protectedHeaders: new Map([[16, RECORD_TYP]]) });
 }
