@@ -12,6 +12,8 @@ import { armor, dearmor } from '../../src/envelope/armor.js';
 import { decrypt } from '../../src/envelope/decrypt.js';
 import { encrypt } from '../../src/envelope/encrypt.js';
 import { parseHeader } from '../../src/envelope/header.js';
+import { decryptRange } from '../../src/envelope/range.js';
+import { rewrap } from '../../src/envelope/rewrap.js';
 import { identityFromString, parseIdentityFile, parseRecipientsFile, recipientFromString } from '../../src/envelope/keys.js';
 import { ScryptIdentity, ScryptRecipient } from '../../src/envelope/scrypt.js';
 import { CustosError } from '../../src/errors.js';
@@ -98,7 +100,32 @@ const keyStrings: Target = {
   },
 };
 
-const targets = [decryptBinary, decryptArmored, decryptScrypt, header, dearmorT, keyStrings] as Target[];
+// Random access: a range crossing the first chunk boundary of the 64 KiB + 17 sample.
+const RANGE = { offset: 65_000, length: 700 };
+const rangeT: Target<Uint8Array> = {
+  name: 'decryptRange (across a chunk boundary)',
+  get samples() {
+    return [binSamples[2]!];
+  },
+  run: (b) => decryptRange(b, RANGE.offset, RANGE.length, [pq.identity]),
+  // Chunks outside the range are not read, so damage there may go unnoticed; but whatever is
+  // released must be exactly the original plaintext of that range.
+  oracle: (_b, p) => (eq(p, plains[2]!.subarray(RANGE.offset, RANGE.offset + RANGE.length)) ? undefined : 'released bytes that are not the plaintext'),
+};
+const other = generateIdentity();
+const rewrapT: Target<Uint8Array> = {
+  name: 'rewrap (add a recipient) then decrypt with it',
+  get samples() {
+    return binSamples.slice(0, 2);
+  },
+  run: async (b) => {
+    const out = await rewrap(b, [x.identity], { add: [other.recipient] }, { armor: false });
+    return decrypt(out, [other.identity]);
+  },
+  oracle: (_b, p) => (okPlain(p) ? undefined : 'a rewrapped file decrypted to an unknown plaintext'),
+};
+
+const targets = [rangeT, rewrapT, decryptBinary, decryptArmored, decryptScrypt, header, dearmorT, keyStrings] as Target[];
 
 describe('fuzz: age envelope', () => {
   afterAll(() => console.log(`[adversarial] envelope: ${counters.cases} cases`));
