@@ -16,7 +16,7 @@
  * Key validity is judged at the time the event states; the signer chooses that time, so a
  * revoked key could back-date. Receipts from a transparency log bound it independently.
  */
-import { equalBytes, toHex } from '../bytes.js';
+import { equalBytes } from '../bytes.js';
 import { verifySign1 } from '../cose/index.js';
 import { CustosError, fail, type ErrorCode } from '../errors.js';
 import type { TrustStore } from '../keys/trust.js';
@@ -73,6 +73,11 @@ export interface VerifyChainOptions {
   readonly allowPendingTransfer?: boolean;
 }
 
+/** A Map key for a 32-byte hash: one char per byte (hex costs more, and this runs per event). */
+function bytesKey(b: Uint8Array): string {
+  return String.fromCharCode.apply(null, b as unknown as number[]);
+}
+
 function asEvents(chain: CustodyChain | readonly Uint8Array[] | Uint8Array): { events: readonly Uint8Array[]; error?: CustosError } {
   if (chain instanceof Uint8Array) return splitChain(chain);
   if (Array.isArray(chain)) return { events: chain as readonly Uint8Array[] };
@@ -113,7 +118,7 @@ export function verifyChain(
   for (let i = 0; i < events.length; i++) {
     const bytes = events[i]!;
     const hash = eventHash(bytes);
-    const hx = toHex(hash);
+    const hx = bytesKey(hash);
     const mine: ChainFailure[] = [];
     const add = (code: ErrorCode, message: string) => mine.push({ index: i, code, message });
     let opened: OpenedEvent | undefined;
@@ -151,14 +156,15 @@ export function verifyChain(
       if (chainId === undefined) chainId = e.chainId;
       else if (e.chainId !== chainId) add('ERR_CHAIN_ID', `event belongs to chain "${e.chainId}", not "${chainId}"`);
       if (dup === undefined) {
-        const forkOf = e.prev === null ? undefined : byPrev.get(toHex(e.prev));
+        const prevKey = e.prev === null ? undefined : bytesKey(e.prev);
+        const forkOf = prevKey === undefined ? undefined : byPrev.get(prevKey);
         if (forkOf !== undefined) add('ERR_CHAIN_FORK', `event names the same predecessor as event ${forkOf}`);
         else {
           if (e.seq !== i) add('ERR_CHAIN_SEQ', `event has seq ${e.seq} at index ${i}`);
           const linked = i === 0 ? e.prev === null : e.prev !== null && prevHash !== undefined && equalBytes(e.prev, prevHash);
           if (!linked) add('ERR_CHAIN_BROKEN', i === 0 ? 'first event names a predecessor' : `event does not link to event ${i - 1}`);
         }
-        if (e.prev !== null && !byPrev.has(toHex(e.prev))) byPrev.set(toHex(e.prev), i);
+        if (prevKey !== undefined && !byPrev.has(prevKey)) byPrev.set(prevKey, i);
       }
       // custody rules (signer roles only when the signature and authority check out)
       const step = stepCustody(state, { index: i, event: e, hash, ...(signerRoles !== undefined ? { signerRoles } : {}) }, policy);

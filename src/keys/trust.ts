@@ -9,7 +9,7 @@
  * verifier gains independent evidence of when it existed.
  */
 import { z } from 'zod';
-import { assertBytes, equalBytes, fromBase64Url, toBase64Url, toHex } from '../bytes.js';
+import { assertBytes, equalBytes, fromBase64Url, toBase64Url } from '../bytes.js';
 import { CustosError, fail } from '../errors.js';
 import { keyId, type SignatureAlg } from './signing.js';
 
@@ -103,6 +103,11 @@ export type KeyLookup =
   | { readonly ok: true; readonly authority: Authority; readonly key: TrustedKey }
   | { readonly ok: false; readonly code: 'ERR_KEY_UNKNOWN' | 'ERR_KEY_NOT_VALID'; readonly reason: string };
 
+/** A Map key for a byte string: one char per byte (cheaper than hex on the verification hot path). */
+function bytesKey(b: Uint8Array): string {
+  return String.fromCharCode.apply(null, b as unknown as number[]);
+}
+
 function instant(name: string, at: Date | string | number): number {
   if (typeof at === 'string' && !isCalendarInstant(at)) fail('ERR_INVALID_ARGUMENT', `"${name}" is not an ISO 8601 instant with a zone`);
   const t = at instanceof Date ? at.getTime() : typeof at === 'string' ? Date.parse(at) : at;
@@ -158,7 +163,7 @@ export class TrustStore {
     });
     for (const authority of this.authorities) {
       for (const key of authority.keys) {
-        const h = toHex(key.kid);
+        const h = bytesKey(key.kid);
         if (this.#byKid.has(h)) fail('ERR_TRUST_STORE', `key ${toBase64Url(key.kid)} is listed twice`);
         this.#byKid.set(h, { authority, key });
       }
@@ -187,7 +192,7 @@ export class TrustStore {
   /** Looks a kid up and checks the key was valid at `at`, without throwing. */
   lookup(kid: Uint8Array, at: Date | string | number): KeyLookup {
     const t = instant('at', at);
-    const hit = this.#byKid.get(toHex(assertBytes('kid', kid)));
+    const hit = this.#byKid.get(bytesKey(assertBytes('kid', kid)));
     if (hit === undefined) return { ok: false, code: 'ERR_KEY_UNKNOWN', reason: 'no trusted key has this kid' };
     const { key } = hit;
     if (t < key.notBefore) return { ok: false, code: 'ERR_KEY_NOT_VALID', reason: 'signed before the key was valid' };
@@ -214,7 +219,7 @@ export class TrustStore {
 
   /** The authority owning a kid regardless of time (for reports), if any. */
   authorityOf(kid: Uint8Array): Authority | undefined {
-    return this.#byKid.get(toHex(kid))?.authority;
+    return this.#byKid.get(bytesKey(assertBytes('kid', kid)))?.authority;
   }
 
   toJSON(): TrustStoreDocument {

@@ -60,10 +60,11 @@ export async function sealFile(
     await writeFileAtomic(outSeal, result.seal);
     return { ...result, payloadOffset };
   }
-  // The plaintext SHA-256 runs on a second core while this thread encrypts and hashes the payload.
+  // Both SHA-256s run on worker threads (the other core) while this thread reads, encrypts and
+  // writes: encryption is the heaviest of the three, so it alone sets the pace.
   const prepared = prepareSeal(opts);
   const plain = OffThreadSha256.start();
-  const payload = crypto.createSha256();
+  const payload = OffThreadSha256.start();
   let size = 0;
   let payloadSize = 0;
   let payloadOffset: number;
@@ -79,10 +80,11 @@ export async function sealFile(
       },
     }));
   } catch (e) {
-    await plain.abort();
+    await Promise.all([plain.abort(), payload.abort()]);
     throw e;
   }
-  const result = completeSeal(prepared, { size, sha256: await plain.digest(), payloadSize, payloadSha256: payload.digest() });
+  const [sha256, payloadSha256] = await Promise.all([plain.digest(), payload.digest()]);
+  const result = completeSeal(prepared, { size, sha256, payloadSize, payloadSha256 });
   await writeFileAtomic(outSeal, result.seal);
   return { ...result, payloadOffset };
 }
