@@ -119,10 +119,16 @@ class FsLogStore implements LogStore {
     if (cp.origin !== this.origin) throw new CustosError('ERR_CHECKPOINT_ORIGIN', 'the log on disk has another origin');
     if (cp.size !== size) throw new CustosError('ERR_LOG_CORRUPT', `checkpoints/${size} holds size ${cp.size}`);
     // Level-0 tiles give every leaf hash; the tree rebuilt from them must hash to the root.
-    for (let t = 0; t * TILE_WIDTH < size; t++) {
-      const w = tileWidth(0, t, size);
-      const hashes = await this.#readTile(tilePath(0, t, w), tilePath(0, t), w * 32);
-      for (const h of tileHashes(hashes, w)) this.#tree.appendLeafHash(h);
+    const tiles = Math.ceil(size / TILE_WIDTH);
+    for (let t0 = 0; t0 < tiles; t0 += 32) {
+      // Read 32 tiles at a time, append their hashes in order.
+      const chunk = await Promise.all(
+        Array.from({ length: Math.min(32, tiles - t0) }, (_, k) => {
+          const w = tileWidth(0, t0 + k, size);
+          return this.#readTile(tilePath(0, t0 + k, w), tilePath(0, t0 + k), w * 32).then((b) => tileHashes(b, w));
+        }),
+      );
+      for (const hs of chunk) for (const h of hs) this.#tree.appendLeafHash(h);
     }
     if (!equalBytes(this.#tree.root(), cp.root)) throw new CustosError('ERR_LOG_CORRUPT', 'tiles do not hash to the latest checkpoint root');
     const tw = size % TILE_WIDTH;
