@@ -88,8 +88,18 @@ describe('tamper sweep over the demo bundle', () => {
     if (dir !== '') rmSync(dir, { recursive: true, force: true });
   });
 
-  it('the untouched bundle verifies', async () => {
+  it('the untouched bundle verifies, and no report carries a secret of either party', async () => {
     const r = await verifyBundle(bundle, { trust, policy });
+    const secrets: string[] = [];
+    for (const f of ['requester.key', 'executor.key']) {
+      const doc = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { signing: { secret: string }; age: { identity: string }[] };
+      secrets.push(doc.signing.secret, Buffer.from(doc.signing.secret, 'base64url').toString('hex'), ...doc.age.map((a) => a.identity), ...doc.age.map((a) => a.identity.toLowerCase()));
+    }
+    const keys = await readKeyFile(requesterKey);
+    const opened = await openBundleItem(bundle, 'disk', { trust, identities: keys.identities, policy: { requireSeal: false, audience: policy.audience } as typeof policy });
+    await opened.plaintext.cancel();
+    const text = JSON.stringify([r, opened.report, opened.sha256]);
+    for (const sec of secrets) expect(text.includes(sec.slice(0, 24))).toBe(false);
     if (!r.ok) {
       const failed = r.checks.filter((c) => !c.ok);
       throw new Error(`pristine bundle fails: ${JSON.stringify(failed.slice(0, 3))}`);
