@@ -19,7 +19,7 @@ import { ERROR_CODES, CustosError } from '../../src/errors.js';
 export const RUNS = Number(process.env.CUSTOS_FC_RUNS ?? 150);
 
 /** Per-case wall-clock bound (ms) unless the target says otherwise. */
-export const DEFAULT_TIME_MS = 2_000;
+export const DEFAULT_TIME_MS = 5_000;
 /** Per-case resident-memory growth bound (bytes). */
 export const DEFAULT_RSS_BYTES = 96 * 1024 * 1024;
 
