@@ -11,7 +11,7 @@
  * map digests sorted, so neither the count nor the order of what is withheld leaks beyond the bucket.
  */
 import * as crypto from '#crypto';
-import { assertBytes, assertInteger, toHex } from '../bytes.js';
+import { assertBytes, assertInteger } from '../bytes.js';
 import { Tag } from '../cbor.js';
 import { decodeSign1, signSign1, type Sign1 } from '../cose/sign1.js';
 import { CustosError, fail } from '../errors.js';
@@ -30,7 +30,7 @@ import {
   type RecordMap,
 } from './disclosure.js';
 import { formatPath, matchesPath, parsePath, type PathSegment, type RecordPath } from './path.js';
-import { resolveRecord, type Resolved } from './resolve.js';
+import { digestKey, resolveRecord, type Resolved } from './resolve.js';
 import { decodePayloadMap, encodePayload, toMillis } from './wire.js';
 
 /** `typ` of a committed record. */
@@ -284,7 +284,7 @@ export function resolveCommitted(
   const decoded = disclosures.map((d, i) => decodeDisclosure(d instanceof Uint8Array ? d : assertBytes(`disclosures[${i}].bytes`, d?.bytes)));
   let decoySet: Set<string> | undefined;
   if (decoys !== undefined) {
-    decoySet = new Set(decoys.map((d, i) => toHex(decoyDigestOf(assertBytes(`decoys[${i}]`, d)))));
+    decoySet = new Set(decoys.map((d, i) => digestKey(decoyDigestOf(assertBytes(`decoys[${i}]`, d)))));
   }
   const resolved = resolveRecord(opened.record, decoded, collectLeaves, decoySet);
   // Decoys inside a container the holder lacks are out of reach; otherwise each must be found.

@@ -190,13 +190,13 @@ export function minimize(committed: CommittedRecord, policy: DisclosurePolicy, r
   // The holder holds every disclosure: resolve them all to learn each one's path and parent.
   if (!Array.isArray(committed.decoys)) fail('ERR_INVALID_ARGUMENT', '"committed.decoys" is required (see loadCommittedRecord)');
   const { resolved } = resolveCommitted(committed.bytes, committed.disclosures, true, committed.decoys);
-  const byDigest = new Map(resolved.nodes.map((n) => [n.digestHex, n]));
+  const byDigest = new Map(resolved.nodes.map((n) => [n.key, n]));
   const chosen = new Set<string>();
   const allowedLeaf = (segs: Parameters<typeof coversPath>[1]): boolean => patterns.some((p) => coversPath(p, segs));
   for (const n of resolved.nodes) {
     if (!allowedLeaf(n.segments)) continue;
     // Open every enclosing disclosure too: a nested entry is unreachable without its container.
-    for (let h: string | undefined = n.digestHex; h !== undefined && !chosen.has(h); h = byDigest.get(h)?.parent) chosen.add(h);
+    for (let h: string | undefined = n.key; h !== undefined && !chosen.has(h); h = byDigest.get(h)?.parent) chosen.add(h);
   }
   // What the recipient will see: leaves in clear, or under chosen disclosures only.
   for (const leaf of resolved.leaves) {
@@ -205,10 +205,10 @@ export function minimize(committed: CommittedRecord, policy: DisclosurePolicy, r
       fail('ERR_POLICY_DENIED', `disclosing under purpose ${request.purpose} would expose ${formatPath(leaf.segments) || 'the record'}, which the policy does not allow`);
     }
   }
-  const picked = resolved.nodes.filter((n) => chosen.has(n.digestHex));
+  const picked = resolved.nodes.filter((n) => chosen.has(n.key));
   const disclosures: Disclosure[] = picked.map((n) => ({ bytes: n.disclosure.bytes, digest: n.disclosure.digest, path: formatPath(n.segments) }));
   const withheldCount = resolved.nodes.length - picked.length;
-  const disclosedDigests = picked.map((n) => n.digestHex).sort();
+  const disclosedDigests = picked.map((n) => toHex(n.disclosure.digest)).sort();
   const event: RedactionEventData = {
     type: withheldCount > 0 ? 'redacted' : 'disclosed',
     recordDigest: toHex(crypto.sha256(committed.bytes)),
