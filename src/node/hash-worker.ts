@@ -120,6 +120,8 @@ export class OffThreadSha256 {
     if (this.#done) throw new CustosError('ERR_INVALID_ARGUMENT', 'hash already finished');
     this.#done = true;
     this.#submit();
+    // an unref'd worker's reply would not keep the event loop alive: a CLI could exit waiting
+    this.#worker.ref();
     try {
       const digest = await new Promise<Uint8Array>((resolve, reject) => {
         if (this.#failed !== undefined) reject(this.#failed);
