@@ -41,6 +41,11 @@ export interface Deadline {
   /** What the period runs from, and that instant in UTC. */
   readonly from: 'receipt' | 'issue' | 'recognition' | 'notification' | 'request';
   readonly fromAt: string;
+  /**
+   * Where calendar days and hours were counted: an IANA zone, or `UTC±hh:mm (fixed offset)` when
+   * no zone was given (then a DST change inside the period is not seen), or `elapsed`.
+   */
+  readonly countedIn: string;
   /** The provision that sets it. */
   readonly basis: string;
   /** True when the due time is an upper bound that a later event will fix (EIO execution before recognition). */
@@ -79,9 +84,17 @@ interface Ctx {
   readonly out: Deadline[];
 }
 
+function describeZone(rules: PeriodRules): string {
+  if (rules.method === 'elapsed') return 'elapsed';
+  if ('timeZone' in rules.zone) return rules.zone.timeZone;
+  const m = rules.zone.offsetMinutes;
+  const a = Math.abs(m);
+  return `UTC${m < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')} (fixed offset)`;
+}
+
 function push(
   c: Ctx,
-  d: Omit<Deadline, 'dueAt' | 'elapsedDueAt' | 'fromAt' | 'provisional' | 'period'> & { amount: number; unit: PeriodUnit; start: number; provisional?: boolean },
+  d: Omit<Deadline, 'dueAt' | 'elapsedDueAt' | 'fromAt' | 'countedIn' | 'provisional' | 'period'> & { amount: number; unit: PeriodUnit; start: number; provisional?: boolean },
 ): number {
   const rules = d.from === 'issue' ? c.issueRules : c.rules;
   const due = periodEnd(d.start, d.amount, d.unit, rules);
@@ -93,6 +106,7 @@ function push(
     dueAt: formatUtc(due),
     elapsedDueAt: formatUtc(elapsed),
     fromAt: formatUtc(start),
+    countedIn: describeZone(rules),
     provisional: provisional ?? false,
   });
   return due;
@@ -156,6 +170,7 @@ function epocPr(r: Extract<EvidenceRequest, { instrument: 'EPOC-PR' }>, c: Ctx, 
       period: null,
       from: 'receipt',
       fromAt: formatUtc(c.received),
+      countedIn: describeZone(c.rules),
       basis: 'Regulation (EU) 2023/1543 Art. 11(2)',
       provisional: false,
     });
@@ -246,6 +261,7 @@ function eio(r: Extract<EvidenceRequest, { instrument: 'EIO' }>, c: Ctx, o: Dead
       period: null,
       from: 'request',
       fromAt: formatUtc(c.issued),
+      countedIn: describeZone(c.rules),
       basis: 'Directive 2014/41/EU Art. 12(2)',
       provisional: false,
     });

@@ -125,6 +125,14 @@ describe('deadlines table', () => {
     const pr2 = deadlines(validateRequest(pr), '2026-02-27T11:00:00+01:00', { productionRequestConfirmed: true });
     expect(pr2[0]).toMatchObject({ dueAt: null, elapsedDueAt: null });
   });
+  it('says where it counted', () => {
+    const zones = (opts: DeadlineOptions, at = '2026-03-27T17:00:00+01:00') =>
+      deadlines(validateRequest(traffic), at, opts).map((d) => d.countedIn);
+    expect(zones({ timeZone: 'Europe/Vienna' })).toEqual(['Europe/Vienna', 'Europe/Vienna']);
+    expect(zones({})).toEqual(['UTC+01:00 (fixed offset)', 'UTC+01:00 (fixed offset)']);
+    expect(zones({}, '2026-03-27T12:30:00-04:30')).toEqual(['UTC-04:30 (fixed offset)', 'UTC-04:30 (fixed offset)']);
+    expect(zones({ method: 'elapsed' })).toEqual(['elapsed', 'elapsed']);
+  });
   it('marks EIO execution provisional until recognition is known', () => {
     const ds = deadlines(validateRequest(eio), '2026-02-02T10:00:00+01:00');
     expect(ds.find((d) => d.id === 'execution')?.provisional).toBe(true);
