@@ -5,8 +5,9 @@
  * checkpoint) and `receipts/<id>/<n>.receipt.cose` (RFC 9942 COSE Receipt, vds 1 = RFC 9162
  * SHA-256, signed by the log's key). The log entry is the custody event's exact COSE_Sign1 bytes.
  * Each receipt must verify with a log key from the trust store, and its tree must be the
- * bundle's newest checkpoint of that log (same size, same root): a receipt against any other
- * tree would need a consistency proof, which this bundle version does not carry.
+ * bundle's newest checkpoint of that log (same size, same root), or an older tree that an RFC
+ * 9942 consistency receipt in `checkpoints/consistency-<oldSize>.receipt.cose`, signed by the
+ * same log, proves to be a prefix of the newest one (RFC 9162 §2.1.4).
  */
 import { equalBytes, toHex } from '../bytes.js';
 import { splitChain } from '../custody/chain.js';
@@ -15,7 +16,8 @@ import { keyId } from '../keys/signing.js';
 import { parseCheckpoint } from '../log/checkpoint.js';
 import { parseNote } from '../log/note.js';
 import { parseVerifierKey } from '../log/notekeys.js';
-import { verifyReceipt } from '../log/receipt.js';
+import { verifyConsistencyReceipt, verifyReceipt } from '../log/receipt.js';
+import { decodeSign1 } from '../cose/sign1.js';
 import { verifyTlogProof } from '../log/tlogproof.js';
 import type { BundleManifestItem } from './manifest.js';
 import type { CheckContext } from './checks.js';
@@ -78,7 +80,6 @@ export async function runReceiptChecks(ctx: CheckContext, item: BundleManifestIt
         tree = { origin, size: rep.checkpoint.size, root: rep.checkpoint.root };
       } else {
         // Find the trusted log key the receipt names (kid = RFC 9679 thumbprint of the Ed25519 key).
-        const { decodeSign1 } = await import('../cose/sign1.js');
         const kid = decodeSign1(bytes, { strict: false }).kid;
         const log = (doc.logs ?? []).map((l) => ({ origin: l.origin, v: parseVerifierKey(l.vkey) })).find((l) => kid !== undefined && equalBytes(keyId('EdDSA', l.v.publicKey), kid));
         if (log === undefined) {
@@ -94,12 +95,16 @@ export async function runReceiptChecks(ctx: CheckContext, item: BundleManifestIt
         tree = { origin: log.origin, size: rep.treeSize, root: rep.root };
       }
       const top = newest.get(tree.origin);
-      if (top === undefined || top.size !== tree.size || !equalBytes(top.root, tree.root)) {
-        r.failed('receipt.consistency', name, 'ERR_CONSISTENCY', `receipt is for tree size ${tree.size}, not the bundle's newest checkpoint${top ? ` (size ${top.size})` : ''}`);
-        continue;
+      const same = top !== undefined && top.size === tree.size && equalBytes(top.root, tree.root);
+      if (!same) {
+        const why = top === undefined ? 'the bundle has no checkpoint of this log' : await consistent(ctx, tree, top);
+        if (why !== undefined) {
+          r.failed('receipt.consistency', name, 'ERR_CONSISTENCY', `receipt is for tree size ${tree.size}: ${why}`);
+          continue;
+        }
       }
       logged.add(n);
-      r.pass('receipt', name, `event ${n} included in ${tree.origin} at tree size ${tree.size} (root ${toHex(tree.root).slice(0, 12)}…)`);
+      r.pass('receipt', name, `event ${n} included in ${tree.origin} at tree size ${tree.size}${same ? '' : `, consistent with the newest checkpoint (size ${top!.size})`}`);
     } catch (e) {
       r.failed('receipt', name, codeOf(e), (e as Error).message);
     }
@@ -109,6 +114,52 @@ export async function runReceiptChecks(ctx: CheckContext, item: BundleManifestIt
     if (missing.length === 0) r.pass('custody.logged', item.id, `all ${events.length} custody events have verified receipts`);
     else r.failed('custody.logged', item.id, 'ERR_RECEIPT_INVALID', `custody events without a verified receipt: ${missing.join(', ')}`);
   }
+}
+
+const consistencyCache = new WeakMap<CheckContext, Map<string, string | undefined>>();
+
+/** Undefined when a consistency receipt proves `old` is a prefix of `top`; else why not. */
+async function consistent(
+  ctx: CheckContext,
+  old: { origin: string; size: number; root: Uint8Array },
+  top: { size: number; root: Uint8Array },
+): Promise<string | undefined> {
+  if (old.size > top.size) return `newer than the bundle's newest checkpoint (size ${top.size})`;
+  const key = `${old.origin}\n${old.size}\n${toHex(old.root)}`;
+  let cache = consistencyCache.get(ctx);
+  if (cache === undefined) consistencyCache.set(ctx, (cache = new Map()));
+  if (cache.has(key)) return cache.get(key);
+  const name = `checkpoints/consistency-${old.size}.receipt.cose`;
+  let why: string | undefined;
+  if (!(ctx.manifest.checkpoints ?? []).includes(name) || !ctx.good.has(name)) why = `no valid ${name} links it to the newest checkpoint (size ${top.size})`;
+  else {
+    try {
+      const bytes = await ctx.tar.readAll(name, EVIDENCE_FILE_MAX_BYTES);
+      const log = logKeyFor(ctx, bytes, old.origin);
+      if (log === undefined) why = `${name} is not signed by this log's key`;
+      else {
+        const rep = verifyConsistencyReceipt(bytes, { key: { alg: 'EdDSA', publicKey: log }, oldSize: old.size, oldRoot: old.root });
+        if (!rep.ok || rep.root === undefined) why = `${name} does not verify (${rep.checks.find((c) => !c.ok)?.code ?? 'ERR_CONSISTENCY'})`;
+        else if (rep.treeSize !== top.size || !equalBytes(rep.root, top.root)) why = `${name} leads to size ${rep.treeSize}, not to the newest checkpoint`;
+      }
+    } catch (e) {
+      why = `${name}: ${(e as Error).message}`;
+    }
+  }
+  cache.set(key, why);
+  return why;
+}
+
+/** The Ed25519 public key of the trusted log (of `origin`) whose RFC 9679 kid signed a COSE message. */
+function logKeyFor(ctx: CheckContext, cose: Uint8Array, origin: string): Uint8Array | undefined {
+  const kid = decodeSign1(cose, { strict: false }).kid;
+  if (kid === undefined) return undefined;
+  for (const l of ctx.trust.document.logs ?? []) {
+    if (l.origin !== origin) continue;
+    const v = parseVerifierKey(l.vkey);
+    if (equalBytes(keyId('EdDSA', v.publicKey), kid)) return v.publicKey;
+  }
+  return undefined;
 }
 
 /** The newest checkpoint text's tree, for tests and tools. */

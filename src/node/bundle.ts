@@ -49,6 +49,12 @@ export interface CreateBundleOptions {
   readonly items: readonly BundleItemInput[];
   /** Signed checkpoints (C2SP tlog-checkpoint text with cosignatures), by file name. */
   readonly checkpoints?: readonly { readonly name: string; readonly text: string }[];
+  /**
+   * RFC 9942 consistency receipts from older tree sizes to the newest checkpoint, named
+   * `consistency-<oldSize>.receipt.cose`: they let item receipts made against older
+   * checkpoints be checked against the newest one.
+   */
+  readonly consistency?: readonly { readonly oldSize: number; readonly receipt: Uint8Array }[];
   readonly case?: string;
   readonly request?: string;
   /** Creation time (default now). */
@@ -117,6 +123,10 @@ export async function createBundle(out: string | ByteSink, opts: CreateBundleOpt
     }
     const checkpoints: string[] = [];
     for (const c of opts.checkpoints ?? []) checkpoints.push(await add(`checkpoints/${c.name}`, new TextEncoder().encode(c.text)));
+    for (const c of opts.consistency ?? []) {
+      if (!Number.isSafeInteger(c.oldSize) || c.oldSize < 1) fail('ERR_INVALID_ARGUMENT', '"consistency.oldSize" must be a positive integer');
+      checkpoints.push(await add(`checkpoints/consistency-${c.oldSize}.receipt.cose`, c.receipt));
+    }
     files.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const manifest: BundleManifest = {
       v: 1,

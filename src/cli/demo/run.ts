@@ -21,7 +21,7 @@ import { NOTE_TYPE_COSIGNATURE, formatVerifierKey, noteSigner } from '../../log/
 import { verifyCheckpoint } from '../../log/witness.js';
 import { parseCheckpoint } from '../../log/checkpoint.js';
 import { parseNote } from '../../log/note.js';
-import { issueInclusionReceipt } from '../../log/receipt.js';
+import { issueConsistencyReceipt, issueInclusionReceipt } from '../../log/receipt.js';
 import { formatTlogProof } from '../../log/tlogproof.js';
 import { openLog } from '../../node/logstore.js';
 import { createBundle, verifyBundle, type BundleItemInput } from '../../node/bundle.js';
@@ -132,9 +132,23 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const actor = { authority: PARTIES.executor.id, role: 'custodian' };
   const auth = { type: 'EPOC', reference: request.id };
   const logged: { item: string; index: number }[] = [];
+  // Each custody event is logged as it happens, and its receipts are issued at once, against the
+  // checkpoint of that moment: a C2SP tlog-proof (with the witness cosignature) and an RFC 9942
+  // COSE receipt. The bundle later adds consistency receipts up to the newest checkpoint.
+  const receipts = new Map<string, { name: string; bytes: Uint8Array }[]>();
+  const treeSizes = new Set<number>();
   const addEvent = async (chain: CustodyChain, item: string, input: CustodyEventInput): Promise<CustodyChain> => {
     const r = appendEvent(chain, input, executor.signer, { trust });
-    logged.push({ item, index: (await log.append(r.event)).index });
+    const { index } = await log.append(r.event);
+    logged.push({ item, index });
+    const pr = await log.prove(index);
+    const root = parseCheckpoint(parseNote(pr.checkpoint).text).root;
+    const n = r.chain.events.length - 1;
+    const list = receipts.get(item) ?? [];
+    list.push({ name: `${n}.tlog-proof`, bytes: utf8(formatTlogProof({ index: pr.index, proof: pr.proof, checkpoint: pr.checkpoint })) });
+    list.push({ name: `${n}.receipt.cose`, bytes: issueInclusionReceipt({ index: pr.index, size: pr.size, proof: pr.proof, root }, logSigningKey) });
+    receipts.set(item, list);
+    treeSizes.add(pr.size);
     return r.chain;
   };
   const items: BundleItemInput[] = [];
@@ -163,7 +177,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   bar?.done();
   p(`     SHA-256 ${toHex(disk.sha256)}`);
   let diskChain = createChain(`${request.id}/disk`);
-  await step('custody: acquired → sealed → transferred, each event signed and logged', async () => {
+  await step('custody: acquired → sealed, each event signed, logged, and given its receipts', async () => {
     diskChain = await addEvent(diskChain, 'disk', { type: 'acquired', time: acquiredAt, actor: { ...actor, role: 'collector' }, purpose, authorisation: auth, location: 'Dublin data centre, rack 12', digests: { 'sha-256': disk.sha256 }, note: 'forensic image of mail server mx2' });
     diskChain = await addEvent(diskChain, 'disk', { type: 'sealed', actor, purpose, digests: { 'sha-256': disk.sha256 }, seals: [sealRef(diskSealed.seal)] });
   });
@@ -217,18 +231,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const checkpoint = await log.checkpoint();
   const cp = verifyCheckpoint(checkpoint, { log: [formatVerifierKey(logKey)], witnesses: [formatVerifierKey(witnessKey)], quorum: 1, origin: PARTIES.logOrigin });
   p(`     log ${PARTIES.logOrigin}: ${logged.length} entries, checkpoint size ${cp.checkpoint?.size}, cosigned by ${cp.cosignedBy.map((w) => w.name).join(', ')}`);
-  const receipts = await step('receipts for every custody event: C2SP tlog-proof and RFC 9942 COSE receipt against the cosigned checkpoint', async () => {
-    const root = parseCheckpoint(parseNote(checkpoint).text).root;
-    const out = new Map<string, { name: string; bytes: Uint8Array }[]>();
-    const seqs = new Map<string, number>();
-    for (const { item, index } of logged) {
-      const n = seqs.get(item) ?? 0;
-      seqs.set(item, n + 1);
-      const pr = await log.prove(index);
-      const list = out.get(item) ?? [];
-      list.push({ name: `${n}.tlog-proof`, bytes: utf8(formatTlogProof({ index: pr.index, proof: pr.proof, checkpoint: pr.checkpoint })) });
-      list.push({ name: `${n}.receipt.cose`, bytes: issueInclusionReceipt({ index: pr.index, size: pr.size, proof: pr.proof, root }, logSigningKey) });
-      out.set(item, list);
+  const consistency = await step('consistency receipts (RFC 9942) from every tree a receipt was issued against to the newest checkpoint', async () => {
+    const newest = parseCheckpoint(parseNote(checkpoint).text);
+    const out: { oldSize: number; receipt: Uint8Array }[] = [];
+    for (const oldSize of [...treeSizes].sort((a, b) => a - b)) {
+      if (oldSize >= newest.size) continue;
+      const c = await log.proveConsistency(oldSize, newest.size);
+      out.push({ oldSize, receipt: issueConsistencyReceipt({ oldSize, newSize: newest.size, proof: c.proof, newRoot: newest.root }, logSigningKey) });
     }
     return out;
   });
@@ -243,6 +252,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       case: request.issuing.authority.fileNumber,
       items: items.map((it) => ({ ...it, custody: serializeChain(chains.get(it.id)!), receipts: receipts.get(it.id) ?? [] })),
       checkpoints: [{ name: 'checkpoint', text: checkpoint }],
+      consistency,
       onBytes: (n) => bar2?.add(n),
     }),
   );
@@ -257,7 +267,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   bar3?.done();
   for (const c of report.checks) if (!c.ok || !['file.digest', 'receipt'].includes(c.check)) p(`     ${c.ok ? 'ok  ' : 'FAIL'} ${c.check}${c.subject ? ` ${c.subject}` : ''}${c.ok ? '' : ` [${c.code}]`}: ${c.detail}`);
   const count = (k: string): number => report.checks.filter((c) => c.check === k && c.ok).length;
-  p(`     ok   ${count('file.digest')} file digests, ${count('receipt')} receipts (each custody event's inclusion in the cosigned log)`);
+  p(`     ok   ${count('file.digest')} file digests, ${count('receipt')} receipts (each custody event's inclusion in the cosigned log, consistent with the newest checkpoint)`);
   p(`     ${report.checks.filter((c) => c.ok).length}/${report.checks.length} checks passed${report.ok ? '' : ' — NOT VERIFIED'}`);
   let ok = report.ok;
 
