@@ -15,7 +15,7 @@
  * 32-byte SHA-256 of the statement bytes: see {@link statementEntry}.
  */
 import * as crypto from '#crypto';
-import { assertBytes } from '../bytes.js';
+import { assertBytes, equalBytes } from '../bytes.js';
 import { decode, encode } from '../cbor.js';
 import { decodeSign1, signSign1, verifySign1, type HeaderMap, type Sign1 } from '../cose/sign1.js';
 import { CustosError, fail, type ErrorCode } from '../errors.js';
@@ -92,6 +92,14 @@ export interface ReceiptReport extends LogReport {
   readonly oldSize?: number;
   /** The root the receipt commits to (recomputed), when the proof was well-formed. */
   readonly root?: Uint8Array;
+  /**
+   * True only when `treeSize` (and so `leafIndex`) were matched against a signed checkpoint given
+   * as `opts.checkpoint`. RFC 9942 signs only the root: the sizes inside the unprotected proof are
+   * not covered by the signature, and one audit path can hash to the same root under several
+   * (index, size) pairs. Without a checkpoint, the report proves inclusion under `root`, not
+   * the position or the size.
+   */
+  readonly sizeAuthenticated?: boolean;
 }
 
 export interface VerifyReceiptOptions {
@@ -102,6 +110,11 @@ export interface VerifyReceiptOptions {
   readonly leafHash?: Uint8Array;
   /** Accept non-deterministic CBOR from other implementations (default true). */
   readonly lenient?: boolean;
+  /**
+   * A checkpoint the caller has verified (its size and root): the receipt must commit to exactly
+   * this tree, which authenticates `treeSize` and `leafIndex` in the report.
+   */
+  readonly checkpoint?: { readonly size: number; readonly root: Uint8Array };
 }
 
 interface Decoded {
@@ -218,7 +231,15 @@ export function verifyReceipt(receipt: Uint8Array, opts: VerifyReceiptOptions): 
   }
   checks.pass('receipt.proof');
   checkSignature(checks, d.msg, opts.key, root);
-  return { ...checks.report(), kind: 'inclusion', treeSize, leafIndex, root };
+  let sizeAuthenticated = false;
+  if (opts.checkpoint !== undefined) {
+    const cp = opts.checkpoint;
+    if (cp.size === treeSize && cp.root instanceof Uint8Array && equalBytes(cp.root, root)) {
+      checks.pass('receipt.checkpoint');
+      sizeAuthenticated = true;
+    } else checks.failed('receipt.checkpoint', 'ERR_RECEIPT_INVALID', 'the receipt does not commit to the given checkpoint (size or root differ)');
+  }
+  return { ...checks.report(), kind: 'inclusion', treeSize, leafIndex, root, sizeAuthenticated };
 }
 
 /**
