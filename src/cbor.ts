@@ -47,6 +47,13 @@ export const CBOR_MAX_BYTES = 16 * 1024 * 1024;
 export const CBOR_MAX_DEPTH = 64;
 /** Largest `maxDepth` accepted: deeper limits could exhaust the call stack. */
 export const CBOR_DEPTH_LIMIT = 1000;
+/**
+ * Default cap on the number of data items {@link decode} builds (every integer, string, array,
+ * map and tag counts one). Bytes alone do not bound memory: one byte 0xa0 becomes a JS Map of
+ * ~200 bytes, so 16 MiB of empty maps would need ~3.5 GB and kill the process. One million
+ * items cost at most ~220 MB.
+ */
+export const CBOR_MAX_ITEMS = 1_000_000;
 
 export interface CborOptions {
   /** Tags that may appear (e.g. 18 for COSE_Sign1). Default: none. */
@@ -58,6 +65,8 @@ export interface CborOptions {
 export interface DecodeOptions extends CborOptions {
   /** Maximum input size in bytes (default {@link CBOR_MAX_BYTES}). */
   readonly maxBytes?: number;
+  /** Maximum number of data items in one decoded value (default {@link CBOR_MAX_ITEMS}). */
+  readonly maxDataItems?: number;
   /**
    * Return maps whose keys are all text strings as plain objects (default false: every map is
    * a JS Map, which COSE's integer keys need).
@@ -91,8 +100,11 @@ function maxDepthOf(opts: CborOptions): number {
 // ---- encoding --------------------------------------------------------------------------------
 
 class Writer {
-  buf = new Uint8Array(256);
+  buf: Uint8Array;
   pos = 0;
+  constructor(initial = 256) {
+    this.buf = new Uint8Array(initial);
+  }
   room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;
@@ -207,7 +219,7 @@ function writeValue(w: Writer, v: unknown, depth: number, maxDepth: number, tags
   } else fail('ERR_CBOR_FORBIDDEN', `cannot encode ${(v as object).constructor?.name ?? 'object'}`);
   const keyed = entries.map(([k, x]) => {
     if (k === '__proto__') fail('ERR_CBOR_FORBIDDEN', 'the key "__proto__" is not allowed');
-    const kw = new Writer();
+    const kw = new Writer(16);
     writeValue(kw, k, depth + 1, maxDepth, tags);
     return { kb: kw.buf.subarray(0, kw.pos), v: x };
   });
@@ -249,6 +261,8 @@ interface Reader {
   readonly tags: readonly number[];
   readonly strict: boolean;
   readonly objects: boolean;
+  items: number;
+  readonly maxItems: number;
 }
 
 /** Reads an argument; returns it as a number (≤ 2^53 - 1) or bigint, checking shortest form. */
@@ -325,6 +339,7 @@ function readMap(r: Reader, n: number, depth: number): unknown {
 
 function readItem(r: Reader, depth: number): unknown {
   if (depth > r.maxDepth) fail('ERR_CBOR_DEPTH', `nesting deeper than ${r.maxDepth}`);
+  if (++r.items > r.maxItems) fail('ERR_CBOR_SIZE', `more than ${r.maxItems} data items`);
   if (r.pos >= r.b.length) fail('ERR_CBOR_TRUNCATED', 'input ends before an item');
   const ib = r.b[r.pos++]!;
   const mt = ib >> 5;
@@ -389,7 +404,16 @@ function checkedInput(bytes: unknown, opts: DecodeOptions): Uint8Array {
   return toU8(bytes);
 }
 
-function decodeOne(b: Uint8Array, start: number, opts: DecodeOptions): { value: unknown; end: number } {
+/** Data items still allowed; shared by all items of a sequence. */
+interface Budget {
+  items: number;
+}
+
+function budgetOf(opts: DecodeOptions): Budget {
+  return { items: opts.maxDataItems === undefined ? CBOR_MAX_ITEMS : assertInteger('maxDataItems', opts.maxDataItems) };
+}
+
+function decodeOne(b: Uint8Array, start: number, opts: DecodeOptions, budget: Budget): { value: unknown; end: number } {
   const strict = opts.strict ?? true;
   const r: Reader = {
     b,
@@ -398,8 +422,11 @@ function decodeOne(b: Uint8Array, start: number, opts: DecodeOptions): { value: 
     tags: opts.allowedTags ?? [],
     strict,
     objects: opts.objects ?? false,
+    items: 0,
+    maxItems: budget.items,
   };
   const value = readItem(r, 0);
+  budget.items -= r.items;
   if (!strict) return { value, end: r.pos };
   let again: Uint8Array;
   try {
@@ -417,8 +444,9 @@ function decodeOne(b: Uint8Array, start: number, opts: DecodeOptions): { value: 
  * Strictly decodes exactly one deterministic CBOR item. Integers come back as numbers when safe
  * and as BigInts otherwise; byte strings as fresh Uint8Arrays; maps as Maps (or plain objects
  * with `objects: true` when every key is a string); allowed tags as {@link Tag}. Every rejection
- * is a CustosError with an `ERR_CBOR_*` code; no input makes it allocate more than a small
- * multiple of its size.
+ * is a CustosError with an `ERR_CBOR_*` code. Memory is bounded by `maxBytes` (nothing is
+ * allocated for a claimed length before the bytes are seen to be present) and by `maxDataItems`
+ * (JS objects built).
  *
  * @example
  * ```ts
@@ -427,20 +455,24 @@ function decodeOne(b: Uint8Array, start: number, opts: DecodeOptions): { value: 
  */
 export function decode(bytes: Uint8Array, opts: DecodeOptions = {}): unknown {
   const b = checkedInput(bytes, opts);
-  const { value, end } = decodeOne(b, 0, opts);
+  const { value, end } = decodeOne(b, 0, opts, budgetOf(opts));
   if (end !== b.length) fail('ERR_CBOR_TRAILING', `${b.length - end} bytes follow the CBOR item`);
   return value;
 }
 
-/** Decodes an RFC 8742 CBOR sequence (zero or more items back to back), each strictly. */
+/**
+ * Decodes an RFC 8742 CBOR sequence (zero or more items back to back), each strictly;
+ * `maxDataItems` bounds the whole sequence, `maxItems` the number of top-level items.
+ */
 export function decodeSequence(bytes: Uint8Array, opts: DecodeOptions & { maxItems?: number } = {}): unknown[] {
   const b = checkedInput(bytes, opts);
   const out: unknown[] = [];
   let pos = 0;
   const maxItems = opts.maxItems ?? Number.MAX_SAFE_INTEGER;
+  const budget = budgetOf(opts);
   while (pos < b.length) {
     if (out.length >= maxItems) fail('ERR_LIMIT', `CBOR sequence has more than ${maxItems} items`);
-    const { value, end } = decodeOne(b, pos, opts);
+    const { value, end } = decodeOne(b, pos, opts, budget);
     out.push(value);
     pos = end;
   }
@@ -450,5 +482,5 @@ export function decodeSequence(bytes: Uint8Array, opts: DecodeOptions & { maxIte
 /** Returns the byte length of the first item of a CBOR sequence, validating it strictly. */
 export function itemLength(bytes: Uint8Array, opts: DecodeOptions = {}): number {
   const b = checkedInput(bytes, { ...opts, maxBytes: Number.MAX_SAFE_INTEGER });
-  return decodeOne(b, 0, opts).end;
+  return decodeOne(b, 0, opts, budgetOf(opts)).end;
 }

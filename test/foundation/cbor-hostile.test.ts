@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../src/bytes.js';
-import { CBOR_DEPTH_LIMIT, decode, decodeSequence, encode, itemLength, Tag } from '../../src/cbor.js';
+import { CBOR_DEPTH_LIMIT, CBOR_MAX_BYTES, CBOR_MAX_ITEMS, decode, decodeSequence, encode, itemLength, Tag } from '../../src/cbor.js';
 import { CustosError, type ErrorCode } from '../../src/errors.js';
 
 function codeOf(f: () => unknown): string {
@@ -105,6 +105,27 @@ describe('cbor: hostile input table', () => {
     expect(codeOf(() => decode(new Uint8Array(1025), { maxBytes: 1024 }))).toBe('ERR_CBOR_SIZE');
     expect(codeOf(() => decode(fromHex('5a01000000'), { maxBytes: 4 }))).toBe('ERR_CBOR_SIZE');
     expect(codeOf(() => decodeSequence(new Uint8Array(17), { maxBytes: 16 }))).toBe('ERR_CBOR_SIZE');
+  });
+
+  it('bounds the number of data items, not just bytes (1 byte of 0xa0 is a ~200-byte Map)', () => {
+    const arrayOf = (n: number, fill: number) => {
+      const head =
+        n < 24 ? [0x80 | n] : n < 256 ? [0x98, n] : n < 65536 ? [0x99, n >> 8, n & 255] : [0x9a, n >>> 24, (n >> 16) & 255, (n >> 8) & 255, n & 255];
+      const b = new Uint8Array(head.length + n).fill(fill);
+      b.set(head);
+      return b;
+    };
+    // 16 MiB of empty maps would need ~3.5 GB of heap: refused up front by the item budget.
+    const t0 = performance.now();
+    expect(codeOf(() => decode(arrayOf(CBOR_MAX_BYTES - 5, 0xa0)))).toBe('ERR_CBOR_SIZE');
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(codeOf(() => decode(arrayOf(CBOR_MAX_ITEMS, 0xa0)))).toBe('ERR_CBOR_SIZE'); // + the array itself
+    expect((decode(arrayOf(CBOR_MAX_ITEMS - 1, 0x00)) as unknown[]).length).toBe(CBOR_MAX_ITEMS - 1);
+    expect(codeOf(() => decode(arrayOf(10, 0xa0), { maxDataItems: 10 }))).toBe('ERR_CBOR_SIZE');
+    expect((decode(arrayOf(9, 0xa0), { maxDataItems: 10 }) as unknown[]).length).toBe(9);
+    // a sequence shares one budget
+    expect(codeOf(() => decodeSequence(new Uint8Array(11).fill(0xa0), { maxDataItems: 10 }))).toBe('ERR_CBOR_SIZE');
+    expect(decodeSequence(new Uint8Array(10).fill(0xa0), { maxDataItems: 10 }).length).toBe(10);
   });
 
   it('refuses unbounded maxDepth (the call stack is the real limit)', () => {
