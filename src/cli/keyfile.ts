@@ -7,7 +7,7 @@ import { chmod, readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { fromBase64Url, toBase64Url, utf8 } from '../bytes.js';
 import { CustosError, fail } from '../errors.js';
-import { generateIdentity } from '../keys/age.js';
+import { generateIdentity, identityToRecipient } from '../keys/age.js';
 import { SigningKey } from '../keys/signing.js';
 import { trustedKeyEntry, type TrustStoreDocument } from '../keys/trust.js';
 import { writeFileAtomic } from '../node/bundle-fs.js';
@@ -70,6 +70,16 @@ function parseKeyDoc(input: unknown): AuthorityKeys {
   const doc = r.data;
   const signer = SigningKey.fromSecret(fromBase64Url(doc.signing.secret), doc.signing.alg);
   if (toBase64Url(signer.publicKey) !== doc.signing.publicKey) fail('ERR_KEY_FORMAT', 'key file: signing.publicKey does not match the secret');
+  // A damaged identity next to an intact recipient would publish a recipient nobody can decrypt for.
+  doc.age.forEach((a, i) => {
+    let ok = false;
+    try {
+      ok = identityToRecipient(a.identity) === a.recipient;
+    } catch {
+      // the parse error's cause would quote the (secret) identity: report the position only
+    }
+    if (!ok) fail('ERR_KEY_FORMAT', `key file: age[${i}].identity is malformed or does not match its recipient`);
+  });
   return { doc, signer, identities: doc.age.map((a) => a.identity), recipients: doc.age.map((a) => a.recipient) };
 }
 

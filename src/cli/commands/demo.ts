@@ -1,4 +1,5 @@
 /** `custos demo`: the end-to-end exchange (see src/cli/demo/run.ts). */
+import { relative } from 'node:path';
 import type { Command } from '../command.js';
 import { str } from '../command.js';
 import { UsageError } from '../io.js';
@@ -23,7 +24,10 @@ export const demo: Command = {
       imageSize = Number(m[1]) * ({ '': 1, k: 1e3, M: 1e6, G: 1e9 } as Record<string, number>)[m[2]!]!;
     }
     const dir = str(v, 'dir');
+    const script = process.argv[1] ?? '';
+    const cli = script.endsWith('.js') ? `node ${relative(process.cwd(), script) || script}` : 'custos';
     const r = await runDemo({
+      cli,
       ...(dir !== undefined ? { dir } : {}),
       ...(imageSize !== undefined ? { imageSize } : {}),
       print: (line) => io.out(line),

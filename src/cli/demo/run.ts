@@ -7,7 +7,7 @@
  * log whose checkpoints a witness cosigns, and hands over one bundle; the prosecutor verifies
  * everything offline and opens the items. Every step prints what it did and how long it took.
  */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex, utf8 } from '../../bytes.js';
@@ -47,6 +47,8 @@ export interface DemoOptions {
   readonly imageSize?: number;
   /** Where the account goes, line by line. */
   readonly print: (line: string) => void;
+  /** How to invoke the CLI in the printed hints (default `custos`). */
+  readonly cli?: string;
   /** Progress for long steps (bytes). */
   readonly progress?: (label: string, total: number) => { add(n: number): void; done(): void };
 }
@@ -297,12 +299,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       } else p(`     ${mb(n)}, SHA-256 ${opened.sha256?.slice(0, 32) ?? '?'}… (checked against the chain while streaming)`);
     });
   }
-  await step('custody completed: the requesting authority signs "received" on each chain', async () => {
+  await step('custody completed: the requesting authority signs "received" on each chain → received/<id>.custody.cbor', async () => {
+    await mkdir(join(dir, 'received'), { recursive: true });
     for (const it of items) {
       const r = appendEvent(chains.get(it.id)!, { type: 'received', actor: { authority: PARTIES.requester.id, role: 'custodian' }, purpose }, requester.signer, { trust });
-      await writeFile(join(work, `${it.id}.custody.cbor`), serializeChain(r.chain));
+      await writeFile(join(dir, 'received', `${it.id}.custody.cbor`), serializeChain(r.chain));
     }
   });
+  // The encrypted items now live in bundle.tar; the working copies would only double the disk use.
+  await rm(work, { recursive: true, force: true });
 
   p('');
   if (omitted.length > 0) {
@@ -316,7 +321,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   p('  trust.json     the trust store (authorities, log key, witness)');
   p('  requester.key  the requesting authority key file (0600)');
   p('  log/           the transparency log (C2SP tlog-tiles layout)');
-  p(`Try: custos verify ${bundlePath} --trust ${trustPath}${omitted.some((o) => o.startsWith('seals')) ? ' --allow-unsealed' : ''}`);
+  p('  received/      the custody chains completed by the requesting authority');
+  p(`Try: ${opts.cli ?? 'custos'} verify ${bundlePath} --trust ${trustPath}`);
+  p(`     ${opts.cli ?? 'custos'} inspect ${bundlePath}`);
   void encode;
   return { dir, ok, bundle: bundlePath, trust: trustPath, requesterKey: join(dir, 'requester.key'), logDir, steps, omitted };
 }
