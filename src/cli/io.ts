@@ -25,6 +25,8 @@ export interface Io {
   error(line: string): void;
   /** Prints the command's one JSON result object (only with --json). */
   result(obj: unknown): void;
+  /** True once a JSON result was printed. */
+  readonly printed: boolean;
   /** A progress reporter for `total` bytes; a no-op unless stderr is a TTY and output is human. */
   progress(label: string, total: number): Progress;
   style(kind: 'ok' | 'fail' | 'dim' | 'bold', s: string): string;
@@ -53,6 +55,9 @@ export function makeIo(opts: { json: boolean; quiet: boolean }): Io {
     },
     error(line) {
       process.stderr.write(`custos: ${line}\n`);
+    },
+    get printed() {
+      return printed;
     },
     result(obj) {
       if (!opts.json) return;

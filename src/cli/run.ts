@@ -106,12 +106,12 @@ export async function run(argv: string[]): Promise<number> {
     const code = exitCodeFor(e);
     if (e instanceof UsageError) {
       process.stderr.write(`custos ${command.name}: ${e.message}\n\n${commandHelp(command)}`);
-    } else if (e instanceof CustosError) {
-      io.error(`${command.name}: ${e.code}: ${e.message}`);
-      if (io.json) io.result({ ok: false, error: { code: e.code, message: e.message } });
     } else {
-      io.error(`${command.name}: ${(e as Error)?.message ?? String(e)}`);
-      if (io.json) io.result({ ok: false, error: { code: 'ERR_IO', message: String((e as Error)?.message ?? e) } });
+      const code = e instanceof CustosError ? e.code : 'ERR_IO';
+      const message = e instanceof Error ? e.message : String(e);
+      io.error(`${command.name}: ${e instanceof CustosError ? `${code}: ` : ''}${message}`);
+      // One JSON object on stdout, even on failure (unless the command already printed its result).
+      if (io.json && !io.printed) io.result({ ok: false, error: { code, message } });
     }
     return code;
   }
