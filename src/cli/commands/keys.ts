@@ -1,5 +1,6 @@
 /** `custos keygen` and `custos pubkey`. */
 import { access } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Command } from '../command.js';
 import { str, strs } from '../command.js';
 import { UsageError } from '../io.js';
@@ -8,10 +9,11 @@ import { generateAuthorityKeys, readKeyFile, trustDocumentFor, writeKeyFile } fr
 export const keygen: Command = {
   name: 'keygen',
   summary: 'create an authority key file (signing key + age identities), mode 0600',
-  synopsis: '-o FILE --id ID [--name NAME] [--jurisdiction CC] [--role ROLE]… [--pq] [--force]',
+  synopsis: '-o FILE [--id ID] [--name NAME] [--jurisdiction CC] [--role ROLE]… [--pq] [--force]',
   details: [
     '  -o, --output FILE     where to write the key file (never overwritten without --force)',
     '  --id ID               the authority id verifiers will see in their trust store',
+    '                        (default: the file name without its extension)',
     '  --pq                  add a post-quantum hybrid age identity (mlkem768x25519, age1pq1…)',
     '                        next to the X25519 one (which the age CLI 1.1 can use)',
   ].join('\n'),
@@ -34,7 +36,7 @@ export const keygen: Command = {
     const name = str(v, 'name');
     const roles = strs(v, 'role');
     const doc = generateAuthorityKeys({
-      id: str(v, 'id', true),
+      id: str(v, 'id') ?? (basename(out).replace(/\.[^.]*$/, '') || 'authority'),
       ...(name !== undefined ? { name } : {}),
       ...(jurisdiction !== undefined ? { jurisdiction } : {}),
       ...(roles.length > 0 ? { roles } : {}),
