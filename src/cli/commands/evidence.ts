@@ -1,4 +1,5 @@
 /** `custos open` (one bundle item, verified, to a file or stdout) and `custos rewrap`. */
+import { stat } from 'node:fs/promises';
 import { rewrapFile } from '../../node/envelope.js';
 import { sealFile } from '../../node/seal-file.js';
 import { openBundleItem } from '../../node/bundle-open.js';
@@ -43,6 +44,8 @@ export const open: Command = {
       ...(v['allow-unsealed'] === true ? { policy: { requireSeal: false } } : {}),
     });
     let n = 0;
+    const total = (await stat(args[0]!)).size;
+    const bar = out === '-' ? { add() {}, done() {} } : io.progress(`opening ${args[1]}`, total);
     if (out === '-') {
       if (io.json) throw new UsageError('--json needs -o FILE (stdout carries the JSON result)');
       await writeStdout((async function* () {
@@ -56,9 +59,11 @@ export const open: Command = {
       try {
         for await (const c of iterateStream(opened.plaintext)) {
           n += c.length;
+          bar.add(c.length);
           await f.write(c);
         }
         await f.commit();
+        bar.done();
       } catch (e) {
         await f.abort();
         throw e;
