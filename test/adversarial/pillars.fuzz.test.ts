@@ -23,6 +23,10 @@ import { commitRecord } from '../../src/redact/commit.js';
 import { minimize, parseDisclosurePolicy } from '../../src/redact/policy.js';
 import { presentRecord } from '../../src/redact/present.js';
 import { verifyPresentation } from '../../src/redact/verify.js';
+import { generateIdentity } from '../../src/keys/age.js';
+import { sealItem } from '../../src/seal/seal.js';
+import { parseHeader } from '../../src/envelope/header.js';
+import { verifySeal, type SealReport } from '../../src/seal/verify.js';
 import { byteFlipSweep, counters, fuzz, isSample, jsonTreeMutations, truncationSweep, type Target } from './harness.js';
 
 const police = SigningKey.fromSecret(new Uint8Array(32).fill(41));
@@ -158,7 +162,45 @@ const policyT: Target = {
   },
 };
 
+// ---- seals: the seal and its ciphertext, each mutated while the other stays genuine
+let sealBytes: Uint8Array = new Uint8Array(0);
+let sealCipher: Uint8Array = new Uint8Array(0);
+const sealT: Target<SealReport> = {
+  name: 'verifySeal (mutated seal, genuine ciphertext)',
+  get samples() {
+    return [sealBytes];
+  },
+  run: (b) => verifySeal(b, { trust, ciphertext: sealCipher }),
+  oracle: (b, r) => (r.ok && !isSample([sealBytes], b) ? 'a modified seal verified' : undefined),
+};
+const sealCipherT: Target<SealReport> = {
+  name: 'verifySeal (genuine seal, mutated ciphertext payload)',
+  get samples() {
+    return [sealCipher];
+  },
+  run: (b) => verifySeal(sealBytes, { trust, ciphertext: b }),
+  // the seal covers the payload section only (adding a recipient keeps it valid), so a changed
+  // header may pass; a changed payload never may
+  oracle: (b, r) => {
+    if (!r.ok) return undefined;
+    const n = sealCipher.length - sealPayloadOffset;
+    return b.length >= n && b.subarray(b.length - n).every((x, i) => x === sealCipher[sealCipher.length - n + i]) ? undefined : 'a modified payload verified';
+  },
+};
+let sealPayloadOffset = 0;
+
 beforeAll(async () => {
+  const sealed = await sealItem(utf8('exhibit content '.repeat(200)), {
+    recipients: [generateIdentity().recipient],
+    signer: police,
+    authority: 'at.police',
+    id: 'AT-1/3',
+    context: { caseId: '12 St 34/26', requestId: 'EIO-1', purpose: 'fraud', legalBasis: 'Directive 2014/41/EU', restrictions: [], retentionUntil: '2031-12-31T23:59:59Z', issuingState: 'DE', executingState: 'AT' },
+    created: '2026-11-02T09:00:00+01:00',
+  });
+  sealBytes = sealed.seal;
+  sealCipher = sealed.ciphertext;
+  sealPayloadOffset = parseHeader(sealCipher).payloadOffset;
   logDir = mkdtempSync(join(tmpdir(), 'custos-fuzzlog-'));
   const log = await openLog(logDir, { signer: logKey, origin: 'fuzz.example/log' });
   vkey = log.verifierKey;
@@ -175,7 +217,7 @@ afterAll(() => {
   console.log(`[adversarial] pillars: ${counters.cases} cases`);
 });
 
-const targets = [chainT, receiptT, tlogT, bundleT, tilesT, presentationT, policyT] as Target[];
+const targets = [sealT, sealCipherT, chainT, receiptT, tlogT, bundleT, tilesT, presentationT, policyT] as Target[];
 
 // FINDINGS.md F-3: red until the tree size is authenticated (or the report stops stating it).
 it.runIf(process.env.CUSTOS_FINDINGS === '1')('F-3: a COSE receipt whose unsigned tree size was changed does not verify with that size', () => {
@@ -188,6 +230,8 @@ it.runIf(process.env.CUSTOS_FINDINGS === '1')('F-3: a COSE receipt whose unsigne
 describe('fuzz: custody chains, receipts, tiles, presentations, policies', () => {
   it('the samples verify', async () => {
     expect(verifyChain(chainBytes, trust).ok).toBe(true);
+    const sr = await verifySeal(sealBytes, { trust, ciphertext: sealCipher });
+    expect(sr.ok, JSON.stringify(sr.checks)).toBe(true);
     expect(verifyReceipt(receiptSamples[0]!, { key: { alg: 'EdDSA', publicKey: logKey.publicKey }, entry }).ok).toBe(true);
     expect(verifyTlogProof(proofSamples[0]!, { entry, keys: [vkey] }).ok).toBe(true);
     expect((await verifyTiledLog(dirTileFetcher(logDir), [vkey], { entries: true })).ok).toBe(true);
