@@ -16,13 +16,14 @@ import { CBOR_MAX_BYTES, CBOR_MAX_DEPTH } from './cbor.js';
 import { TAR_MAX_ENTRIES, TAR_MAX_ENTRY_SIZE, TAR_MAX_NAME, TAR_MAX_PAX_SIZE } from './bundle/tar.js';
 import type { ErrorCode } from './errors.js';
 import { MAX_EVENT_BYTES } from './custody/chain.js';
-import { DEFAULT_MAX_HEADER_BYTES } from './envelope/header.js';
+import { AGE_MAX_STANZAS, DEFAULT_MAX_HEADER_BYTES } from './envelope/header.js';
 import { DEFAULT_MAX_SCRYPT_LOG_N } from './envelope/scrypt.js';
 import { NOTE_MAX_BYTES, NOTE_MAX_SIGNATURES } from './log/note.js';
 import { MAX_ENTRY_BYTES } from './log/tiles.js';
 import { MAX_PATH_LENGTH, MAX_PATH_SEGMENTS } from './redact/path.js';
 
 export {
+  AGE_MAX_STANZAS,
   CBOR_MAX_BYTES,
   CBOR_MAX_DEPTH,
   DEFAULT_MAX_HEADER_BYTES,
@@ -57,6 +58,7 @@ export const LIMITS: readonly Limit[] = Object.freeze([
   { name: 'CBOR_MAX_BYTES', value: CBOR_MAX_BYTES, unit: 'bytes', module: 'cbor', code: 'ERR_CBOR_SIZE', what: 'default size of one CBOR item given to decode (callers may lower it)' },
   { name: 'CBOR_MAX_DEPTH', value: CBOR_MAX_DEPTH, unit: 'levels', module: 'cbor', code: 'ERR_CBOR_DEPTH', what: 'nesting depth of CBOR arrays, maps and tags' },
   { name: 'DEFAULT_MAX_HEADER_BYTES', value: DEFAULT_MAX_HEADER_BYTES, unit: 'bytes', module: 'envelope/header', code: 'ERR_AGE_HEADER', what: 'default size of an age header (callers may lower it)' },
+  { name: 'AGE_MAX_STANZAS', value: AGE_MAX_STANZAS, unit: 'items', module: 'envelope/header', code: 'ERR_LIMIT', what: 'default number of recipient stanzas in an age header, checked while parsing, before any unwrap (decrypt option maxStanzas)' },
   { name: 'DEFAULT_MAX_SCRYPT_LOG_N', value: DEFAULT_MAX_SCRYPT_LOG_N, unit: 'log2', module: 'envelope/scrypt', code: 'ERR_SCRYPT_WORK_FACTOR', what: 'default largest scrypt work factor (log2 N) accepted on decrypt' },
   { name: 'MAX_EVENT_BYTES', value: MAX_EVENT_BYTES, unit: 'bytes', module: 'custody/chain', code: 'ERR_EVENT_INVALID', what: 'size of one signed custody event' },
   { name: 'MAX_ENTRY_BYTES', value: MAX_ENTRY_BYTES, unit: 'bytes', module: 'log/tiles', code: 'ERR_LIMIT', what: 'size of one transparency-log entry (tlog-tiles uint16 length prefix)' },

@@ -7,7 +7,7 @@
  * ERR_TRUNCATED, ERR_TRAILING_DATA, ERR_PAYLOAD); the bytes API returns all or throws.
  */
 import { fail } from '../errors.js';
-import { DEFAULT_MAX_HEADER_BYTES, HeaderReader } from './header.js';
+import { AGE_MAX_STANZAS, DEFAULT_MAX_HEADER_BYTES, HeaderReader } from './header.js';
 import type { AgeHeader } from './header.js';
 import { unwrapFileKey } from './filekey.js';
 import { ByteSink, EMPTY, dearmoringSource, isReadableStream, sourceOf } from './io.js';
@@ -17,8 +17,10 @@ import { NONCE_SIZE, StreamDecryptor, payloadKey, plaintextSize } from './stream
 import type { IdentityInput } from './types.js';
 
 export interface DecryptOptions {
-  /** Upper bound on the header size in bytes (default 16 MiB). */
+  /** Upper bound on the header size in bytes (default {@link DEFAULT_MAX_HEADER_BYTES}, 1 MiB; ERR_AGE_HEADER past it). */
   maxHeaderBytes?: number;
+  /** Upper bound on the number of recipient stanzas (default {@link AGE_MAX_STANZAS}, 256; ERR_LIMIT past it). */
+  maxStanzas?: number;
   /**
    * `true`: the input must be ASCII-armored (anything else is ERR_ARMOR); `false`: binary only;
    * unset (default): armored when the first non-whitespace byte is '-' (as in "-----BEGIN").
@@ -27,8 +29,12 @@ export interface DecryptOptions {
 }
 
 /** Reads a header from a source; returns it with the bytes already read past it. */
-export async function readHeaderFrom(src: ByteSource, maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES): Promise<{ header: AgeHeader; rest: Uint8Array }> {
-  const r = new HeaderReader(maxHeaderBytes);
+export async function readHeaderFrom(
+  src: ByteSource,
+  maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES,
+  maxStanzas = AGE_MAX_STANZAS,
+): Promise<{ header: AgeHeader; rest: Uint8Array }> {
+  const r = new HeaderReader(maxHeaderBytes, maxStanzas);
   for (;;) {
     const chunk = await src.read();
     if (chunk === null) return r.finish();
@@ -57,7 +63,7 @@ interface Opened {
 
 async function open(src: ByteSource, identities: IdentityInput | readonly IdentityInput[], options: DecryptOptions): Promise<Opened> {
   const ids = toIdentities(identities);
-  const { header, rest } = await readHeaderFrom(src, options.maxHeaderBytes);
+  const { header, rest } = await readHeaderFrom(src, options.maxHeaderBytes, options.maxStanzas);
   const fileKey = await unwrapFileKey(header, ids);
   const n = await readExactly(src, rest, NONCE_SIZE);
   if (n === null) fail('ERR_TRUNCATED', 'payload shorter than its 16-byte nonce');
@@ -190,7 +196,7 @@ export async function readHeader(
   options: DecryptOptions = {},
 ): Promise<{ header: AgeHeader; payloadOffset: number; payload: Uint8Array | ReadableStream<Uint8Array> }> {
   const src = dearmoringSource(sourceOf(data), options.armor);
-  const { header, rest } = await readHeaderFrom(src, options.maxHeaderBytes);
+  const { header, rest } = await readHeaderFrom(src, options.maxHeaderBytes, options.maxStanzas);
   const payloadOffset = header.bytes.length;
   if (data instanceof Uint8Array) {
     const sink = new ByteSink(rest.length);

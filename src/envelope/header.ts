@@ -31,8 +31,23 @@ export interface AgeHeader {
 export const VERSION_LINE = 'age-encryption.org/v1';
 const VERSION_PREFIX = 'age-encryption.org/';
 const COLUMNS = 64;
-/** Default bound on header size: generous for hundreds of PQ recipients, bounded for hostile input. */
-export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024 * 1024;
+/**
+ * Default bound on header size (ERR_AGE_HEADER past it; callers may lower or raise it). An
+ * X25519 stanza is ~110 bytes and an mlkem768x25519 stanza ~1.6 KB, so {@link AGE_MAX_STANZAS}
+ * PQ stanzas take ~420 KB: 1 MiB leaves room for larger plug-in stanzas while keeping what a
+ * hostile header can make us buffer small.
+ */
+export const DEFAULT_MAX_HEADER_BYTES = 1024 * 1024;
+
+/**
+ * Default bound on the number of recipient stanzas in one header, enforced while parsing (before
+ * any unwrap: each stanza costs an X25519 or ML-KEM operation per identity) and when writing a
+ * header, refused with ERR_LIMIT. The age reference implementation refused more than 20 on
+ * decrypt before v1.0 and has no bound since; evidence goes to a handful of agencies, each with
+ * a few keys (e.g. 27 EU member states × a classic and a PQ key = 54), so 256 is generous.
+ * Decrypt options may raise it (`maxStanzas`) for an unusual file.
+ */
+export const AGE_MAX_STANZAS = 256;
 
 const te = new TextEncoder();
 const HEADER_INFO = te.encode('header');
@@ -109,11 +124,13 @@ export class HeaderReader {
   #body: Uint8Array[] = [];
   #bodyLen = 0;
   readonly #max: number;
+  readonly #maxStanzas: number;
   header: AgeHeader | undefined;
   rest: Uint8Array = new Uint8Array(0);
 
-  constructor(maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES) {
+  constructor(maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES, maxStanzas = AGE_MAX_STANZAS) {
     this.#max = maxHeaderBytes;
+    this.#maxStanzas = maxStanzas;
   }
 
   /**
@@ -186,6 +203,8 @@ export class HeaderReader {
       }
       case 'stanza-or-end': {
         if (line.length >= 3 && line[0] === 0x2d && line[1] === 0x2d && line[2] === 0x2d) return this.#end(line, lfIndex);
+        // Refuse the stanza one past the bound at its first line, before anything is unwrapped.
+        if (this.#stanzas.length >= this.#maxStanzas) fail('ERR_LIMIT', `header has more than ${this.#maxStanzas} recipient stanzas`);
         this.#args = parseArgLine(line);
         this.#body = [];
         this.#bodyLen = 0;
@@ -250,8 +269,12 @@ export class HeaderReader {
  * header.stanzas.map((s) => s.type); // ['X25519']
  * ```
  */
-export function parseHeader(bytes: Uint8Array, maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES): { header: AgeHeader; payloadOffset: number } {
-  const r = new HeaderReader(maxHeaderBytes);
+export function parseHeader(
+  bytes: Uint8Array,
+  maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES,
+  maxStanzas = AGE_MAX_STANZAS,
+): { header: AgeHeader; payloadOffset: number } {
+  const r = new HeaderReader(maxHeaderBytes, maxStanzas);
   if (!r.push(bytes)) r.finish();
   return { header: r.header!, payloadOffset: r.header!.bytes.length };
 }
@@ -288,6 +311,8 @@ export function encodeStanzas(stanzas: readonly Stanza[]): string {
  */
 export function encodeHeader(stanzas: readonly Stanza[], fileKey: Uint8Array): AgeHeader {
   if (stanzas.length === 0) fail('ERR_INVALID_ARGUMENT', 'an age header needs at least one stanza');
+  // Never write a header our own decrypt would refuse by default.
+  if (stanzas.length > AGE_MAX_STANZAS) fail('ERR_LIMIT', `an age header holds at most ${AGE_MAX_STANZAS} recipient stanzas`);
   const macInput = te.encode(`${VERSION_LINE}\n${encodeStanzas(stanzas)}---`);
   const mac = headerMac(fileKey, macInput);
   const bytes = new Uint8Array(macInput.length + 1 + 43 + 1);

@@ -11,7 +11,7 @@ export type { RewrapChanges } from './rewrap.js';
 export { decryptRange } from './range.js';
 export type { RandomAccessSource } from './range.js';
 export { armor, dearmor } from './armor.js';
-export { parseHeader, encodeHeader, DEFAULT_MAX_HEADER_BYTES } from './header.js';
+export { parseHeader, encodeHeader, AGE_MAX_STANZAS, DEFAULT_MAX_HEADER_BYTES } from './header.js';
 export type { AgeHeader, Stanza } from './header.js';
 export { CHUNK_SIZE, payloadSize, plaintextSize } from './stream.js';
 export { X25519Recipient, X25519Identity } from './x25519.js';

@@ -6,7 +6,7 @@
  */
 import { assertInteger } from '../bytes.js';
 import { fail } from '../errors.js';
-import { HeaderReader, DEFAULT_MAX_HEADER_BYTES } from './header.js';
+import { AGE_MAX_STANZAS, HeaderReader, DEFAULT_MAX_HEADER_BYTES } from './header.js';
 import { unwrapFileKey } from './filekey.js';
 import { toIdentities } from './keys.js';
 import * as crypto from '#crypto';
@@ -73,14 +73,14 @@ export async function decryptRange(
   offset: number,
   length: number,
   identities: IdentityInput | readonly IdentityInput[],
-  options: { maxHeaderBytes?: number } = {},
+  options: { maxHeaderBytes?: number; maxStanzas?: number } = {},
 ): Promise<Uint8Array> {
   const src = source instanceof Uint8Array ? fromBytes(source) : source;
   assertInteger('offset', offset);
   assertInteger('length', length);
   const ids = toIdentities(identities);
   // Header: read in 4 KiB steps until the MAC line.
-  const hr = new HeaderReader(options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES);
+  const hr = new HeaderReader(options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES, options.maxStanzas ?? AGE_MAX_STANZAS);
   let pos = 0;
   for (;;) {
     if (pos >= src.size) hr.finish();

@@ -91,7 +91,7 @@ export async function rewrap(
   const ids = toIdentities(identities);
   const src = dearmoringSource(sourceOf(file), options.armor);
   try {
-    const { header, rest } = await readHeaderFrom(src, options.maxHeaderBytes);
+    const { header, rest } = await readHeaderFrom(src, options.maxHeaderBytes, options.maxStanzas);
     const fileKey = await unwrapFileKey(header, ids);
     const next = encodeHeader(await newStanzas(header.stanzas, fileKey, changes), fileKey).bytes;
     fileKey.fill(0);

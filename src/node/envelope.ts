@@ -116,7 +116,7 @@ export async function decryptFile(
   const fh = await openInput(input);
   try {
     const src = dearmoringSource(fileSource(fh), options.armor);
-    const { header, rest } = await readHeaderFrom(src, options.maxHeaderBytes);
+    const { header, rest } = await readHeaderFrom(src, options.maxHeaderBytes, options.maxStanzas);
     const fileKey = await unwrapFileKey(header, ids);
     // The nonce may straddle blocks only for tiny reads; gather it.
     let head = rest;
