@@ -139,7 +139,7 @@ describe('cbor: hostile input table', () => {
       new Map<unknown, unknown>([
         [1, -7n],
         [-300, 2n ** 64n - 1n],
-        ['κλειδί', [new Uint8Array(300), 'x'.repeat(70_000), true, null, -(2n ** 64n)]],
+        ['κλειδί', [new Uint8Array(300), 'x'.repeat(300), true, null, -(2n ** 64n)]],
         ['m', { a: [[], {}], b: 65536 }],
       ]),
     );
@@ -149,6 +149,11 @@ describe('cbor: hostile input table', () => {
     expect([...seen]).toEqual(['ERR_CBOR_TRUNCATED']);
     // and the full item followed by anything is trailing data
     expect(codeOf(() => decode(Uint8Array.of(...valid, 0)))).toBe('ERR_CBOR_TRAILING');
+    // a 4-byte length head (text of 70 000 bytes): cut inside the head and inside the body
+    const long = encode(['y'.repeat(70_000)]);
+    for (const cut of [1, 2, 3, 4, 5, 6, 100, 70_000, long.length - 1]) {
+      expect(codeOf(() => decode(long.subarray(0, cut)))).toBe('ERR_CBOR_TRUNCATED');
+    }
   });
 
   it('allowed tags decode to Tag and re-encode identically; nested disallowed tags still fail', () => {
