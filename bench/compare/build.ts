@@ -1,0 +1,67 @@
+/**
+ * Bundles run-one.ts into plain-node ESM files, one per crypto backend, so that each run's peak
+ * RSS is custos' own and not the TypeScript loader's (an idle `node --import tsx` that has
+ * loaded custos already sits at ~110 MiB; plain node at ~40 MiB). esbuild ships with tsx.
+ *
+ * - node: `#crypto` → src/crypto/node.ts (the `custos-source` + `node` conditions, as in tests);
+ * - web:  `#crypto` → src/crypto/web.ts (the portable noble backend a browser or Deno gets).
+ *
+ * Falls back to running the sources under tsx (RSS then includes the loader) if esbuild is absent.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type Backend = 'node' | 'web';
+
+/** How to start a run child: a command and the arguments before `<case> <json>`. */
+export interface Runner {
+  readonly cmd: string;
+  readonly args: readonly string[];
+  /** true when RSS includes the tsx loader (no esbuild). */
+  readonly viaTsx: boolean;
+}
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = join(here, '..', '..');
+
+/** The node runner always; the web one only when bundling is possible (it needs `#crypto` redirected). */
+export async function buildRunners(outDir: string): Promise<{ node: Runner; web?: Runner }> {
+  let esbuild: typeof import('esbuild') | undefined;
+  try {
+    esbuild = await import('esbuild');
+  } catch {
+    esbuild = undefined;
+  }
+  const entry = join(here, 'run-one.ts');
+  if (esbuild === undefined) {
+    const tsx = (extra: string[]): Runner => ({ cmd: process.execPath, args: ['--import', 'tsx', '--conditions=custos-source', ...extra, entry], viaTsx: true });
+    // Without a bundler the web backend would need a resolver hook: reported as not measured.
+    return { node: tsx([]) };
+  }
+  const out: Partial<Record<Backend, Runner>> = {};
+  for (const backend of ['node', 'web'] as const) {
+    const outfile = join(outDir, `run-one-${backend}.mjs`);
+    await esbuild.build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outfile,
+      logLevel: 'error',
+      absWorkingDir: root,
+      // age-encryption and its noble dependencies are bundled too: one file, no resolution at run time
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+      plugins: [
+        {
+          name: 'custos-backend',
+          setup(b) {
+            b.onResolve({ filter: /^#crypto$/ }, () => ({ path: join(root, 'src', 'crypto', `${backend}.ts`) }));
+          },
+        },
+      ],
+    });
+    out[backend] = { cmd: process.execPath, args: [outfile], viaTsx: false };
+  }
+  return { node: out.node!, web: out.web! };
+}

@@ -1,0 +1,199 @@
+/**
+ * Verification-side runs: a 10,000-event custody chain (custos `verifyChain` on the serialized
+ * chain, and the reference: node:crypto verifying as many Ed25519 signatures over messages of
+ * the same sizes), the durable log (append, prove, verify, with raw fsync and raw SHA-256 as
+ * references) and `verifyPresentation` (with one raw Ed25519 verify of the same size as reference).
+ */
+import * as nc from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import * as fs from 'node:fs/promises';
+import { join } from 'node:path';
+import { appendEvent, createChain, serializeChain, splitChain, verifyChain } from '../../src/custody/index.js';
+import { SigningKey, TrustStore, trustedKeyEntry } from '../../src/keys/index.js';
+import { generateNoteKey, parseCheckpoint, parseNote, parseSignerKey, verifyInclusion } from '../../src/log/index.js';
+import { openLog } from '../../src/node/index.js';
+import { commitRecord, presentRecord, verifyPresentation } from '../../src/redact/index.js';
+import { measure, measureRate, type Metric } from './measure.js';
+
+type Out = Promise<{ metrics: Record<string, Metric>; check?: string }>;
+
+export interface ChainArgs {
+  readonly chainFile: string;
+  readonly seedHex: string;
+  readonly events: number;
+}
+
+const seedOf = (hex: string) => Uint8Array.from(Buffer.from(hex, 'hex'));
+
+function chainTrust(key: SigningKey): TrustStore {
+  return TrustStore.parse({
+    version: 1,
+    authorities: [{ id: 'at.lpd', name: 'LPD', jurisdiction: 'AT', roles: ['collector', 'custodian'], keys: [trustedKeyEntry('EdDSA', key.publicKey, '2020-01-01T00:00:00Z')] }],
+  });
+}
+
+/** Builds the chain fixture once (not timed): collected, then accessed/preserved events. */
+async function prepChain(a: ChainArgs): Out {
+  const key = SigningKey.fromSecret(seedOf(a.seedHex));
+  let chain = createChain('BENCH-1');
+  const t0 = Date.parse('2026-01-01T00:00:00Z');
+  const actor = { authority: 'at.lpd', role: 'custodian' };
+  const digest = new Uint8Array(32).fill(1);
+  chain = appendEvent(chain, { type: 'collected', time: t0, actor: { ...actor, role: 'collector' }, digests: { 'sha-256': digest } }, key).chain;
+  for (let i = 1; i < a.events; i++) {
+    chain = appendEvent(chain, { type: i % 3 ? 'accessed' : 'preserved', time: t0 + i * 1000, actor, note: `event ${i}`, ...(i % 3 ? {} : { digests: { 'sha-256': digest } }) }, key).chain;
+  }
+  await writeFile(a.chainFile, serializeChain(chain));
+  return { metrics: {} };
+}
+
+async function chainVerify(a: ChainArgs): Out {
+  const bytes = new Uint8Array(await readFile(a.chainFile));
+  const trust = chainTrust(SigningKey.fromSecret(seedOf(a.seedHex)));
+  let ok = false;
+  const m = await measure(a.events, 'op', () => {
+    ok = verifyChain(bytes, trust).ok;
+  });
+  if (!ok) throw new Error('the chain did not verify');
+  return { metrics: { main: m } };
+}
+
+/** The reference: one node:crypto Ed25519 verify per event, over a message of the event's size less its signature. */
+async function chainRaw(a: ChainArgs): Out {
+  const { events } = splitChain(new Uint8Array(await readFile(a.chainFile)));
+  const seed = seedOf(a.seedHex);
+  const priv = nc.createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
+  const pub = nc.createPublicKey(priv);
+  const msgs = events.map((e) => e.subarray(0, e.length - 64));
+  const sigs = msgs.map((m) => nc.sign(null, m, priv));
+  let ok = 0;
+  const m = await measure(msgs.length, 'op', () => {
+    for (let i = 0; i < msgs.length; i++) if (nc.verify(null, msgs[i]!, pub, sigs[i]!)) ok++;
+  });
+  if (ok !== msgs.length) throw new Error('reference verification failed');
+  return { metrics: { main: m } };
+}
+
+export interface LogArgs {
+  readonly dir: string;
+  readonly appends: number;
+  readonly window: number;
+  readonly proofs: number;
+}
+
+/**
+ * Durable appends through openLog (group commit: each batch is fsynced with its checkpoint),
+ * then inclusion proofs from the store (`prove`, random indices) and their verification against
+ * the signed checkpoint's root. References in the same child: one raw 8 KiB write+fsync, and
+ * raw SHA-256 of a 65-byte RFC 9162 node.
+ */
+async function logRun(a: LogArgs): Out {
+  const base = mkdtempSync(join(a.dir, 'log-'));
+  try {
+    const origin = 'bench.example/log';
+    const { skey } = generateNoteKey(origin);
+    const log = await openLog(join(base, 'log'), { signer: parseSignerKey(skey), origin });
+    let next = 0;
+    const append = await measure(a.appends, 'op', async () => {
+      const worker = async () => {
+        while (next < a.appends) {
+          const e = nc.randomBytes(100);
+          next++;
+          await log.append(e);
+        }
+      };
+      await Promise.all(Array.from({ length: a.window }, worker));
+    });
+    const size = log.size;
+    const idx = Array.from({ length: a.proofs }, () => Math.floor(Math.random() * size));
+    const pool: { index: number; leaf: Uint8Array; proof: Uint8Array[] }[] = [];
+    let checkpoint = '';
+    const prove = await measure(a.proofs, 'op', async () => {
+      for (const i of idx) {
+        const b = await log.prove(i);
+        checkpoint = b.checkpoint;
+        if (pool.length < 10_000) pool.push({ index: b.index, leaf: b.leafHash, proof: b.proof });
+      }
+    });
+    await log.close();
+    const cp = parseCheckpoint(parseNote(checkpoint).text);
+    if (cp.size !== size) throw new Error('checkpoint size mismatch');
+    let ok = 0;
+    const n = Math.max(a.proofs, 20_000);
+    const verify = await measure(n, 'op', () => {
+      for (let k = 0; k < n; k++) {
+        const p = pool[k % pool.length]!;
+        if (verifyInclusion(p.leaf, p.index, size, p.proof, cp.root).ok) ok++;
+      }
+    });
+    if (ok !== n) throw new Error('a proof failed to verify');
+    const fsyncRef = await measure(50, 'op', async () => {
+      for (let i = 0; i < 50; i++) {
+        const h = await fs.open(join(base, `raw-${i % 4}`), 'w');
+        await h.writeFile(new Uint8Array(8192));
+        await h.sync();
+        await h.close();
+      }
+    });
+    const node65 = new Uint8Array(65);
+    const shaRef = measureRate(() => nc.createHash('sha256').update(node65).digest(), 300, 1000);
+    return { metrics: { append, prove, verify, fsyncRef, sha65Ref: shaRef } };
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
+/** A 50-field record (40 redactable), 20 fields disclosed, two signatures (as bench/redact.bench.ts). */
+function presentation() {
+  const issuer = SigningKey.generate();
+  const holder = SigningKey.generate();
+  const entry = (id: string, k: SigningKey) => ({ id, name: id, jurisdiction: 'IE', roles: ['provider'], keys: [trustedKeyEntry('EdDSA', k.publicKey, '2020-01-01T00:00:00Z')] });
+  const trust = TrustStore.parse({ version: 1, authorities: [entry('issuer', issuer), entry('holder', holder)] });
+  const record: Record<string, unknown> = { recordType: 'subscriber-and-traffic' };
+  for (let i = 0; i < 9; i++) record[`meta${i}`] = `value-${i}-${'x'.repeat(i)}`;
+  const sub: Record<string, string> = {};
+  for (let i = 0; i < 20; i++) sub[`field${i}`] = `subscriber data ${i}`;
+  record.subscriber = sub;
+  record.sessions = Array.from({ length: 4 }, (_, s) => ({ ip: `192.0.2.${s}`, port: 40000 + s, start: 1774600000 + s, end: 1774603600 + s, bytes: 1000 * s }));
+  const redactable = ['subscriber.*', 'sessions[*].ip', 'sessions[*].port', 'sessions[*].start', 'sessions[*].end', 'sessions[*].bytes'];
+  const committed = commitRecord(record as never, { redactable, signer: issuer });
+  const chosen = committed.disclosures.filter((d) => /^subscriber\.field[0-9]$/.test(d.path) || /^sessions\[[01]\]\./.test(d.path));
+  if (chosen.length !== 20) throw new Error(`expected 20 disclosures, got ${chosen.length}`);
+  const binding = { audience: 'de.bka', requestId: 'EPOC-2026-0042', purpose: 'CRIM-INV', nonce: 'bench-nonce' };
+  const bytes = presentRecord(committed, chosen, { ...binding, signer: holder });
+  return { bytes, trust, binding, holder };
+}
+
+async function presentationVerify(a: { ms: number }): Out {
+  const p = presentation();
+  let bad = 0;
+  const m = measureRate(() => {
+    if (!verifyPresentation(p.bytes, { trust: p.trust, expect: p.binding }).ok) bad++;
+  }, a.ms, 50);
+  if (bad > 0) throw new Error('verifyPresentation failed');
+  return { metrics: { main: m } };
+}
+
+/** The reference: one raw Ed25519 verify over a presentation-sized message. */
+async function presentationRaw(a: { ms: number }): Out {
+  const p = presentation();
+  const pub = nc.createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), p.holder.publicKey]), format: 'der', type: 'spki' });
+  const msg = p.bytes.subarray(0, p.bytes.length - 64);
+  const sig = p.holder.sign(msg);
+  let bad = 0;
+  const m = measureRate(() => {
+    if (!nc.verify(null, msg, pub, sig)) bad++;
+  }, a.ms, 50);
+  if (bad > 0) throw new Error('reference verification failed');
+  return { metrics: { main: m } };
+}
+
+export const verifyCases = {
+  prepChain: (a: ChainArgs) => prepChain(a),
+  verifyChain: (a: ChainArgs) => chainVerify(a),
+  chainRaw: (a: ChainArgs) => chainRaw(a),
+  log: (a: LogArgs) => logRun(a),
+  presentation: (a: { ms: number }) => presentationVerify(a),
+  presentationRaw: (a: { ms: number }) => presentationRaw(a),
+};
