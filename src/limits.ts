@@ -15,12 +15,15 @@
 import { CBOR_MAX_BYTES, CBOR_MAX_DEPTH } from './cbor.js';
 import { TAR_MAX_ENTRIES, TAR_MAX_ENTRY_SIZE, TAR_MAX_NAME, TAR_MAX_PAX_SIZE } from './bundle/tar.js';
 import type { ErrorCode } from './errors.js';
+import { MANIFEST_MAX_BYTES } from './bundle/manifest.js';
 import { MAX_EVENT_BYTES } from './custody/chain.js';
 import { AGE_MAX_STANZAS, DEFAULT_MAX_HEADER_BYTES } from './envelope/header.js';
 import { DEFAULT_MAX_SCRYPT_LOG_N } from './envelope/scrypt.js';
 import { NOTE_MAX_BYTES, NOTE_MAX_SIGNATURES } from './log/note.js';
 import { MAX_ENTRY_BYTES } from './log/tiles.js';
+import { MAX_RECORD_DEPTH } from './redact/disclosure.js';
 import { MAX_PATH_LENGTH, MAX_PATH_SEGMENTS } from './redact/path.js';
+import { STATUS_MAX_BYTES } from './request/events.js';
 
 export {
   AGE_MAX_STANZAS,
@@ -28,12 +31,15 @@ export {
   CBOR_MAX_DEPTH,
   DEFAULT_MAX_HEADER_BYTES,
   DEFAULT_MAX_SCRYPT_LOG_N,
+  MANIFEST_MAX_BYTES,
   MAX_ENTRY_BYTES,
   MAX_EVENT_BYTES,
   MAX_PATH_LENGTH,
   MAX_PATH_SEGMENTS,
+  MAX_RECORD_DEPTH,
   NOTE_MAX_BYTES,
   NOTE_MAX_SIGNATURES,
+  STATUS_MAX_BYTES,
   TAR_MAX_ENTRIES,
   TAR_MAX_ENTRY_SIZE,
   TAR_MAX_NAME,
@@ -64,6 +70,9 @@ export const LIMITS: readonly Limit[] = Object.freeze([
   { name: 'MAX_ENTRY_BYTES', value: MAX_ENTRY_BYTES, unit: 'bytes', module: 'log/tiles', code: 'ERR_LIMIT', what: 'size of one transparency-log entry (tlog-tiles uint16 length prefix)' },
   { name: 'MAX_PATH_LENGTH', value: MAX_PATH_LENGTH, unit: 'bytes', module: 'redact/path', code: 'ERR_PATH_SYNTAX', what: 'length of a record path expression (policies, redactable paths)' },
   { name: 'MAX_PATH_SEGMENTS', value: MAX_PATH_SEGMENTS, unit: 'items', module: 'redact/path', code: 'ERR_PATH_SYNTAX', what: 'segments in a record path expression' },
+  { name: 'MAX_RECORD_DEPTH', value: MAX_RECORD_DEPTH, unit: 'levels', module: 'redact/disclosure', code: 'ERR_RECORD_INVALID', what: 'nesting of a redactable record' },
+  { name: 'MANIFEST_MAX_BYTES', value: MANIFEST_MAX_BYTES, unit: 'bytes', module: 'bundle/manifest', code: 'ERR_CBOR_SIZE', what: 'size of a bundle manifest (manifest.cose)' },
+  { name: 'STATUS_MAX_BYTES', value: STATUS_MAX_BYTES, unit: 'bytes', module: 'request/events', code: 'ERR_CBOR_SIZE', what: 'size of a signed request status event' },
   { name: 'NOTE_MAX_BYTES', value: NOTE_MAX_BYTES, unit: 'bytes', module: 'log/note', code: 'ERR_LIMIT', what: 'size of a signed note (checkpoint with its signatures)' },
   { name: 'NOTE_MAX_SIGNATURES', value: NOTE_MAX_SIGNATURES, unit: 'items', module: 'log/note', code: 'ERR_LIMIT', what: 'signature lines in one signed note' },
   { name: 'TAR_MAX_ENTRY_SIZE', value: TAR_MAX_ENTRY_SIZE, unit: 'bytes', module: 'bundle/tar', code: 'ERR_LIMIT', what: 'size of one file inside a bundle' },

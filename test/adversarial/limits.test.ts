@@ -17,6 +17,10 @@ import { ScryptIdentity, ScryptRecipient } from '../../src/envelope/scrypt.js';
 import { parseNote } from '../../src/log/note.js';
 import { encodeBundle } from '../../src/log/tiles.js';
 import { parsePath } from '../../src/redact/path.js';
+import { decodeManifest } from '../../src/bundle/manifest.js';
+import { commitRecord } from '../../src/redact/commit.js';
+import { decodeStatusEvent } from '../../src/request/events.js';
+import { SigningKey } from '../../src/keys/signing.js';
 
 const { LIMITS } = limits;
 const tested = new Set<string>();
@@ -203,6 +207,12 @@ describe('limits: at the bound and one past it', () => {
     expect(code(() => parseHeader(header(l.value)))).toBe('none');
     expect(code(() => parseHeader(header(l.value + 1)))).toBe(l.code);
   });
+  it('AGE_MAX_STANZAS (refused while parsing, before any unwrap)', () => {
+    const l = limit('AGE_MAX_STANZAS');
+    const header = (n: number) => utf8(`age-encryption.org/v1\n${'-> X a\n\n'.repeat(n)}--- ${'A'.repeat(43)}\n`);
+    expect(code(() => parseHeader(header(l.value)))).toBe('none');
+    expect(code(() => parseHeader(header(l.value + 1)))).toBe(l.code);
+  });
   it('DEFAULT_MAX_SCRYPT_LOG_N (refused before any derivation; the bound itself via a lower maxLogN)', async () => {
     const l = limit('DEFAULT_MAX_SCRYPT_LOG_N');
     const file = (logN: number) => {
@@ -247,6 +257,43 @@ describe('limits: at the bound and one past it', () => {
     const path = (n: number) => Array.from({ length: n }, () => 'a').join('.');
     expect(code(() => parsePath(path(l.value)))).toBe('none');
     expect(code(() => parsePath(path(l.value + 1)))).toBe(l.code);
+  });
+  it('MAX_RECORD_DEPTH', () => {
+    const l = limit('MAX_RECORD_DEPTH');
+    const k = SigningKey.fromSecret(new Uint8Array(32).fill(5));
+    const nest = (n: number): unknown => {
+      let v: unknown = 1;
+      for (let i = 0; i < n; i++) v = { a: v };
+      return v;
+    };
+    expect(code(() => commitRecord(nest(l.value) as never, { redactable: [], signer: k }))).toBe('none');
+    expect(code(() => commitRecord(nest(l.value + 1) as never, { redactable: [], signer: k }))).toBe(l.code);
+  });
+  // A COSE_Sign1-shaped item of exactly `total` bytes (empty protected header, big payload): the
+  // size check passes at the bound (a later structural check fails instead), not one past it.
+  const sign1Of = (total: number) => {
+    const b = new Uint8Array(total);
+    const short = total - 73 < 65536; // canonical length head: 2 bytes below 2^16, else 4
+    const n = short ? total - 73 : total - 75;
+    b.set([0xd2, 0x84, 0x40, 0xa0, short ? 0x59 : 0x5a], 0);
+    if (short) new DataView(b.buffer).setUint16(5, n);
+    else new DataView(b.buffer).setUint32(5, n);
+    b.set([0x58, 0x40], (short ? 7 : 9) + n);
+    return b;
+  };
+  it('MANIFEST_MAX_BYTES', () => {
+    const l = limit('MANIFEST_MAX_BYTES');
+    const at = code(() => decodeManifest(sign1Of(l.value)));
+    expect(at).not.toBe(l.code);
+    expect(at).toBe('ERR_BUNDLE_MALFORMED');
+    expect(code(() => decodeManifest(sign1Of(l.value + 1)))).toBe(l.code);
+  });
+  it('STATUS_MAX_BYTES', () => {
+    const l = limit('STATUS_MAX_BYTES');
+    const at = code(() => decodeStatusEvent(sign1Of(l.value)));
+    expect(at).not.toBe(l.code);
+    expect(at).toBe('ERR_EVENT_INVALID');
+    expect(code(() => decodeStatusEvent(sign1Of(l.value + 1)))).toBe(l.code);
   });
   it('every limit in LIMITS is tested here and listed in the README', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
