@@ -221,10 +221,19 @@ export function p256Sign(secret: Uint8Array, message: Uint8Array): Uint8Array {
   return u8(nc.sign('sha256', message, { key, dsaEncoding: 'ieee-p1363' }));
 }
 
+/**
+ * SEC1 §2.3.3: 0x04 for 65-byte keys, 0x02/0x03 for 33-byte ones. OpenSSL also takes the
+ * "hybrid" 0x06/0x07 form, which noble (and COSE/JOSE) do not: refused so both backends agree.
+ */
+function sec1PrefixOk(publicKey: Uint8Array): boolean {
+  const p = publicKey[0];
+  return publicKey.length === 65 ? p === 0x04 : p === 0x02 || p === 0x03;
+}
+
 export function p256Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (signature.length !== 64) return false;
   const prefix = publicKey.length === 65 ? P256_SPKI_UNCOMPRESSED : publicKey.length === 33 ? P256_SPKI_COMPRESSED : null;
-  if (prefix === null) return false;
+  if (prefix === null || !sec1PrefixOk(publicKey)) return false;
   try {
     return nc.verify('sha256', message, { key: publicKeyObject(prefix, publicKey), dsaEncoding: 'ieee-p1363' }, signature);
   } catch {
