@@ -219,12 +219,17 @@ afterAll(() => {
 
 const targets = [sealT, sealCipherT, chainT, receiptT, tlogT, bundleT, tilesT, presentationT, policyT] as Target[];
 
-// FINDINGS.md F-3: red until the tree size is authenticated (or the report stops stating it).
-it.runIf(process.env.CUSTOS_FINDINGS === '1')('F-3: a COSE receipt whose unsigned tree size was changed does not verify with that size', () => {
+// FINDINGS.md F-3 (fixed in 89de3e5): the unsigned tree size is flagged, and a signed checkpoint pins it.
+it('F-3 regression: a COSE receipt whose unsigned tree size was changed is never reported as authenticated', () => {
+  const key = { alg: 'EdDSA' as const, publicKey: logKey.publicKey };
   const b = receiptSamples[0]!.slice();
   b[56]! ^= 1; // tree size 7 -> 6 inside the unprotected inclusion proof
-  const rep = verifyReceipt(b, { key: { alg: 'EdDSA', publicKey: logKey.publicKey }, entry }) as { ok: boolean; treeSize?: number };
-  expect(rep.ok && rep.treeSize !== 7).toBe(false);
+  const loose = verifyReceipt(b, { key, entry }) as { ok: boolean; treeSize?: number; sizeAuthenticated?: boolean };
+  expect(loose.ok && loose.treeSize === 6 && loose.sizeAuthenticated === true).toBe(false);
+  const pinned = verifyReceipt(b, { key, entry, checkpoint: { size: 7, root: receiptRoot } });
+  expect(pinned.ok).toBe(false);
+  const genuine = verifyReceipt(receiptSamples[0]!, { key, entry, checkpoint: { size: 7, root: receiptRoot } }) as { ok: boolean; sizeAuthenticated?: boolean };
+  expect(genuine.ok && genuine.sizeAuthenticated === true).toBe(true);
 });
 
 describe('fuzz: custody chains, receipts, tiles, presentations, policies', () => {
