@@ -149,7 +149,8 @@ export async function decryptFile(
 
 /**
  * Adds/removes recipients of the age file at `input` by rewriting its header; the payload bytes
- * are copied unchanged. Writes to `options.output` (default: replaces `input`, atomically).
+ * are copied unchanged. Writes to `options.output` (default: replaces `input`, atomically) with
+ * the input's permission bits unless `options.mode` is given.
  *
  * @example
  * ```ts
@@ -179,8 +180,10 @@ export async function rewrapFile(
       },
       { highWaterMark: 0 },
     );
+    // Keep the original file's permission bits (an evidence file is often 0600) unless told otherwise.
+    const mode = options.mode ?? (await fh.stat()).mode & 0o7777;
     const out = await rewrap(stream, identities, changes, options);
-    return await withOutput(options.output ?? input, options.mode ?? 0o644, async (w) => {
+    return await withOutput(options.output ?? input, mode, async (w) => {
       const r = out.getReader();
       let payloadOffset = -1;
       for (let x = await r.read(); !x.done; x = await r.read()) {

@@ -3,7 +3,7 @@
  * fsync, rename, fsync of the directory: a failure never leaves partial output under the final
  * name) with batched positional writes, and a prefetching block reader.
  */
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, readdir, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as crypto from '#crypto';
@@ -32,9 +32,14 @@ export class AtomicWriter {
     this.#fh = fh;
   }
 
-  /** Creates the temp file (`.<name>.<random>.tmp`, exclusive create, `mode`). */
+  /**
+   * Creates the temp file `.<name>.<pid>.<random>.tmp` next to `path` (exclusive create, `mode`),
+   * after removing temp files for the same final name left by writers that died (see
+   * {@link removeOrphanTemps}).
+   */
   static async create(path: string, mode = 0o644): Promise<AtomicWriter> {
-    const tmp = join(dirname(path), `.${basename(path)}.${toHex(crypto.randomBytes(8))}.tmp`);
+    await removeOrphanTemps(path);
+    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${toHex(crypto.randomBytes(8))}.tmp`);
     try {
       return new AtomicWriter(path, tmp, await open(tmp, 'wx', mode));
     } catch (e) {
@@ -98,6 +103,56 @@ export class AtomicWriter {
     await this.#fh.close().catch(() => undefined);
     await unlink(this.#tmp).catch(() => undefined);
   }
+}
+
+/** True unless `pid` certainly names no process (ESRCH); EPERM means alive, owned by someone else. */
+function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * Removes the temp files of earlier writers to the same final name that were killed before they
+ * could rename or delete them (SIGKILL, power loss): `.<name>.<pid>.<16 hex>.tmp` whose pid is
+ * not a live process on this machine. A live writer's file is never touched, nor any other file.
+ * Returns the names removed. Called by {@link AtomicWriter.create}; an operator can call it too.
+ *
+ * Limit: the pid is checked on this machine only. Two machines writing the same final name on a
+ * shared file system could remove each other's temp files; the writer whose file was removed
+ * then fails with ERR_IO at its rename (never a wrong file under the final name).
+ *
+ * @example
+ * ```ts
+ * await removeOrphanTemps('/evidence/image.dd.age'); // ['.image.dd.age.4242.0f1e….tmp']
+ * ```
+ */
+export async function removeOrphanTemps(path: string): Promise<string[]> {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return []; // the directory is missing or unreadable: create() reports the real error
+  }
+  const removed: string[] = [];
+  for (const n of names) {
+    if (!n.startsWith(prefix) || !n.endsWith('.tmp')) continue;
+    const m = /^(\d{1,10})\.[0-9a-f]{16}\.tmp$/.exec(n.slice(prefix.length));
+    if (m === null || pidAlive(Number(m[1]))) continue;
+    try {
+      await unlink(join(dir, n));
+      removed.push(n);
+    } catch {
+      // Already gone (another writer cleaned it) or not ours to remove: leave it.
+    }
+  }
+  return removed;
 }
 
 async function syncDir(dir: string): Promise<void> {

@@ -9,5 +9,5 @@ export { openLog } from './logstore.js';
 export type { ConsistencyBundle, InclusionBundle, LogSigner, LogStore, OpenLogOptions } from './logstore.js';
 export { dirTileFetcher } from './logfs.js';
 export { decryptFile, decryptFileRange, encryptFile, rewrapFile } from './envelope.js';
-export { AtomicWriter } from './files.js';
+export { AtomicWriter, removeOrphanTemps } from './files.js';
 export * from './bundle-api.js';
