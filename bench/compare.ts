@@ -192,14 +192,12 @@ try {
 const loadEnd = loadavg();
 const rows = buildRows(samples, comparisons, absolutes);
 const rssOf = (label: string) => summarizeContender(samples[label] ?? []).maxRssMiB;
-const rss = Object.keys(samples)
-  .filter((l) => l.startsWith('custos') && !/ (decrypt|prove|verify|fsyncRef|sha65Ref)$/.test(l))
-  .map((l) => ({ name: l.replace(/ (encrypt|append)$/, ''), mib: rssOf(l) }))
-  .filter((r): r is { name: string; mib: number } => r.mib !== null);
-// The 128 MiB bound is for streaming work at any file size; the in-memory runs hold the whole
-// buffer, its ciphertext and the decrypted copy (3 × 64 MiB) by design, so they are shown, not bound.
-const streaming = rss.filter((r) => !r.name.startsWith('custos ('));
-const peakRss = Math.max(...streaming.map((r) => r.mib));
+// The 128 MiB bound of the issue is for file work at any size: the streaming file runs. The
+// in-memory runs hold the buffer, its ciphertext and the decrypted copy (3 × 64 MiB) by design,
+// and the chain/log/presentation runs hold their fixtures; their RSS is in the table, unbound.
+const FILE_RUNS = ['custos hashFile', 'custos sealFile', 'custos encryptFile', 'custos sealItem(stream) → sink', 'custos encrypt(stream) → sink', 'custos openFile (hash check)', 'custos decryptFile'];
+const rss = FILE_RUNS.map((l) => ({ name: l, mib: rssOf(l) })).filter((r): r is { name: string; mib: number } => r.mib !== null);
+const peakRss = rss.length === 0 ? null : Math.max(...rss.map((r) => r.mib));
 const machine = {
   cpus: cpus().length,
   cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -214,7 +212,7 @@ const date = started.toISOString().slice(0, 10);
 const caption = `${date}, ${machine.cpus} cores, Node ${machine.node}, ${(opts.size / 2 ** 20).toFixed(0)} MiB file, ${opts.runs} runs each, load average ${loadStart[0]!.toFixed(1)} → ${loadEnd[0]!.toFixed(1)}`;
 console.log(`custos bench:compare — ${caption}`);
 console.log(formatTable(rows));
-console.log(`peak RSS over the custos streaming runs (file, chain, log, presentation): ${peakRss.toFixed(0)} MiB (bound 128 MiB: ${peakRss <= 128 ? 'met' : 'MISSED'}); an idle child with custos loaded: ${idleRssMiB.toFixed(0)} MiB`);
+if (peakRss !== null) console.log(`peak RSS over the custos file runs: ${peakRss.toFixed(0)} MiB (bound 128 MiB: ${peakRss <= 128 ? 'met' : 'MISSED'}); an idle child with custos loaded: ${idleRssMiB.toFixed(0)} MiB`);
 if (loadStart[0]! > machine.cpus) notes.push(`the machine was shared: load average ${loadStart[0]!.toFixed(1)} at start on ${machine.cpus} cores; wall-clock figures are noisy, the cpu ratio is the steadier measure of work`);
 for (const n of notes) console.log(`note: ${n}`);
 

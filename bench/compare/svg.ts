@@ -46,7 +46,7 @@ export function ratioChart(rows: readonly Row[], rss: readonly { name: string; m
   o.push(`<text x="${left}" y="${h1}" fill="#555"><tspan fill="#e08a00" font-weight="bold">|</tspan> target of issue 9 (orange); blue = target met or informational, red = missed</text>`);
   // RSS panel
   const rx = (v: number) => left + (v / Math.max(rssBound * 1.25, ...rss.map((r) => r.mib * 1.1))) * plotW;
-  o.push(`<text x="${W / 2}" y="${rssTop}" text-anchor="middle" font-size="14" font-weight="bold">peak RSS of each custos run (MiB, largest over the runs; bound ${rssBound} MiB)</text>`);
+  o.push(`<text x="${W / 2}" y="${rssTop}" text-anchor="middle" font-size="14" font-weight="bold">peak RSS of each custos file run (MiB, largest over the runs; bound ${rssBound} MiB)</text>`);
   rss.forEach((r, i) => {
     const y = rssTop + 12 + i * 20;
     o.push(`<text x="${left - 8}" y="${y + 13}" text-anchor="end">${esc(r.name)}</text>`);
