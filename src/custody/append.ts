@@ -12,7 +12,7 @@ import { signSign1, HEADER } from '../cose/index.js';
 import { CustosError, fail } from '../errors.js';
 import type { Signer } from '../keys/signing.js';
 import type { TrustStore } from '../keys/trust.js';
-import { CUSTODY_EVENT_CONTENT_TYPE, eventHash, openCustodyEvent, type CustodyChain } from './chain.js';
+import { CUSTODY_EVENT_CONTENT_TYPE, eventHash, MAX_CHAIN_EVENTS, openCustodyEvent, type CustodyChain } from './chain.js';
 import { encodeCustodyEvent, eventTime, parseCustodyEvent, type CustodyEvent, type CustodyEventType } from './event.js';
 import { DEFAULT_EVENT_ROLES, INITIAL_STATE, stepCustody, type CustodyState, type EventRolePolicy } from './rules.js';
 
@@ -104,6 +104,7 @@ export function appendEvent(
   if (typeof chain !== 'object' || chain === null || !Array.isArray(chain.events)) fail('ERR_INVALID_ARGUMENT', '"chain" expected a CustodyChain');
   if (typeof input !== 'object' || input === null) fail('ERR_INVALID_ARGUMENT', '"input" expected an object');
   if (typeof signer?.sign !== 'function') fail('ERR_INVALID_ARGUMENT', '"signer" expected a Signer');
+  if (chain.events.length >= MAX_CHAIN_EVENTS) fail('ERR_LIMIT', `a chain holds at most ${MAX_CHAIN_EVENTS} events`);
   const policy = opts.roles ?? DEFAULT_EVENT_ROLES;
   const tail = tailOf(chain, policy);
   const time = eventTime('time', input.time ?? Date.now());

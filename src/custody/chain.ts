@@ -16,6 +16,13 @@ export const CUSTODY_EVENT_CONTENT_TYPE = 'application/vnd.custos.custody-event+
 
 /** Largest event custos accepts (events are small; this bounds hostile input). */
 export const MAX_EVENT_BYTES = 1 << 20;
+/**
+ * Most events a chain may have (ERR_LIMIT beyond): a real exhibit has dozens or hundreds; this
+ * bounds the time and memory a hostile chain can cost a verifier (one signature per event).
+ */
+export const MAX_CHAIN_EVENTS = 100_000;
+/** Largest chain file the Node helpers read (ERR_LIMIT beyond), checked before reading. */
+export const MAX_CHAIN_FILE_BYTES = 256 * 1024 * 1024;
 
 /** A chain of custody: its exhibit id and its signed events (COSE_Sign1 bytes), oldest first. */
 export interface CustodyChain {
@@ -149,13 +156,15 @@ function bstrEnd(b: Uint8Array, p: number): number {
  * Splits a chain file into events. The common shape (tag 18, array of 4, bstr, empty map,
  * bstr, bstr) is split by reading four heads; anything else goes through the strict CBOR
  * decoder, so a malformed item is reported, never skipped. Returns the events that could be
- * split, and the error at the first one that could not (whose bytes run to the end).
+ * split, and the error at the first one that could not (whose bytes run to the end). More than
+ * {@link MAX_CHAIN_EVENTS} events is ERR_LIMIT (thrown: no verdict on a chain that large).
  */
 export function splitChain(bytes: Uint8Array): { events: Uint8Array[]; error?: CustosError } {
   const b = assertBytes('chain', bytes);
   const events: Uint8Array[] = [];
   let pos = 0;
   while (pos < b.length) {
+    if (events.length >= MAX_CHAIN_EVENTS) fail('ERR_LIMIT', `the chain has more than ${MAX_CHAIN_EVENTS} events`);
     let end = -1;
     if (b[pos] === 0xd2 && b[pos + 1] === 0x84) {
       let p = bstrEnd(b, pos + 2);

@@ -1,10 +1,10 @@
 export { EVENT_TYPES, INITIAL_EVENT_TYPES, TERMINAL_EVENT_TYPES, custodyEventSchema, decodeCustodyEvent, encodeCustodyEvent, parseCustodyEvent } from './event.js';
 export type { CustodyEvent, CustodyEventType } from './event.js';
-export { CUSTODY_EVENT_CONTENT_TYPE, MAX_EVENT_BYTES, eventHash, openCustodyEvent, parseChain, serializeChain, splitChain } from './chain.js';
+export { CUSTODY_EVENT_CONTENT_TYPE, MAX_CHAIN_EVENTS, MAX_CHAIN_FILE_BYTES, MAX_EVENT_BYTES, eventHash, openCustodyEvent, parseChain, serializeChain, splitChain } from './chain.js';
 export type { CustodyChain, OpenedEvent } from './chain.js';
 export { DEFAULT_EVENT_ROLES } from './rules.js';
 export type { EventRolePolicy } from './rules.js';
 export { appendEvent, createChain } from './append.js';
 export type { AppendOptions, CustodyEventInput } from './append.js';
-export { verifyChain } from './verify.js';
+export { refusedChainReport, verifyChain } from './verify.js';
 export type { ChainEventReport, ChainFailure, ChainReport, VerifyChainOptions } from './verify.js';

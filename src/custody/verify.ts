@@ -20,7 +20,7 @@ import { equalBytes } from '../bytes.js';
 import { verifySign1 } from '../cose/index.js';
 import { CustosError, fail, type ErrorCode } from '../errors.js';
 import type { TrustStore } from '../keys/trust.js';
-import { eventHash, openCustodyEvent, splitChain, type CustodyChain, type OpenedEvent } from './chain.js';
+import { eventHash, MAX_CHAIN_EVENTS, openCustodyEvent, splitChain, type CustodyChain, type OpenedEvent } from './chain.js';
 import type { CustodyEventType } from './event.js';
 import { DEFAULT_EVENT_ROLES, INITIAL_STATE, stepCustody, type CustodyState, type EventRolePolicy } from './rules.js';
 
@@ -78,6 +78,12 @@ function bytesKey(b: Uint8Array): string {
   return String.fromCharCode.apply(null, b as unknown as number[]);
 }
 
+/** The report on a chain refused as a whole (e.g. ERR_LIMIT), with its one chain-level failure. */
+export function refusedChainReport(e: CustosError): ChainReport {
+  const failure = { index: -1, code: e.code, message: e.message };
+  return { ok: false, chainId: undefined, length: 0, head: undefined, custodian: undefined, pendingTransfer: undefined, terminal: undefined, digests: undefined, events: [], failures: [failure] };
+}
+
 function asEvents(chain: CustodyChain | readonly Uint8Array[] | Uint8Array): { events: readonly Uint8Array[]; error?: CustosError } {
   if (chain instanceof Uint8Array) return splitChain(chain);
   if (Array.isArray(chain)) return { events: chain as readonly Uint8Array[] };
@@ -103,7 +109,16 @@ export function verifyChain(
   opts: VerifyChainOptions = {},
 ): ChainReport {
   if (typeof trust?.lookup !== 'function') fail('ERR_INVALID_ARGUMENT', '"trust" expected a TrustStore');
-  const { events, error } = asEvents(chain);
+  let split: { events: readonly Uint8Array[]; error?: CustosError };
+  try {
+    split = asEvents(chain);
+    if (split.events.length > MAX_CHAIN_EVENTS) fail('ERR_LIMIT', `the chain has more than ${MAX_CHAIN_EVENTS} events`);
+  } catch (e) {
+    if (!(e instanceof CustosError) || e.code !== 'ERR_LIMIT') throw e;
+    // refused unread: verifying it would cost one signature check per hostile event
+    return refusedChainReport(e);
+  }
+  const { events, error } = split;
   const failures: ChainFailure[] = [];
   const reports: ChainEventReport[] = [];
   if (events.length === 0) failures.push({ index: -1, code: 'ERR_CHAIN_EMPTY', message: 'the chain has no events' });

@@ -13,8 +13,8 @@
 import * as fs from 'node:fs/promises';
 import { CustosError } from '../errors.js';
 import { appendEvent, createChain, type AppendOptions, type CustodyEventInput } from '../custody/append.js';
-import { parseChain, serializeChain, type CustodyChain } from '../custody/chain.js';
-import { verifyChain, type ChainReport, type VerifyChainOptions } from '../custody/verify.js';
+import { MAX_CHAIN_FILE_BYTES, parseChain, serializeChain, type CustodyChain } from '../custody/chain.js';
+import { refusedChainReport, verifyChain, type ChainReport, type VerifyChainOptions } from '../custody/verify.js';
 import type { Signer } from '../keys/signing.js';
 import type { TrustStore } from '../keys/trust.js';
 import { writeFileAtomic } from './bundle-fs.js';
@@ -90,13 +90,23 @@ export async function lockChainFile(file: string): Promise<() => Promise<void>> 
  * use {@link verifyChainFile} for that).
  */
 export async function readChainFile(file: string): Promise<CustodyChain> {
-  let bytes: Uint8Array;
+  return parseChain(await readBounded(file));
+}
+
+/** Reads a chain file, refusing (ERR_LIMIT) one larger than {@link MAX_CHAIN_FILE_BYTES} before reading it. */
+async function readBounded(file: string): Promise<Uint8Array> {
+  let h: fs.FileHandle | undefined;
   try {
-    bytes = new Uint8Array(await fs.readFile(file));
+    h = await fs.open(file, 'r');
+    const { size } = await h.stat();
+    if (size > MAX_CHAIN_FILE_BYTES) throw new CustosError('ERR_LIMIT', `${file} is larger than ${MAX_CHAIN_FILE_BYTES} bytes`);
+    return new Uint8Array(await h.readFile());
   } catch (e) {
+    if (e instanceof CustosError) throw e;
     throw ioError(`reading ${file}`, e);
+  } finally {
+    await h?.close();
   }
-  return parseChain(bytes);
 }
 
 /**
@@ -110,9 +120,10 @@ export async function readChainFile(file: string): Promise<CustodyChain> {
 export async function verifyChainFile(file: string, trust: TrustStore, opts: VerifyChainOptions = {}): Promise<ChainReport> {
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await fs.readFile(file));
+    bytes = await readBounded(file);
   } catch (e) {
-    throw ioError(`reading ${file}`, e);
+    if (e instanceof CustosError && e.code === 'ERR_LIMIT') return refusedChainReport(e);
+    throw e;
   }
   return verifyChain(bytes, trust, opts);
 }

@@ -73,3 +73,29 @@ describe('chain files', () => {
     expect((await readChainFile(file)).events.length).toBe(3);
   });
 });
+
+describe('chain size limits (adversarial finding F-4)', () => {
+  it('more than MAX_CHAIN_EVENTS events: ERR_LIMIT, without verifying them', async () => {
+    const { MAX_CHAIN_EVENTS, verifyChain, splitChain, appendEvent } = await import('../../src/custody/index.js');
+    // MAX + 1 one-byte CBOR items (each the integer 0): splitting stops at the bound
+    expect(() => splitChain(new Uint8Array(MAX_CHAIN_EVENTS + 1))).toThrow(expect.objectContaining({ code: 'ERR_LIMIT' }));
+    expect(splitChain(new Uint8Array(3)).events.length).toBe(3);
+    const r = verifyChain(new Uint8Array(MAX_CHAIN_EVENTS + 1), trust);
+    expect(r.failures).toMatchObject([{ index: -1, code: 'ERR_LIMIT' }]);
+    const many = Array.from({ length: MAX_CHAIN_EVENTS + 1 }, () => new Uint8Array(1));
+    expect(verifyChain(many, trust).failures).toMatchObject([{ index: -1, code: 'ERR_LIMIT' }]);
+    const full = { id: 'X', events: many.slice(0, MAX_CHAIN_EVENTS) };
+    const [s0] = happySteps();
+    expect(() => appendEvent(full, s0!.input, s0!.key)).toThrow(expect.objectContaining({ code: 'ERR_LIMIT' }));
+  });
+
+  it('a chain file larger than MAX_CHAIN_FILE_BYTES is refused before reading', async () => {
+    const { MAX_CHAIN_FILE_BYTES } = await import('../../src/custody/index.js');
+    const file = join(dir(), 'huge.chain');
+    const { truncateSync } = await import('node:fs');
+    writeFileSync(file, new Uint8Array(0));
+    truncateSync(file, MAX_CHAIN_FILE_BYTES + 1); // sparse: no disk used
+    expect(await codeOf(readChainFile(file))).toBe('ERR_LIMIT');
+    expect((await verifyChainFile(file, trust)).failures).toMatchObject([{ index: -1, code: 'ERR_LIMIT' }]);
+  });
+});
