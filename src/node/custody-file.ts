@@ -2,8 +2,9 @@
  * Chains of custody on disk: one file per exhibit, the events as a CBOR sequence.
  *
  * Appending is atomic by replacement: under an exclusive lock (`<file>.lock`, created with
- * O_EXCL, holding the owner's pid), the whole new chain is written to a temp file in the same
- * directory, fsynced, renamed over the old file, and the directory fsynced. A crash leaves
+ * O_EXCL, holding the owner's pid), the whole new chain is written to `.<file>.custos-tmp` in the
+ * same directory, fsynced, renamed over the old file, and the directory fsynced (a temp file left
+ * by a crashed writer is overwritten by the next append). A crash leaves
  * either the old chain or the new one, never a torn event, so no recovery pass is needed; the
  * cost is rewriting the file per append, which is small (an event is a few hundred bytes: ten
  * thousand events are ~3 MB). A second writer gets ERR_LOCKED instead of silently losing an
@@ -17,7 +18,7 @@ import { MAX_CHAIN_FILE_BYTES, parseChain, serializeChain, type CustodyChain } f
 import { refusedChainReport, verifyChain, type ChainReport, type VerifyChainOptions } from '../custody/verify.js';
 import type { Signer } from '../keys/signing.js';
 import type { TrustStore } from '../keys/trust.js';
-import { writeFileAtomic } from './bundle-fs.js';
+import { basename, dirname, join } from 'node:path';
 
 function ioError(what: string, e: unknown): CustosError {
   return new CustosError('ERR_IO', `${what} failed (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { cause: e });
@@ -83,6 +84,37 @@ export async function lockChainFile(file: string): Promise<() => Promise<void>> 
     await fs.rm(aside, { force: true });
   }
   throw new CustosError('ERR_LOCKED', `could not lock ${file}`);
+}
+
+/**
+ * Replaces `file` atomically and durably. Only the lock holder writes, so the temp file can have
+ * a fixed name: one left behind by a writer that crashed is simply overwritten by the next, and
+ * no orphan accumulates next to the evidence.
+ */
+async function replaceUnderLock(file: string, data: Uint8Array): Promise<void> {
+  const tmp = join(dirname(file), `.${basename(file)}.custos-tmp`);
+  let h: fs.FileHandle | undefined;
+  try {
+    h = await fs.open(tmp, 'w', 0o644);
+    await h.writeFile(data);
+    await h.sync();
+    await h.close();
+    h = undefined;
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await h?.close().catch(() => undefined);
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw ioError(`writing ${file}`, e);
+  }
+  let d: fs.FileHandle | undefined;
+  try {
+    d = await fs.open(dirname(file), 'r');
+    await d.sync();
+  } catch {
+    // some file systems refuse fsync on a directory; the rename itself is still atomic
+  } finally {
+    await d?.close();
+  }
 }
 
 /**
@@ -164,7 +196,7 @@ export async function appendEventToFile(
       throw new CustosError('ERR_CHAIN_ID', `${file} holds chain "${chain.id}", not "${opts.create}"`);
     }
     const out = appendEvent(chain, input, signer, opts);
-    await writeFileAtomic(file, serializeChain(out.chain));
+    await replaceUnderLock(file, serializeChain(out.chain));
     return out;
   } finally {
     await release();

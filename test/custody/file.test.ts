@@ -99,3 +99,17 @@ describe('chain size limits (adversarial finding F-4)', () => {
     expect((await verifyChainFile(file, trust)).failures).toMatchObject([{ index: -1, code: 'ERR_LIMIT' }]);
   });
 });
+
+describe('crash leftovers (adversarial finding F-5)', () => {
+  it('a temp file left by a crashed writer is replaced by the next append, not accumulated', async () => {
+    const d = dir();
+    const file = join(d, 'e.chain');
+    const [s0, s1] = happySteps();
+    await appendEventToFile(file, s0!.input, s0!.key, { create: 'E' });
+    writeFileSync(join(d, '.e.chain.custos-tmp'), 'half-written by a killed writer');
+    writeFileSync(`${file}.lock`, '999999999\n');
+    await appendEventToFile(file, s1!.input, s1!.key);
+    expect(readdirSync(d)).toEqual(['e.chain']);
+    expect((await readChainFile(file)).events.length).toBe(2);
+  });
+});
