@@ -122,7 +122,8 @@ function wrapDecode<T>(what: string, f: () => T): T {
     return f();
   } catch (e) {
     if (e instanceof CustosError) throw e;
-    throw new CustosError('ERR_ENCODING', `invalid ${what}`, { cause: e });
+    // No `cause`: the codecs quote their input, and the input is often a secret (adversarial F-1).
+    throw new CustosError('ERR_ENCODING', `invalid ${what}`);
   }
 }
 
