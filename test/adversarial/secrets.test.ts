@@ -142,9 +142,9 @@ describe('secrets never appear in errors, reports or objects', () => {
     expect(leaks([e2, e3, e4].map(render).join('\n'), [xSecret, near, noteSecret])).toEqual([]);
   });
 
-  // FINDINGS.md F-1: the error's `cause` (from the Bech32 codec) quotes the whole near-valid
-  // secret key string. Red until fixed, so it runs only with CUSTOS_FINDINGS=1.
-  it.runIf(process.env.CUSTOS_FINDINGS === '1')('F-1: identityFromString on a one-character typo does not echo the key (cause chain included)', async () => {
+  // FINDINGS.md F-1 (fixed): the error's `cause` (from the Bech32 codec) quoted the whole
+  // near-valid secret key string.
+  it('F-1 regression: identityFromString on a one-character typo does not echo the key (cause chain included)', async () => {
     const xs = x.identity;
     const typo = xs.slice(0, 30) + (xs[30] === 'Q' ? 'P' : 'Q') + xs.slice(31);
     const near: Secret = { label: 'near-valid identity', strings: [typo, typo.toLowerCase()] };
