@@ -45,6 +45,11 @@ function invalid(msg: string, cause?: unknown): never {
  * ERR_EVENT_INVALID. The protected header must carry the event content type and a kid equal
  * to the payload's actor.kid; the unprotected header must be empty (nothing in a custody
  * record may be unauthenticated).
+ *
+ * @example
+ * ```ts
+ * const { event } = openCustodyEvent(chain.events[0]); // event.type === 'collected'
+ * ```
  */
 export function openCustodyEvent(bytes: Uint8Array): OpenedEvent {
   let message: Sign1 | undefined = fastSign1(assertBytes('event', bytes));
@@ -123,12 +128,26 @@ export function fastSign1(b: Uint8Array): Sign1 | undefined {
   };
 }
 
-/** SHA-256 of an event's complete bytes: what the next event's `prev` names. */
+/**
+ * SHA-256 of an event's complete bytes: what the next event's `prev` names.
+ *
+ * @example
+ * ```ts
+ * const head = eventHash(chain.events[chain.events.length - 1]); // compare with a receipt
+ * ```
+ */
 export function eventHash(bytes: Uint8Array): Uint8Array {
   return crypto.sha256(assertBytes('event', bytes));
 }
 
-/** The file form of a chain: its events as one CBOR sequence. */
+/**
+ * The file form of a chain: its events as one CBOR sequence.
+ *
+ * @example
+ * ```ts
+ * writeFileSync('exhibit-17.chain', serializeChain(chain));
+ * ```
+ */
 export function serializeChain(chain: CustodyChain | readonly Uint8Array[]): Uint8Array {
   const events = Array.isArray(chain) ? (chain as readonly Uint8Array[]) : (chain as CustodyChain).events;
   return concatBytes(...events);
@@ -195,6 +214,11 @@ export function splitChain(bytes: Uint8Array): { events: Uint8Array[]; error?: C
 /**
  * Parses a chain file strictly: every event must split and open. Throws ERR_EVENT_INVALID or
  * ERR_CHAIN_EMPTY; use {@link verifyChain} on the bytes for a full report instead.
+ *
+ * @example
+ * ```ts
+ * const chain = parseChain(readFileSync('exhibit-17.chain'));
+ * ```
  */
 export function parseChain(bytes: Uint8Array): CustodyChain {
   const { events, error } = splitChain(bytes);

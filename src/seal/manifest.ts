@@ -83,7 +83,14 @@ function malformed(msg: string, cause?: unknown): never {
   throw new CustosError('ERR_SEAL_MALFORMED', msg, cause === undefined ? undefined : { cause });
 }
 
-/** Validates a context; throws ERR_CONTEXT_INVALID naming the first bad field. */
+/**
+ * Validates a context; throws ERR_CONTEXT_INVALID naming the first bad field.
+ *
+ * @example
+ * ```ts
+ * parseSealContext({ caseId: '12 St 34/26', purpose: 'fraud investigation', legalBasis: 'Directive 2014/41/EU' });
+ * ```
+ */
 export function parseSealContext(value: unknown): SealContext {
   const r = sealContextSchema.safeParse(value);
   if (!r.success) {
@@ -143,6 +150,11 @@ function same(a: unknown, b: unknown): boolean {
  * The fields of `expected` that differ from the signed context (empty when all match). Arrays
  * (restrictions, data categories) must match exactly, in order: a caller expecting a protective
  * order must not open an item sealed without one, nor the reverse.
+ *
+ * @example
+ * ```ts
+ * contextMismatches(manifest.context, { purpose: 'tax audit' }); // ['purpose']
+ * ```
  */
 export function contextMismatches(signed: SealContext, expected: Partial<SealContext>): string[] {
   const out: string[] = [];

@@ -36,6 +36,11 @@ export interface OpenOptions {
 /**
  * Checks the seal and the expectation; returns the manifest or throws (the code of the first
  * failed check, or ERR_CONTEXT_MISMATCH). Decrypts nothing.
+ *
+ * @example
+ * ```ts
+ * const manifest = admitSeal(sealBytes, { identities: [], trust, expect: { requestId: 'EIO-2026-771' } });
+ * ```
  */
 export function admitSeal(seal: Uint8Array, opts: OpenOptions): SealManifest {
   if (typeof opts !== 'object' || opts === null) fail('ERR_INVALID_ARGUMENT', '"opts" expected an object');

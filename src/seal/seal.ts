@@ -96,6 +96,13 @@ export function signSeal(manifest: SealManifest, signer: Signer): Uint8Array {
 /**
  * A tracker for driving the encryption yourself (the Node file sealer does): pass its hooks to
  * the encryptor, call `finish()` after the encryptor's own finish.
+ *
+ * @example
+ * ```ts
+ * const t = createSealTracker(opts);
+ * await encryptFile(input, output, opts.recipients, { onPlaintext: t.onPlaintext, onPayload: t.onPayload });
+ * const { seal, manifest } = t.finish();
+ * ```
  */
 export function createSealTracker(opts: SealOptions): SealTracker {
   const prepared = prepareSeal(opts);

@@ -44,7 +44,14 @@ export interface DecodedSeal {
   readonly manifest: SealManifest;
 }
 
-/** Decodes a seal strictly; throws ERR_SEAL_MALFORMED / ERR_CONTEXT_INVALID. */
+/**
+ * Decodes a seal strictly (no signature check); throws ERR_SEAL_MALFORMED / ERR_CONTEXT_INVALID.
+ *
+ * @example
+ * ```ts
+ * const { manifest } = decodeSeal(sealBytes); // manifest.sha256: the forensic hash
+ * ```
+ */
 export function decodeSeal(seal: Uint8Array): DecodedSeal {
   let message: Sign1;
   try {
