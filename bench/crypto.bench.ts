@@ -6,8 +6,8 @@
  *   STREAM chunk size; each chunk sealed/opened with its own nonce, as age does).
  * - Ed25519 sign and verify, operations per second.
  *
- * Every figure is the median of several runs; ours and raw are interleaved run by run so that
- * machine noise hits both alike. "ratio" = throughput of our node backend / raw node:crypto, the
+ * Every figure is the median of several runs, timed in process CPU time (see `time`); ours and
+ * raw are interleaved run by run so that machine noise hits both alike. "ratio" = throughput of our node backend / raw node:crypto, the
  * median of the per-run ratios (1.00 = no cost; the target is ≥ 0.95). On a loaded machine the
  * figures are noisy: compare ratios, and rerun when the load average is high. MB = 10^6 bytes. Set CUSTOS_BENCH_RUNS to change the run count and
  * CUSTOS_BENCH_MB to change the buffer size (default 64 MiB).
@@ -33,10 +33,16 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+/**
+ * Milliseconds of this process's CPU time (user + system) spent in f. CPU time, not wall time:
+ * on a shared machine other processes stretch wall time at random, but not our CPU time. Every
+ * contender here is synchronous on the main thread, so the two agree on an idle machine.
+ */
 function time(f: () => unknown): number {
-  const t0 = performance.now();
+  const c0 = process.cpuUsage();
   f();
-  return performance.now() - t0;
+  const d = process.cpuUsage(c0);
+  return (d.user + d.system) / 1000;
 }
 
 /**
@@ -196,7 +202,7 @@ opsRace(
 
 const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
 const load = (await import('node:os')).loadavg()[0]!.toFixed(1);
-console.log(`custos crypto bench: node ${process.version}, ${RUNS} runs (median), buffer ${SIZE / 1024 / 1024} MiB, load average ${load}`);
+console.log(`custos crypto bench: node ${process.version}, ${RUNS} runs (median, process CPU time), buffer ${SIZE / 1024 / 1024} MiB, load average ${load}`);
 for (const r of rows) console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
 const worst = Math.min(...rows.slice(1, 8).map((r) => Number(r[3])));
 console.log(`worst throughput ratio (target ≥ 0.95): ${worst.toFixed(3)}`);
