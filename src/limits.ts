@@ -16,7 +16,7 @@ import { CBOR_MAX_BYTES, CBOR_MAX_DEPTH } from './cbor.js';
 import { TAR_MAX_ENTRIES, TAR_MAX_ENTRY_SIZE, TAR_MAX_NAME, TAR_MAX_PAX_SIZE } from './bundle/tar.js';
 import type { ErrorCode } from './errors.js';
 import { MANIFEST_MAX_BYTES } from './bundle/manifest.js';
-import { MAX_EVENT_BYTES } from './custody/chain.js';
+import { MAX_CHAIN_EVENTS, MAX_CHAIN_FILE_BYTES, MAX_EVENT_BYTES } from './custody/chain.js';
 import { AGE_MAX_STANZAS, DEFAULT_MAX_HEADER_BYTES } from './envelope/header.js';
 import { DEFAULT_MAX_SCRYPT_LOG_N } from './envelope/scrypt.js';
 import { NOTE_MAX_BYTES, NOTE_MAX_SIGNATURES } from './log/note.js';
@@ -32,6 +32,8 @@ export {
   DEFAULT_MAX_HEADER_BYTES,
   DEFAULT_MAX_SCRYPT_LOG_N,
   MANIFEST_MAX_BYTES,
+  MAX_CHAIN_EVENTS,
+  MAX_CHAIN_FILE_BYTES,
   MAX_ENTRY_BYTES,
   MAX_EVENT_BYTES,
   MAX_PATH_LENGTH,
@@ -66,6 +68,8 @@ export const LIMITS: readonly Limit[] = Object.freeze([
   { name: 'DEFAULT_MAX_HEADER_BYTES', value: DEFAULT_MAX_HEADER_BYTES, unit: 'bytes', module: 'envelope/header', code: 'ERR_AGE_HEADER', what: 'default size of an age header (callers may lower it)' },
   { name: 'AGE_MAX_STANZAS', value: AGE_MAX_STANZAS, unit: 'items', module: 'envelope/header', code: 'ERR_LIMIT', what: 'default number of recipient stanzas in an age header, checked while parsing, before any unwrap (decrypt option maxStanzas)' },
   { name: 'DEFAULT_MAX_SCRYPT_LOG_N', value: DEFAULT_MAX_SCRYPT_LOG_N, unit: 'log2', module: 'envelope/scrypt', code: 'ERR_SCRYPT_WORK_FACTOR', what: 'default largest scrypt work factor (log2 N) accepted on decrypt' },
+  { name: 'MAX_CHAIN_EVENTS', value: MAX_CHAIN_EVENTS, unit: 'items', module: 'custody/chain', code: 'ERR_LIMIT', what: 'events in one custody chain (split, verify, append)' },
+  { name: 'MAX_CHAIN_FILE_BYTES', value: MAX_CHAIN_FILE_BYTES, unit: 'bytes', module: 'node/custody-file', code: 'ERR_LIMIT', what: 'size of a chain file, checked before reading it' },
   { name: 'MAX_EVENT_BYTES', value: MAX_EVENT_BYTES, unit: 'bytes', module: 'custody/chain', code: 'ERR_EVENT_INVALID', what: 'size of one signed custody event' },
   { name: 'MAX_ENTRY_BYTES', value: MAX_ENTRY_BYTES, unit: 'bytes', module: 'log/tiles', code: 'ERR_LIMIT', what: 'size of one transparency-log entry (tlog-tiles uint16 length prefix)' },
   { name: 'MAX_PATH_LENGTH', value: MAX_PATH_LENGTH, unit: 'bytes', module: 'redact/path', code: 'ERR_PATH_SYNTAX', what: 'length of a record path expression (policies, redactable paths)' },

@@ -10,6 +10,10 @@ import { decode } from '../../src/cbor.js';
 import { CustosError, type ErrorCode } from '../../src/errors.js';
 import * as limits from '../../src/limits.js';
 import { splitChain } from '../../src/custody/chain.js';
+import { readChainFile } from '../../src/node/custody-file.js';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseHeader } from '../../src/envelope/header.js';
 import { encrypt } from '../../src/envelope/encrypt.js';
 import { decrypt } from '../../src/envelope/decrypt.js';
@@ -241,6 +245,33 @@ describe('limits: at the bound and one past it', () => {
     expect(event(l.value).length).toBe(l.value);
     expect(splitChain(event(l.value)).error).toBeUndefined();
     expect(splitChain(event(l.value + 1)).error?.code).toBe(l.code);
+  });
+  it('MAX_CHAIN_EVENTS', () => {
+    const l = limit('MAX_CHAIN_EVENTS');
+    // minimal COSE_Sign1-shaped items (empty bstrs and map): splitting is all that is bounded here
+    const chain = (n: number) => {
+      const b = new Uint8Array(6 * n);
+      for (let i = 0; i < n; i++) b.set([0xd2, 0x84, 0x40, 0xa0, 0x40, 0x40], 6 * i);
+      return b;
+    };
+    expect(splitChain(chain(l.value)).events).toHaveLength(l.value);
+    expect(code(() => splitChain(chain(l.value + 1)))).toBe(l.code);
+  });
+  it('MAX_CHAIN_FILE_BYTES (sparse files: refused before reading)', async () => {
+    const l = limit('MAX_CHAIN_FILE_BYTES');
+    const d = mkdtempSync(join(tmpdir(), 'custos-chainlimit-'));
+    try {
+      const f = join(d, 'chain.cbor');
+      // first byte 0xff (a CBOR break: no event), then zeros: parsing stops at event 0
+      writeFileSync(f, Uint8Array.of(0xff));
+      truncateSync(f, l.value);
+      const at = await codeAsync(() => readChainFile(f));
+      expect(at).not.toBe(l.code);
+      truncateSync(f, l.value + 1);
+      expect(await codeAsync(() => readChainFile(f))).toBe(l.code);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
   it('MAX_ENTRY_BYTES', () => {
     const l = limit('MAX_ENTRY_BYTES');
