@@ -122,6 +122,7 @@ export async function benchSeal(size: number, dirArg?: string): Promise<void> {
   let ageSync = inf;
   let enc = inf;
   let ours = inf;
+  let inline = inf;
   const measure = async (f: () => Promise<unknown>) => {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
@@ -135,11 +136,13 @@ export async function benchSeal(size: number, dirArg?: string): Promise<void> {
     ageSync = best(ageSync, timeCommand(`age -r ${recipient} -o ${join(dir, 'ref.age')} ${input} && sync ${join(dir, 'ref.age')}`));
     enc = best(enc, await measure(() => encryptFile(input, join(dir, 'enc.age'), [recipient])));
     ours = best(ours, await measure(() => sealFile(input, join(dir, 'item.age'), join(dir, 'item.seal'), opts)));
+    inline = best(inline, await measure(() => sealFile(input, join(dir, 'item.age'), join(dir, 'item.seal'), { ...opts, hashInWorker: false })));
   }
   const mb = size / 2 ** 20;
   const show = (what: string, r: { wall: number; cpu: number }) =>
     console.log(`${what.padEnd(34)} wall ${r.wall.toFixed(2).padStart(6)} s = ${(mb / r.wall).toFixed(0).padStart(4)} MiB/s; cpu ${r.cpu.toFixed(2)} s`);
   show(`sealFile ${mb.toFixed(0)} MiB (encrypt+2×SHA-256+sign)`, ours);
+  show('sealFile, hashing inline (one thread)', inline);
   show('encryptFile (envelope, no hashing)', enc);
   show('age -r (CLI)', age);
   show('age -r (CLI) + sync of its output', ageSync);
