@@ -34,16 +34,16 @@ export function ratioChart(rows: readonly Row[], rss: readonly { name: string; m
   }
   bars.forEach((r, i) => {
     const y = top + i * rowH;
-    const met = r.met !== false;
+    const fill = r.met === null ? '#999' : r.met ? '#3a7bd5' : '#d9534f';
     const x0 = x(lo);
     o.push(`<text x="${left - 8}" y="${y + 17}" text-anchor="end">${esc(r.name)}</text>`);
-    o.push(`<rect x="${x0}" y="${y + 5}" width="${Math.max(1, x(r.ratio) - x0).toFixed(1)}" height="${rowH - 10}" fill="${met ? '#3a7bd5' : '#d9534f'}"/>`);
+    o.push(`<rect x="${x0}" y="${y + 5}" width="${Math.max(1, x(r.ratio) - x0).toFixed(1)}" height="${rowH - 10}" fill="${fill}"/>`);
     o.push(`<text x="${(x(r.ratio) + 4).toFixed(1)}" y="${y + 17}" fill="#000">${r.ratio.toFixed(2)}×</text>`);
     if (r.target !== null) {
       o.push(`<line x1="${x(r.target).toFixed(1)}" y1="${y + 1}" x2="${x(r.target).toFixed(1)}" y2="${y + rowH - 1}" stroke="#e08a00" stroke-width="3"><title>target ≥ ${r.target}×</title></line>`);
     }
   });
-  o.push(`<text x="${left}" y="${h1}" fill="#555"><tspan fill="#e08a00" font-weight="bold">|</tspan> target of issue 9 (orange); blue = target met or informational, red = missed</text>`);
+  o.push(`<text x="${left}" y="${h1}" fill="#555"><tspan fill="#e08a00" font-weight="bold">|</tspan> target of issue 9 (orange); blue = met, red = missed, grey = informational (no target)</text>`);
   // RSS panel
   const rx = (v: number) => left + (v / Math.max(rssBound * 1.25, ...rss.map((r) => r.mib * 1.1))) * plotW;
   o.push(`<text x="${W / 2}" y="${rssTop}" text-anchor="middle" font-size="14" font-weight="bold">peak RSS of each custos file run (MiB, largest over the runs; bound ${rssBound} MiB)</text>`);
