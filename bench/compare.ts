@@ -47,7 +47,8 @@ async function alternate(title: string, contenders: readonly Contender[], runs =
   for (let r = 0; r < runs; r++) {
     for (let i = 0; i < contenders.length; i++) {
       const c = contenders[(i + r) % contenders.length]!;
-      for (const [k, s] of Object.entries(await c.run())) record(c.label, k, s);
+      const load = loadavg()[0]!;
+      for (const [k, s] of Object.entries(await c.run())) record(c.label, k, { ...s, load });
     }
   }
 }

@@ -9,6 +9,8 @@ import { formatRange, formatRate, summarize, type Summary } from './stats.js';
 export interface Sample {
   readonly metric: Metric;
   readonly maxRssKiB: number | null;
+  /** 1-minute load average when the run started (the machine may be shared). */
+  readonly load?: number;
 }
 
 export type Samples = Record<string, Sample[]>;
