@@ -54,6 +54,23 @@ export interface AgeEncryptor {
 }
 
 /**
+ * The first steps of every encryption: a fresh file key wrapped for each recipient into a MACed
+ * header, a fresh payload nonce, and the payload key derived from both (the file key is wiped).
+ * Internal: for drivers (such as the Node file helpers) that seal STREAM chunks themselves.
+ */
+export async function startEncryption(
+  recipients: RecipientInput | readonly RecipientInput[],
+): Promise<{ header: Uint8Array; nonce: Uint8Array; key: Uint8Array }> {
+  const rs = toRecipients(recipients);
+  const fileKey = crypto.randomBytes(FILE_KEY_SIZE);
+  const header = encodeHeader(await wrapFileKey(rs, fileKey), fileKey).bytes;
+  const nonce = crypto.randomBytes(NONCE_SIZE);
+  const key = payloadKey(fileKey, nonce);
+  fileKey.fill(0);
+  return { header, nonce, key };
+}
+
+/**
  * Starts an encryption to `recipients` (strings `age1…`/`age1pq1…`, recipients-file text, or
  * {@link Recipient} objects). Wraps a fresh 16-byte file key for each recipient.
  */
@@ -61,12 +78,8 @@ export async function createEncryptor(
   recipients: RecipientInput | readonly RecipientInput[],
   options: EncryptOptions = {},
 ): Promise<AgeEncryptor> {
-  const rs = toRecipients(recipients);
-  const fileKey = crypto.randomBytes(FILE_KEY_SIZE);
-  const header = encodeHeader(await wrapFileKey(rs, fileKey), fileKey).bytes;
-  const nonce = crypto.randomBytes(NONCE_SIZE);
-  const enc = new StreamEncryptor(payloadKey(fileKey, nonce));
-  fileKey.fill(0);
+  const { header, nonce, key } = await startEncryption(recipients);
+  const enc = new StreamEncryptor(key);
   const { onPlaintext, onPayload } = options;
   let nonceOut = false;
   let done = false;

@@ -8,7 +8,7 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { assertString } from '../bytes.js';
 import { CustosError } from '../errors.js';
-import { createEncryptor } from '../envelope/encrypt.js';
+import { createEncryptor, startEncryption } from '../envelope/encrypt.js';
 import type { EncryptOptions } from '../envelope/encrypt.js';
 import { readHeaderFrom } from '../envelope/decrypt.js';
 import type { DecryptOptions } from '../envelope/decrypt.js';
@@ -22,6 +22,7 @@ import type { RewrapChanges } from '../envelope/rewrap.js';
 import { ENC_CHUNK_SIZE, CHUNK_SIZE, NONCE_SIZE, StreamDecryptor, payloadKey } from '../envelope/stream.js';
 import type { IdentityInput, RecipientInput } from '../envelope/types.js';
 import { AtomicWriter, BlockReader, DoubleBufferedWriter } from './files.js';
+import { pooledDecrypt, pooledEncrypt, useWorkers } from './envelope-pool.js';
 
 /** 32 chunks (2 MiB) a block: large enough to amortise the async overhead, small enough for the RSS bound. */
 const PLAIN_BLOCK = 32 * CHUNK_SIZE;
@@ -67,6 +68,14 @@ export async function encryptFile(
 ): Promise<{ payloadOffset: number; size: number }> {
   const fh = await openInput(input);
   try {
+    // Large files without hooks: seal on the worker pool (both cores) while this thread does I/O.
+    if (options.onPlaintext === undefined && options.onPayload === undefined && (await useWorkers(fh, PLAIN_BLOCK))) {
+      const start = await startEncryption(recipients);
+      return await withOutput(output, options.mode ?? 0o644, async (w) => {
+        await pooledEncrypt(fh, w, start, PLAIN_BLOCK);
+        return { payloadOffset: start.header.length, size: w.size };
+      });
+    }
     const enc = await createEncryptor(recipients, options);
     return await withOutput(output, options.mode ?? 0o644, async (w) => {
       const reader = new BlockReader(fh, PLAIN_BLOCK);
@@ -115,6 +124,9 @@ export async function decryptFile(
   const ids = toIdentities(identities);
   const fh = await openInput(input);
   try {
+    if (options.armor !== true && (await useWorkers(fh, SEALED_BLOCK, true))) {
+      return await pooledDecrypt(fh, ids, options, SEALED_BLOCK, (body) => withOutput(output, options.mode ?? 0o600, body));
+    }
     const src = dearmoringSource(fileSource(fh), options.armor);
     const { header, rest } = await readHeaderFrom(src, options.maxHeaderBytes, options.maxStanzas);
     const fileKey = await unwrapFileKey(header, ids);

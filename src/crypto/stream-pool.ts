@@ -1,0 +1,182 @@
+/**
+ * Node only: seals and opens blocks of age STREAM chunks (C2SP age §"Payload") on worker
+ * threads, so the Node file helpers use every core while the main thread does the file I/O.
+ *
+ * Lives in src/crypto/ because the workers call node:crypto (OpenSSL) directly: a worker is
+ * started from source text (`eval`), which works the same from the sources, from dist/ and under
+ * test runners, and cannot import `#crypto`. Each chunk is the same ChaCha20-Poly1305 operation as
+ * `chacha20poly1305Seal`/`Open` of the node backend, with the STREAM nonce (11-byte big-endian
+ * counter ‖ last-chunk flag); tests compare the output with the in-thread STREAM byte for byte.
+ *
+ * The worker applies the same per-chunk rule as `StreamDecryptor`: a full-size chunk is opened
+ * as a non-final chunk and, if that fails, as a final one; a shorter chunk only as a final one.
+ * It reports where a chunk failed or turned out final; the caller decides what that means for
+ * the file (authentication failure, trailing data, truncation). Plaintext of a block is returned
+ * only when every chunk in it authenticated.
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { CustosError } from '../errors.js';
+
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const nc = require('node:crypto');
+const CH = 65536, TAG = 16;
+const nonce = Buffer.alloc(12);
+function setNonce(counter, last) {
+  nonce.fill(0);
+  let c = counter;
+  for (let i = 10; i >= 0 && c > 0; i--) { nonce[i] = c % 256; c = Math.floor(c / 256); }
+  nonce[11] = last ? 1 : 0;
+  return nonce;
+}
+function open(key, counter, sealed, last) {
+  const d = nc.createDecipheriv('chacha20-poly1305', key, setNonce(counter, last), { authTagLength: TAG });
+  d.setAuthTag(sealed.subarray(sealed.length - TAG));
+  const pt = d.update(sealed.subarray(0, sealed.length - TAG));
+  try { d.final(); return pt; } catch { pt.fill(0); return null; }
+}
+parentPort.on('message', (m) => {
+  try {
+    const key = Buffer.from(m.key.buffer, m.key.byteOffset, m.key.byteLength);
+    const input = new Uint8Array(m.buf, 0, m.len);
+    if (m.op === 'seal') {
+      const n = m.len === 0 ? 1 : Math.ceil(m.len / CH);
+      const out = Buffer.allocUnsafeSlow(m.len + n * TAG); // every byte is written below
+      let o = 0;
+      for (let i = 0; i < n; i++) {
+        const c = nc.createCipheriv('chacha20-poly1305', key, setNonce(m.counter + i, m.last && i === n - 1), { authTagLength: TAG });
+        const ct = c.update(input.subarray(i * CH, Math.min(m.len, (i + 1) * CH)));
+        c.final();
+        out.set(ct, o); o += ct.length;
+        out.set(c.getAuthTag(), o); o += TAG;
+      }
+      parentPort.postMessage({ id: m.id, out: out.buffer, buf: m.buf }, [out.buffer, m.buf]);
+      return;
+    }
+    const EC = CH + TAG;
+    const n = Math.ceil(m.len / EC);
+    const out = Buffer.allocUnsafeSlow(m.len); // an upper bound (a last piece may be shorter than a tag); written up to o
+    let o = 0, finalAt = -1, failAt = -1, short = false;
+    for (let i = 0; i < n; i++) {
+      const sealed = input.subarray(i * EC, Math.min(m.len, (i + 1) * EC));
+      if (sealed.length < TAG) { short = true; break; }
+      let pt = sealed.length === EC ? open(key, m.counter + i, sealed, false) : null;
+      if (pt === null) { pt = open(key, m.counter + i, sealed, true); if (pt !== null) finalAt = i; }
+      if (pt === null) { failAt = i; break; }
+      out.set(pt, o); o += pt.length;
+      if (finalAt >= 0) break;
+    }
+    if (failAt >= 0 || short) out.fill(0);
+    else out.fill(0, o); // bytes past the last opened chunk (after an early final one) are never stale memory
+    parentPort.postMessage({ id: m.id, out: out.buffer, len: o, chunks: n, finalAt, failAt, short, buf: m.buf }, [out.buffer, m.buf]);
+  } catch (e) {
+    parentPort.postMessage({ id: m.id, error: String(e && e.name), buf: m.buf }, [m.buf]);
+  }
+});
+`;
+
+/** Result of opening one block of sealed chunks. */
+export interface OpenedBlock {
+  /** Authenticated plaintext (empty when a chunk failed). */
+  readonly plaintext: Uint8Array;
+  /** Sealed chunks in the block (the last may be short). */
+  readonly chunks: number;
+  /** Index in the block of the chunk that opened as the final one, or -1. Opening stops there. */
+  readonly finalAt: number;
+  /** Index in the block of the first chunk that failed authentication, or -1. */
+  readonly failAt: number;
+  /** The block ends with fewer than 16 bytes (a chunk shorter than its tag). */
+  readonly short: boolean;
+}
+
+interface Pending {
+  resolve: (m: Record<string, unknown>) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * A small pool of STREAM workers (one per core, at most 4). Workers are started lazily, keep the
+ * process alive only while they have work, and are shared by every caller in the process.
+ */
+export class StreamPool {
+  readonly size: number;
+  readonly #workers: Worker[] = [];
+  readonly #pending = new Map<number, Pending>();
+  #next = 0;
+  #rr = 0;
+  #busy = 0;
+
+  constructor(size = Math.max(1, Math.min(4, availableParallelism()))) {
+    this.size = size;
+  }
+
+  #worker(): Worker {
+    if (this.#workers.length < this.size) {
+      const w = new Worker(WORKER_SOURCE, { eval: true });
+      w.unref();
+      w.on('message', (m: Record<string, unknown>) => {
+        const p = this.#pending.get(m.id as number);
+        if (p === undefined) return;
+        this.#pending.delete(m.id as number);
+        if (--this.#busy === 0) for (const x of this.#workers) x.unref();
+        if (m.error !== undefined) p.reject(new CustosError('ERR_INTERNAL', `STREAM worker failed (${String(m.error)})`));
+        else p.resolve(m);
+      });
+      w.on('error', (e) => this.#failAll(e));
+      this.#workers.push(w);
+      return w;
+    }
+    return this.#workers[this.#rr++ % this.#workers.length]!;
+  }
+
+  #failAll(e: unknown): void {
+    for (const p of this.#pending.values()) p.reject(new CustosError('ERR_INTERNAL', 'STREAM worker stopped', { cause: e }));
+    this.#pending.clear();
+    this.#busy = 0;
+    for (const w of this.#workers.splice(0)) void w.terminate();
+  }
+
+  #run(msg: Record<string, unknown>, buf: ArrayBuffer): Promise<Record<string, unknown>> {
+    const id = this.#next++;
+    const w = this.#worker();
+    if (this.#busy++ === 0) for (const x of this.#workers) x.ref();
+    w.ref();
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      w.postMessage({ ...msg, id, buf }, [buf]);
+    });
+  }
+
+  /**
+   * Seals `len` plaintext bytes at the start of `buf` (transferred: unusable until returned) as
+   * chunks `counter`, `counter + 1`, …; the block's last chunk carries the final flag when
+   * `last`. Every chunk but the block's last must be full (64 KiB). Returns the sealed bytes and
+   * `buf` back for reuse.
+   */
+  async seal(key: Uint8Array, counter: number, buf: ArrayBuffer, len: number, last: boolean): Promise<{ sealed: Uint8Array; buf: ArrayBuffer }> {
+    const m = await this.#run({ op: 'seal', key, counter, len, last }, buf);
+    return { sealed: new Uint8Array(m.out as ArrayBuffer), buf: m.buf as ArrayBuffer };
+  }
+
+  /** Opens `len` sealed bytes at the start of `buf` (transferred) as chunks from `counter` on. */
+  async open(key: Uint8Array, counter: number, buf: ArrayBuffer, len: number): Promise<OpenedBlock & { buf: ArrayBuffer }> {
+    const m = await this.#run({ op: 'open', key, counter, len }, buf);
+    return {
+      plaintext: new Uint8Array(m.out as ArrayBuffer, 0, m.len as number),
+      chunks: m.chunks as number,
+      finalAt: m.finalAt as number,
+      failAt: m.failAt as number,
+      short: m.short as boolean,
+      buf: m.buf as ArrayBuffer,
+    };
+  }
+}
+
+let shared: StreamPool | undefined;
+
+/** The process-wide pool. */
+export function streamPool(): StreamPool {
+  shared ??= new StreamPool();
+  return shared;
+}

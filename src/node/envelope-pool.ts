@@ -1,0 +1,208 @@
+/**
+ * The fast path of encryptFile / decryptFile for large binary files: the main thread reads
+ * blocks of whole STREAM chunks with positional reads and writes results in order, while the
+ * worker pool (src/crypto/stream-pool.ts) seals or opens several blocks at once on the other
+ * cores. Same bytes and the same checks as the in-thread STREAM (test/envelope/pool.test.ts
+ * compares both), memory bounded by a fixed number of blocks in flight.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { CustosError, fail } from '../errors.js';
+import { streamPool } from '../crypto/stream-pool.js';
+import type { DecryptOptions } from '../envelope/decrypt.js';
+import { readHeaderFrom } from '../envelope/decrypt.js';
+import { unwrapFileKey } from '../envelope/filekey.js';
+import { CHUNK_SIZE, ENC_CHUNK_SIZE, NONCE_SIZE, TAG_SIZE, payloadKey } from '../envelope/stream.js';
+import type { Identity } from '../envelope/types.js';
+import type { AtomicWriter } from './files.js';
+
+/** Set CUSTOS_STREAM_WORKERS=0 to keep all STREAM work on the calling thread. */
+const DISABLED = process.env.CUSTOS_STREAM_WORKERS === '0';
+
+async function readAt(fh: FileHandle, buf: Uint8Array, pos: number): Promise<number> {
+  let n = 0;
+  while (n < buf.length) {
+    let r: number;
+    try {
+      ({ bytesRead: r } = await fh.read(buf, n, buf.length - n, pos + n));
+    } catch (e) {
+      throw new CustosError('ERR_IO', 'cannot read the input file', { cause: e });
+    }
+    if (r === 0) break;
+    n += r;
+  }
+  return n;
+}
+
+/**
+ * True when the pool is worth it: a file of more than one block (smaller ones are done before a
+ * worker would start) and, for decryption, a binary age file (it starts with "age-encryption.org/";
+ * armored files take the streaming path).
+ */
+export async function useWorkers(fh: FileHandle, block: number, binaryAge = false): Promise<boolean> {
+  if (DISABLED) return false;
+  const { size } = await fh.stat();
+  if (size <= block) return false;
+  if (!binaryAge) return true;
+  const head = new Uint8Array(1);
+  return (await readAt(fh, head, 0)) === 1 && head[0] === 0x61;
+}
+
+/** Keeps one write in flight while the next results are produced. */
+class OrderedWriter {
+  #pending: Promise<void> = Promise.resolve();
+  constructor(readonly w: AtomicWriter) {}
+  async push(b: Uint8Array): Promise<void> {
+    await this.#pending;
+    this.#pending = this.w.write([b]);
+    this.#pending.catch(() => undefined);
+  }
+  async close(): Promise<void> {
+    await this.#pending;
+  }
+}
+
+/** Encrypts the whole of `fh` after `start.header` and `start.nonce`, sealing on the pool. */
+export async function pooledEncrypt(
+  fh: FileHandle,
+  w: AtomicWriter,
+  start: { header: Uint8Array; nonce: Uint8Array; key: Uint8Array },
+  block: number,
+): Promise<void> {
+  const pool = streamPool();
+  const depth = pool.size * 2;
+  const free: ArrayBuffer[] = [];
+  const take = () => free.pop() ?? new ArrayBuffer(block);
+  const out = new OrderedWriter(w);
+  await out.push(new Uint8Array(Buffer.concat([start.header, start.nonce])));
+  const queue: Promise<{ sealed: Uint8Array; buf: ArrayBuffer }>[] = [];
+  let pos = 0;
+  let counter = 0;
+  let cur = take();
+  let curLen = await readAt(fh, new Uint8Array(cur), pos);
+  pos += curLen;
+  try {
+    for (;;) {
+      // Read ahead one block: the current block is final only if nothing follows it.
+      let next: ArrayBuffer | null = null;
+      let nextLen = 0;
+      if (curLen === block) {
+        next = take();
+        nextLen = await readAt(fh, new Uint8Array(next), pos);
+        pos += nextLen;
+      }
+      const last = nextLen === 0;
+      const job = pool.seal(start.key, counter, cur, curLen, last);
+      job.catch(() => undefined);
+      queue.push(job);
+      counter += Math.ceil(curLen / CHUNK_SIZE);
+      while (queue.length >= depth || (last && queue.length > 0)) {
+        const r = await queue.shift()!;
+        free.push(r.buf);
+        await out.push(r.sealed);
+      }
+      if (last) break;
+      cur = next!;
+      curLen = nextLen;
+    }
+    await out.close();
+  } finally {
+    await Promise.allSettled(queue);
+    start.key.fill(0);
+  }
+}
+
+/**
+ * Decrypts the binary age file open as `fh`: header and file key first (as every entry point),
+ * then the payload opened on the pool block by block, written in order. Errors follow the
+ * in-thread STREAM: ERR_CHUNK_AUTH, ERR_TRUNCATED, ERR_TRAILING_DATA, ERR_PAYLOAD.
+ */
+export async function pooledDecrypt(
+  fh: FileHandle,
+  ids: readonly Identity[],
+  options: DecryptOptions,
+  block: number,
+  withOutput: (body: (w: AtomicWriter) => Promise<{ size: number }>) => Promise<{ size: number }>,
+): Promise<{ size: number }> {
+  // Header: positional reads with nothing left in flight.
+  let hpos = 0;
+  const { header } = await readHeaderFrom(
+    {
+      read: async () => {
+        const b = new Uint8Array(64 * 1024);
+        const n = await readAt(fh, b, hpos);
+        hpos += n;
+        return n === 0 ? null : b.subarray(0, n);
+      },
+      cancel: async () => undefined,
+    },
+    options.maxHeaderBytes,
+    options.maxStanzas,
+  );
+  const fileKey = await unwrapFileKey(header, ids);
+  const nonce = new Uint8Array(NONCE_SIZE);
+  if ((await readAt(fh, nonce, header.bytes.length)) < NONCE_SIZE) {
+    fileKey.fill(0);
+    fail('ERR_TRUNCATED', 'payload shorter than its 16-byte nonce');
+  }
+  const key = payloadKey(fileKey, nonce);
+  fileKey.fill(0);
+  const chunksPerBlock = block / ENC_CHUNK_SIZE;
+  const pool = streamPool();
+  const depth = pool.size * 2;
+  return withOutput(async (w) => {
+    const out = new OrderedWriter(w);
+    const free: ArrayBuffer[] = [];
+    const take = () => free.pop() ?? new ArrayBuffer(block);
+    type Job = { first: number; len: number; last: boolean; p: ReturnType<typeof pool.open> };
+    const queue: Job[] = [];
+    let pos = header.bytes.length + NONCE_SIZE;
+    let first = 0;
+    let cur = take();
+    let curLen = await readAt(fh, new Uint8Array(cur), pos);
+    pos += curLen;
+    if (curLen === 0) fail('ERR_TRUNCATED', 'payload ends without a final chunk');
+    const settle = async (j: Job) => {
+      const r = await j.p;
+      free.push(r.buf);
+      if (r.failAt >= 0) {
+        const final = j.last && r.failAt === r.chunks - 1;
+        fail('ERR_CHUNK_AUTH', `${final ? 'final ' : ''}payload chunk ${j.first + r.failAt} failed authentication`);
+      }
+      if (r.short) fail('ERR_TRUNCATED', 'payload ends inside a chunk tag');
+      if (r.finalAt >= 0) {
+        if (!j.last || r.finalAt !== r.chunks - 1) fail('ERR_TRAILING_DATA', 'data follows the final payload chunk');
+        // §Payload: the final chunk MUST NOT be empty unless the whole payload is empty.
+        const finalLen = j.len - r.finalAt * ENC_CHUNK_SIZE;
+        if (finalLen === TAG_SIZE && j.first + r.finalAt > 0) fail('ERR_PAYLOAD', 'empty final chunk after a non-empty payload');
+      } else if (j.last) {
+        fail('ERR_TRUNCATED', 'payload ends without a final chunk');
+      }
+      await out.push(r.plaintext);
+    };
+    try {
+      for (;;) {
+        let next: ArrayBuffer | null = null;
+        let nextLen = 0;
+        if (curLen === block) {
+          next = take();
+          nextLen = await readAt(fh, new Uint8Array(next), pos);
+          pos += nextLen;
+        }
+        const last = nextLen === 0;
+        const p = pool.open(key, first, cur, curLen);
+        p.catch(() => undefined);
+        queue.push({ first, len: curLen, last, p });
+        first += chunksPerBlock;
+        while (queue.length >= depth || (last && queue.length > 0)) await settle(queue.shift()!);
+        if (last) break;
+        cur = next!;
+        curLen = nextLen;
+      }
+      await out.close();
+      return { size: w.size };
+    } finally {
+      await Promise.allSettled(queue.map((j) => j.p));
+      key.fill(0);
+    }
+  });
+}
