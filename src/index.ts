@@ -16,3 +16,4 @@ export * from './request/index.js';
 export * from './log/index.js';
 export * from './bundle/index.js';
 export * from './redact/index.js';
+export * as limits from './limits.js';
