@@ -9,6 +9,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { CustosError, fail } from '../errors.js';
 import { streamPool } from '../crypto/stream-pool.js';
 import type { DecryptOptions } from '../envelope/decrypt.js';
+import type { EncryptOptions } from '../envelope/encrypt.js';
 import { readHeaderFrom } from '../envelope/decrypt.js';
 import { unwrapFileKey } from '../envelope/filekey.js';
 import { CHUNK_SIZE, ENC_CHUNK_SIZE, NONCE_SIZE, TAG_SIZE, payloadKey } from '../envelope/stream.js';
@@ -61,12 +62,16 @@ class OrderedWriter {
   }
 }
 
-/** Encrypts the whole of `fh` after `start.header` and `start.nonce`, sealing on the pool. */
+/**
+ * Encrypts the whole of `fh` after `start.header` and `start.nonce`, sealing on the pool. The
+ * hooks of {@link EncryptOptions} are called on this thread, in order, with whole blocks.
+ */
 export async function pooledEncrypt(
   fh: FileHandle,
   w: AtomicWriter,
   start: { header: Uint8Array; nonce: Uint8Array; key: Uint8Array },
   block: number,
+  hooks: EncryptOptions = {},
 ): Promise<void> {
   const pool = streamPool();
   const depth = pool.size * 2;
@@ -74,6 +79,7 @@ export async function pooledEncrypt(
   const take = () => free.pop() ?? new ArrayBuffer(block);
   const out = new OrderedWriter(w);
   await out.push(new Uint8Array(Buffer.concat([start.header, start.nonce])));
+  hooks.onPayload?.(start.nonce);
   const queue: Promise<{ sealed: Uint8Array; buf: ArrayBuffer }>[] = [];
   let pos = 0;
   let counter = 0;
@@ -91,6 +97,8 @@ export async function pooledEncrypt(
         pos += nextLen;
       }
       const last = nextLen === 0;
+      // Hooks see each block before it is handed to a worker (hooks copy what they keep).
+      if (curLen > 0) hooks.onPlaintext?.(new Uint8Array(cur, 0, curLen));
       const job = pool.seal(start.key, counter, cur, curLen, last);
       job.catch(() => undefined);
       queue.push(job);
@@ -98,6 +106,7 @@ export async function pooledEncrypt(
       while (queue.length >= depth || (last && queue.length > 0)) {
         const r = await queue.shift()!;
         free.push(r.buf);
+        hooks.onPayload?.(r.sealed);
         await out.push(r.sealed);
       }
       if (last) break;

@@ -69,10 +69,10 @@ export async function encryptFile(
   const fh = await openInput(input);
   try {
     // Large files without hooks: seal on the worker pool (both cores) while this thread does I/O.
-    if (options.onPlaintext === undefined && options.onPayload === undefined && (await useWorkers(fh, PLAIN_BLOCK))) {
+    if (await useWorkers(fh, PLAIN_BLOCK)) {
       const start = await startEncryption(recipients);
       return await withOutput(output, options.mode ?? 0o644, async (w) => {
-        await pooledEncrypt(fh, w, start, PLAIN_BLOCK);
+        await pooledEncrypt(fh, w, start, PLAIN_BLOCK, options);
         return { payloadOffset: start.header.length, size: w.size };
       });
     }

@@ -50,6 +50,27 @@ describe('STREAM worker pool (encryptFile / decryptFile on large files)', () => 
     });
   }
 
+  it('hooks see every plaintext byte and every payload byte, in order (what a seal hashes)', async () => {
+    const n = 3 * BLOCK + 777;
+    const data = pseudoRandom(n, 11);
+    const p = join(dir, 'hooks');
+    writeFileSync(p, data);
+    const plain = crypto.createSha256();
+    const payload = crypto.createSha256();
+    let plainLen = 0;
+    const { payloadOffset } = await encryptFile(p, `${p}.age`, id.recipient, {
+      onPlaintext: (b) => {
+        plainLen += b.length;
+        plain.update(b);
+      },
+      onPayload: (b) => payload.update(b),
+    });
+    const file = new Uint8Array(readFileSync(`${p}.age`));
+    expect(plainLen).toBe(n);
+    expect(sha(plain.digest())).toBe(sha(crypto.sha256(data)));
+    expect(sha(payload.digest())).toBe(sha(crypto.sha256(file.subarray(payloadOffset))));
+  });
+
   /** decryptFile (pool) and decrypt (in-thread) agree on the error code for `file`. */
   async function sameCode(name: string, file: Uint8Array): Promise<string> {
     const p = join(dir, `${name}.age`);
