@@ -3,11 +3,11 @@
  * fsync, rename, fsync of the directory), a streaming tar writer over any byte sink, and a
  * random-access tar reader over a file.
  */
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, type FileHandle } from 'node:fs/promises';
 import * as crypto from '#crypto';
 import { assertBytes, toU8 } from '../bytes.js';
 import { CustosError, fail } from '../errors.js';
+import { AtomicWriter } from './files.js';
 import { readTarIndex, TAR_END, tarHeader, tarPadding, type TarEntry, type TarEntryOptions } from '../bundle/tar.js';
 
 /** Where bytes go: a file, stdout, a socket. `write` resolves when the sink accepted the bytes. */
@@ -17,7 +17,8 @@ export interface ByteSink {
 
 /**
  * A file that appears under its final name only when complete: written to a temp file in the
- * same directory, fsynced, renamed over `path`, and the directory fsynced.
+ * same directory, fsynced, renamed over `path`, and the directory fsynced. A thin {@link ByteSink}
+ * adapter over {@link AtomicWriter}, which also removes temp files left by writers that died.
  *
  * @example
  * ```ts
@@ -27,79 +28,32 @@ export interface ByteSink {
  */
 export class AtomicFile implements ByteSink {
   readonly path: string;
-  readonly #tmp: string;
-  readonly #fh: FileHandle;
-  #pos = 0;
-  #done = false;
+  readonly #w: AtomicWriter;
 
-  private constructor(path: string, tmp: string, fh: FileHandle) {
-    this.path = path;
-    this.#tmp = tmp;
-    this.#fh = fh;
+  private constructor(w: AtomicWriter) {
+    this.path = w.path;
+    this.#w = w;
   }
 
   static async create(path: string, mode = 0o644): Promise<AtomicFile> {
-    const tmp = join(dirname(path), `.${basename(path)}.${Date.now()}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-    try {
-      return new AtomicFile(path, tmp, await open(tmp, 'wx', mode));
-    } catch (e) {
-      throw new CustosError('ERR_IO', `cannot create ${path}`, { cause: e });
-    }
+    return new AtomicFile(await AtomicWriter.create(path, mode));
   }
 
   async write(bytes: Uint8Array): Promise<void> {
-    let off = 0;
-    while (off < bytes.length) {
-      const { bytesWritten } = await this.#fh.write(bytes, off, bytes.length - off, this.#pos);
-      off += bytesWritten;
-      this.#pos += bytesWritten;
-    }
+    await this.#w.write([bytes]);
   }
 
   async commit(): Promise<void> {
-    if (this.#done) fail('ERR_INVALID_ARGUMENT', 'file already committed or aborted');
-    this.#done = true;
-    try {
-      await this.#fh.sync();
-      await this.#fh.close();
-      await rename(this.#tmp, this.path);
-      await syncDir(dirname(this.path));
-    } catch (e) {
-      await unlink(this.#tmp).catch(() => undefined);
-      throw new CustosError('ERR_IO', `cannot write ${this.path}`, { cause: e });
-    }
+    await this.#w.commit();
   }
 
   async abort(): Promise<void> {
-    if (this.#done) return;
-    this.#done = true;
-    await this.#fh.close().catch(() => undefined);
-    await unlink(this.#tmp).catch(() => undefined);
+    await this.#w.abort();
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const d = await open(dir, 'r');
-  try {
-    await d.sync();
-  } catch {
-    // some file systems refuse fsync on directories; the rename is still atomic
-  } finally {
-    await d.close();
-  }
-}
-
-/** Writes `bytes` to `path` atomically (see {@link AtomicFile}). */
-export async function writeFileAtomic(path: string, bytes: Uint8Array, mode = 0o644): Promise<void> {
-  const f = await AtomicFile.create(path, mode);
-  try {
-    await f.write(assertBytes('bytes', bytes));
-    await f.commit();
-  } catch (e) {
-    await f.abort();
-    throw e;
-  }
-}
+/** Writes bytes to a path atomically; one implementation for the whole package. */
+export { writeFileAtomic } from './files.js';
 
 /**
  * A streaming tar writer: entries go to the sink as they are added, data is never buffered
