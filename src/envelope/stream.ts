@@ -81,13 +81,21 @@ export class StreamEncryptor {
     this.#key = key;
   }
 
-  #seal(pt: Uint8Array, last: boolean): Uint8Array {
-    const ct = crypto.chacha20poly1305Seal(this.#key, chunkNonce(this.#nonce, this.#counter, last), pt);
+  /**
+   * Seals one chunk and emits it as two fresh arrays, ciphertext then tag: on Node the
+   * ciphertext is OpenSSL's output buffer as is, which saves a 64 KiB copy per chunk.
+   */
+  #seal(pt: Uint8Array, last: boolean, emit: (sealed: Uint8Array) => void): void {
+    const { ciphertext, tag } = crypto.chacha20poly1305SealParts(this.#key, chunkNonce(this.#nonce, this.#counter, last), pt);
     this.#counter++;
-    return ct;
+    if (ciphertext.length > 0) emit(ciphertext);
+    emit(tag);
   }
 
-  /** Adds plaintext; `emit` receives sealed chunks (each a fresh array the caller may keep). */
+  /**
+   * Adds plaintext; `emit` receives the sealed chunks' bytes in order (fresh arrays the caller
+   * may keep; a chunk may arrive in more than one piece).
+   */
   push(data: Uint8Array, emit: (sealed: Uint8Array) => void): void {
     if (this.#done) fail('ERR_INTERNAL', 'StreamEncryptor used after finish');
     let off = 0;
@@ -97,12 +105,12 @@ export class StreamEncryptor {
       this.#pendingLen += n;
       off = n;
       if (this.#pendingLen < CHUNK_SIZE || off === data.length) return;
-      emit(this.#seal(this.#pending, false));
+      this.#seal(this.#pending, false, emit);
       this.#pendingLen = 0;
     }
     // Full chunks straight from the input, keeping the last (possibly full) one pending.
     while (data.length - off > CHUNK_SIZE) {
-      emit(this.#seal(data.subarray(off, off + CHUNK_SIZE), false));
+      this.#seal(data.subarray(off, off + CHUNK_SIZE), false, emit);
       off += CHUNK_SIZE;
     }
     this.#pending.set(data.subarray(off), 0);
@@ -113,7 +121,7 @@ export class StreamEncryptor {
   finish(emit: (sealed: Uint8Array) => void): void {
     if (this.#done) fail('ERR_INTERNAL', 'StreamEncryptor finished twice');
     this.#done = true;
-    emit(this.#seal(this.#pending.subarray(0, this.#pendingLen), true));
+    this.#seal(this.#pending.subarray(0, this.#pendingLen), true, emit);
     this.#pending.fill(0);
   }
 }
