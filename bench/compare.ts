@@ -225,6 +225,12 @@ const result = {
   options: { ...opts, out: undefined, dir: undefined },
   method:
     'each run is its own child process (custos: run-one bundled with esbuild, plain node; peers: the CLI under GNU time). Contenders alternate run by run. Throughput = bytes (or operations) / wall time of the operation; custos times exclude process start-up, peers include it (a few ms). ratio = custos median / peer median; cpu ratio = the same on CPU seconds (all threads). MB = 10^6 bytes.',
+  // the code measured: the commit, and any uncommitted change to the sources (a shared tree)
+  code: {
+    commit: git(['rev-parse', 'HEAD']),
+    uncommittedSources: git(['status', '--porcelain', '--', 'src']).split('\n').filter((l) => l !== ''),
+    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CUSTOS_'))),
+  },
   inputSha256: inputSha ?? null,
   notes,
   peakRssMiB: peakRss,
@@ -239,6 +245,10 @@ await writeFileAtomic(join(opts.out, 'latest.json'), new TextEncoder().encode(`$
 await writeFileAtomic(join(opts.out, 'compare-latest.svg'), new TextEncoder().encode(ratioChart(rows, rss, caption)));
 console.log(`wrote ${join(opts.out, `compare-${date}.json`)}, latest.json, compare-latest.svg`);
 
+function git(args: string[]): string {
+  const r = spawnSync('git', args, { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  return r.status === 0 ? r.stdout.trim() : 'unknown';
+}
 function readVersion(cmd: string): string | undefined {
   const r = spawnSync(cmd, ['--version'], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : undefined;
