@@ -26,12 +26,15 @@ import { haveGnuTime, runCustos, runPeer } from './compare/spawn.js';
 import { ratioChart } from './compare/svg.js';
 
 const opts = parseOptions(process.argv.slice(2), fileURLToPath(new URL('./results', import.meta.url)));
-const want = (g: (typeof GROUPS)[number]) => opts.only === undefined || opts.only.includes(g);
+const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const missing = ['age', 'age-keygen', 'openssl'].filter((c) => !have(c));
+const PEERS: Partial<Record<(typeof GROUPS)[number], string[]>> = { encrypt: ['age', 'age-keygen'], decrypt: ['age', 'age-keygen'], hash: ['openssl'] };
+const want = (g: (typeof GROUPS)[number]) => (opts.only === undefined || opts.only.includes(g)) && !(PEERS[g] ?? []).some((c) => missing.includes(c));
 const scratch = await mkdtemp(join(opts.dir ?? tmpdir(), 'custos-compare-'));
 const started = new Date();
 const loadStart = loadavg();
 const samples: Samples = {};
-const notes: string[] = [];
+const notes: string[] = missing.map((c) => `${c} is not installed: the comparisons that need it were skipped`);
 const say = (s: string) => process.stderr.write(`${s}\n`);
 
 /** A contender: one run returns its metrics by key ('main' for single-metric runs). */
