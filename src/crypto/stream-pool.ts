@@ -42,7 +42,8 @@ parentPort.on('message', (m) => {
     const input = new Uint8Array(m.buf, 0, m.len);
     if (m.op === 'seal') {
       const n = m.len === 0 ? 1 : Math.ceil(m.len / CH);
-      const out = Buffer.allocUnsafeSlow(m.len + n * TAG); // every byte is written below
+      const need = m.len + n * TAG;
+      const out = m.out && m.out.byteLength >= need ? Buffer.from(m.out, 0, need) : Buffer.allocUnsafeSlow(need); // every byte is written below
       let o = 0;
       for (let i = 0; i < n; i++) {
         const c = nc.createCipheriv('chacha20-poly1305', key, setNonce(m.counter + i, m.last && i === n - 1), { authTagLength: TAG });
@@ -51,12 +52,13 @@ parentPort.on('message', (m) => {
         out.set(ct, o); o += ct.length;
         out.set(c.getAuthTag(), o); o += TAG;
       }
-      parentPort.postMessage({ id: m.id, out: out.buffer, buf: m.buf }, [out.buffer, m.buf]);
+      parentPort.postMessage({ id: m.id, out: out.buffer, len: need, buf: m.buf }, [out.buffer, m.buf]);
       return;
     }
     const EC = CH + TAG;
     const n = Math.ceil(m.len / EC);
-    const out = Buffer.allocUnsafeSlow(m.len); // an upper bound (a last piece may be shorter than a tag); written up to o
+    // m.len is an upper bound (a last piece may be shorter than a tag); written up to o
+    const out = m.out && m.out.byteLength >= m.len ? Buffer.from(m.out, 0, m.len) : Buffer.allocUnsafeSlow(m.len);
     let o = 0, finalAt = -1, failAt = -1, short = false;
     for (let i = 0; i < n; i++) {
       const sealed = input.subarray(i * EC, Math.min(m.len, (i + 1) * EC));
@@ -75,6 +77,13 @@ parentPort.on('message', (m) => {
   }
 });
 `;
+
+/** CUSTOS_STREAM_WORKERS=n sets the pool size; otherwise one worker per core, at most 4. */
+function defaultPoolSize(): number {
+  const env = Number(process.env.CUSTOS_STREAM_WORKERS);
+  if (Number.isInteger(env) && env >= 1 && env <= 64) return env;
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
 
 /** Result of opening one block of sealed chunks. */
 export interface OpenedBlock {
@@ -107,7 +116,7 @@ export class StreamPool {
   #rr = 0;
   #busy = 0;
 
-  constructor(size = Math.max(1, Math.min(4, availableParallelism()))) {
+  constructor(size = defaultPoolSize()) {
     this.size = size;
   }
 
@@ -137,31 +146,39 @@ export class StreamPool {
     for (const w of this.#workers.splice(0)) void w.terminate();
   }
 
-  #run(msg: Record<string, unknown>, buf: ArrayBuffer): Promise<Record<string, unknown>> {
+  #run(msg: Record<string, unknown>, buf: ArrayBuffer, out?: ArrayBuffer): Promise<Record<string, unknown>> {
     const id = this.#next++;
     const w = this.#worker();
     if (this.#busy++ === 0) for (const x of this.#workers) x.ref();
     w.ref();
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      w.postMessage({ ...msg, id, buf }, [buf]);
+      w.postMessage({ ...msg, id, buf, out }, out === undefined ? [buf] : [buf, out]);
     });
   }
 
   /**
    * Seals `len` plaintext bytes at the start of `buf` (transferred: unusable until returned) as
    * chunks `counter`, `counter + 1`, …; the block's last chunk carries the final flag when
-   * `last`. Every chunk but the block's last must be full (64 KiB). Returns the sealed bytes and
-   * `buf` back for reuse.
+   * `last`. Every chunk but the block's last must be full (64 KiB). `out` (transferred too), when
+   * large enough, receives the sealed bytes, so a caller can recycle output buffers instead of
+   * page-faulting fresh ones. Returns the sealed bytes (a view of their buffer) and `buf`.
    */
-  async seal(key: Uint8Array, counter: number, buf: ArrayBuffer, len: number, last: boolean): Promise<{ sealed: Uint8Array; buf: ArrayBuffer }> {
-    const m = await this.#run({ op: 'seal', key, counter, len, last }, buf);
-    return { sealed: new Uint8Array(m.out as ArrayBuffer), buf: m.buf as ArrayBuffer };
+  async seal(
+    key: Uint8Array,
+    counter: number,
+    buf: ArrayBuffer,
+    len: number,
+    last: boolean,
+    out?: ArrayBuffer,
+  ): Promise<{ sealed: Uint8Array; buf: ArrayBuffer }> {
+    const m = await this.#run({ op: 'seal', key, counter, len, last }, buf, out);
+    return { sealed: new Uint8Array(m.out as ArrayBuffer, 0, m.len as number), buf: m.buf as ArrayBuffer };
   }
 
   /** Opens `len` sealed bytes at the start of `buf` (transferred) as chunks from `counter` on. */
-  async open(key: Uint8Array, counter: number, buf: ArrayBuffer, len: number): Promise<OpenedBlock & { buf: ArrayBuffer }> {
-    const m = await this.#run({ op: 'open', key, counter, len }, buf);
+  async open(key: Uint8Array, counter: number, buf: ArrayBuffer, len: number, out?: ArrayBuffer): Promise<OpenedBlock & { buf: ArrayBuffer }> {
+    const m = await this.#run({ op: 'open', key, counter, len }, buf, out);
     return {
       plaintext: new Uint8Array(m.out as ArrayBuffer, 0, m.len as number),
       chunks: m.chunks as number,
@@ -173,10 +190,14 @@ export class StreamPool {
   }
 }
 
-let shared: StreamPool | undefined;
+const shared = new Map<number, StreamPool>();
 
-/** The process-wide pool. */
-export function streamPool(): StreamPool {
-  shared ??= new StreamPool();
-  return shared;
+/** The process-wide pool of `size` workers (default: CUSTOS_STREAM_WORKERS, else one per core). */
+export function streamPool(size = defaultPoolSize()): StreamPool {
+  let p = shared.get(size);
+  if (p === undefined) {
+    p = new StreamPool(size);
+    shared.set(size, p);
+  }
+  return p;
 }

@@ -22,7 +22,19 @@ import type { RewrapChanges } from '../envelope/rewrap.js';
 import { ENC_CHUNK_SIZE, CHUNK_SIZE, NONCE_SIZE, StreamDecryptor, payloadKey } from '../envelope/stream.js';
 import type { IdentityInput, RecipientInput } from '../envelope/types.js';
 import { AtomicWriter, BlockReader, DoubleBufferedWriter } from './files.js';
-import { pooledDecrypt, pooledEncrypt, useWorkers } from './envelope-pool.js';
+import { defaultWorkers, pooledDecrypt, pooledEncrypt, useWorkers } from './envelope-pool.js';
+
+/** Options of the file helpers beyond those of `encrypt`/`decrypt`. */
+export interface FileOptions {
+  /** Permission bits of the output file. */
+  mode?: number;
+  /**
+   * Seal or open STREAM chunks on this many worker threads while the calling thread reads and
+   * writes (files over 2 MiB). Default: CUSTOS_STREAM_WORKERS, else 0 (the calling thread does
+   * everything, which was faster here unless other work oversubscribed the cores).
+   */
+  workers?: number;
+}
 
 /** 32 chunks (2 MiB) a block: large enough to amortise the async overhead, small enough for the RSS bound. */
 const PLAIN_BLOCK = 32 * CHUNK_SIZE;
@@ -64,15 +76,16 @@ export async function encryptFile(
   input: string,
   output: string,
   recipients: RecipientInput | readonly RecipientInput[],
-  options: EncryptOptions & { mode?: number } = {},
+  options: EncryptOptions & FileOptions = {},
 ): Promise<{ payloadOffset: number; size: number }> {
   const fh = await openInput(input);
   try {
     // Large files without hooks: seal on the worker pool (both cores) while this thread does I/O.
-    if (await useWorkers(fh, PLAIN_BLOCK)) {
+    const workers = options.workers ?? defaultWorkers();
+    if (await useWorkers(fh, PLAIN_BLOCK, workers)) {
       const start = await startEncryption(recipients);
       return await withOutput(output, options.mode ?? 0o644, async (w) => {
-        await pooledEncrypt(fh, w, start, PLAIN_BLOCK, options);
+        await pooledEncrypt(fh, w, start, PLAIN_BLOCK, workers, options);
         return { payloadOffset: start.header.length, size: w.size };
       });
     }
@@ -119,13 +132,14 @@ export async function decryptFile(
   input: string,
   output: string,
   identities: IdentityInput | readonly IdentityInput[],
-  options: DecryptOptions & { mode?: number } = {},
+  options: DecryptOptions & FileOptions = {},
 ): Promise<{ size: number }> {
   const ids = toIdentities(identities);
   const fh = await openInput(input);
   try {
-    if (options.armor !== true && (await useWorkers(fh, SEALED_BLOCK, true))) {
-      return await pooledDecrypt(fh, ids, options, SEALED_BLOCK, (body) => withOutput(output, options.mode ?? 0o600, body));
+    const workers = options.workers ?? defaultWorkers();
+    if (options.armor !== true && (await useWorkers(fh, SEALED_BLOCK, workers, true))) {
+      return await pooledDecrypt(fh, ids, options, SEALED_BLOCK, workers, (body) => withOutput(output, options.mode ?? 0o600, body));
     }
     const src = dearmoringSource(fileSource(fh), options.armor);
     const { header, rest } = await readHeaderFrom(src, options.maxHeaderBytes, options.maxStanzas);

@@ -22,6 +22,7 @@ const dir = mkdtempSync(join(tmpdir(), 'custos-pool-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const id = generateIdentity();
 const BLOCK = 32 * CHUNK_SIZE;
+const W = { workers: 2 }; // the pool is opt-in; these tests exercise it
 
 describe('STREAM worker pool (encryptFile / decryptFile on large files)', () => {
   for (const n of [BLOCK + 1, 2 * BLOCK, 2 * BLOCK + CHUNK_SIZE, 2 * BLOCK + CHUNK_SIZE - 1, 3 * BLOCK + 12345]) {
@@ -34,7 +35,7 @@ describe('STREAM worker pool (encryptFile / decryptFile on large files)', () => 
       const nonce = crypto.randomBytes(16);
       const fh = await open(p, 'r');
       const w = await AtomicWriter.create(`${p}.raw`);
-      await pooledEncrypt(fh, w, { header, nonce, key: key.slice() }, BLOCK);
+      await pooledEncrypt(fh, w, { header, nonce, key: key.slice() }, BLOCK, 2);
       await w.commit();
       await fh.close();
       const parts: Uint8Array[] = [header, nonce];
@@ -43,9 +44,9 @@ describe('STREAM worker pool (encryptFile / decryptFile on large files)', () => 
       enc.finish((c) => parts.push(c));
       expect(sha(readFileSync(`${p}.raw`))).toBe(sha(Buffer.concat(parts)));
 
-      await encryptFile(p, `${p}.age`, id.recipient);
+      await encryptFile(p, `${p}.age`, id.recipient, W);
       expect(sha(await decrypt(new Uint8Array(readFileSync(`${p}.age`)), id.identity))).toBe(sha(data));
-      await decryptFile(`${p}.age`, `${p}.out`, id.identity);
+      await decryptFile(`${p}.age`, `${p}.out`, id.identity, W);
       expect(sha(readFileSync(`${p}.out`))).toBe(sha(data));
     });
   }
@@ -64,6 +65,7 @@ describe('STREAM worker pool (encryptFile / decryptFile on large files)', () => 
         plain.update(b);
       },
       onPayload: (b) => payload.update(b),
+      ...W,
     });
     const file = new Uint8Array(readFileSync(`${p}.age`));
     expect(plainLen).toBe(n);
@@ -75,7 +77,7 @@ describe('STREAM worker pool (encryptFile / decryptFile on large files)', () => 
   async function sameCode(name: string, file: Uint8Array): Promise<string> {
     const p = join(dir, `${name}.age`);
     writeFileSync(p, file);
-    const viaPool = await codeOf(decryptFile(p, join(dir, `${name}.out`), id.identity));
+    const viaPool = await codeOf(decryptFile(p, join(dir, `${name}.out`), id.identity, W));
     const inThread = await codeOf(decrypt(file, id.identity));
     expect(viaPool).toBe(inThread);
     return viaPool;
@@ -84,7 +86,7 @@ describe('STREAM worker pool (encryptFile / decryptFile on large files)', () => 
   it('damaged payloads: the same error code as the in-thread STREAM', async () => {
     const exact = join(dir, 'exact');
     writeFileSync(exact, pseudoRandom(2 * BLOCK, 3)); // the final chunk is full
-    await encryptFile(exact, `${exact}.age`, id.recipient);
+    await encryptFile(exact, `${exact}.age`, id.recipient, W);
     const good = new Uint8Array(readFileSync(`${exact}.age`));
     const payloadStart = good.length - (2 * BLOCK + 64 * 16) - 16;
     const chunk = (i: number) => payloadStart + 16 + i * ENC_CHUNK_SIZE;
