@@ -56,9 +56,9 @@ async function alternate(title: string, contenders: readonly Contender[], runs =
   }
 }
 
-function custos(runner: Runner, name: string, args: unknown, check?: (v: string | undefined) => void): () => Promise<Record<string, Sample>> {
+function custos(runner: Runner, name: string, args: unknown, check?: (v: string | undefined) => void, env?: Record<string, string>): () => Promise<Record<string, Sample>> {
   return async () => {
-    const r = await runCustos(runner, name, args);
+    const r = await runCustos(runner, name, args, env);
     check?.(r.check);
     return Object.fromEntries(Object.entries(r.metrics).map(([k, metric]) => [k, { metric, maxRssKiB: r.maxRssKiB }]));
   };
@@ -72,7 +72,16 @@ function peer(cmd: string, args: string[], amount: number, stdout: 'discard' | '
   };
 }
 
+// The code measured is what was bundled here: the commit, and any uncommitted change to the
+// sources at that moment (the working tree may be shared with people editing it).
+const code = {
+  commit: git(['rev-parse', 'HEAD']),
+  uncommittedSources: git(['status', '--porcelain', '--', 'src']).split('\n').filter((l) => l !== ''),
+  env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CUSTOS_'))),
+};
 const runners = await buildRunners(scratch);
+/** The envelope's opt-in STREAM worker pool (src/crypto/stream-pool.ts), one worker per core here. */
+const POOL = { CUSTOS_STREAM_WORKERS: '2' };
 if (runners.node.viaTsx) notes.push('esbuild unavailable: custos runs under tsx, so their RSS includes the TypeScript loader; the portable backend was not measured');
 const node = runners.node;
 const keys = makeKeys(scratch);
@@ -108,12 +117,15 @@ try {
     await alternate('encrypt → file', [
       { label: 'custos sealFile', run: custos(node, 'sealFile', { ...fa, output: f('sealed.age') }, sameSha) },
       { label: 'custos encryptFile', run: custos(node, 'encryptFile', { ...fa, output: f('enc.age') }) },
+      // the opt-in STREAM worker pool (one worker per core): sealing on the pool, I/O on this thread
+      { label: 'custos encryptFile, 2 workers', run: custos(node, 'encryptFile', { ...fa, output: f('enc.age') }, undefined, POOL) },
       { label: 'age -r → file', run: peer('age', ['-r', keys.recipient, '-o', f('age.age'), input], size) },
       { label: 'age -r → file + sync', run: peer('sh', ['-c', `age -r ${keys.recipient} -o ${f('age-sync.age')} ${input} && sync ${f('age-sync.age')}`], size) },
     ]);
     comparisons.push(
       { name: 'seal → file (sealFile)', ours: 'custos sealFile', peer: 'age -r → file', target: 0.8 },
       { name: 'encrypt → file (encryptFile)', ours: 'custos encryptFile', peer: 'age -r → file', target: 0.8 },
+      { name: 'encrypt → file, 2 stream workers', ours: 'custos encryptFile, 2 workers', peer: 'age -r → file', target: 0.8 },
       { name: 'seal → file vs age + sync', ours: 'custos sealFile', peer: 'age -r → file + sync', target: null },
     );
   }
@@ -135,12 +147,14 @@ try {
     await alternate('decrypt', [
       { label: 'custos openFile (hash check)', run: custos(node, 'openFile', { ...fa, input: f('sealed.age'), seal: f('sealed.age.seal'), output: f('open.out') }) },
       { label: 'custos decryptFile', run: custos(node, 'decryptFile', { ...fa, input: f('age.age'), output: f('dec.out') }) },
+      { label: 'custos decryptFile, 2 workers', run: custos(node, 'decryptFile', { ...fa, input: f('age.age'), output: f('dec.out') }, undefined, POOL) },
       { label: 'age -d', run: peer('age', ['-d', '-i', keys.keyFile, '-o', f('age.out'), f('sealed.age')], size) },
     ]);
     for (const o of ['open.out', 'dec.out', 'age.out']) if (statSync(f(o)).size !== size) throw new Error(`${o}: wrong size`);
     comparisons.push(
       { name: 'open + hash check (openFile)', ours: 'custos openFile (hash check)', peer: 'age -d', target: 0.9 },
       { name: 'decrypt → file (decryptFile)', ours: 'custos decryptFile', peer: 'age -d', target: 0.8 },
+      { name: 'decrypt → file, 2 stream workers', ours: 'custos decryptFile, 2 workers', peer: 'age -d', target: 0.8 },
     );
   }
   for (const o of ['input.bin', 'sealed.age', 'enc.age', 'age.age', 'age-sync.age', 'open.out', 'dec.out', 'age.out']) rmSync(f(o), { force: true });
@@ -199,7 +213,17 @@ const rssOf = (label: string) => summarizeContender(samples[label] ?? []).maxRss
 // The 128 MiB bound of the issue is for file work at any size: the streaming file runs. The
 // in-memory runs hold the buffer, its ciphertext and the decrypted copy (3 × 64 MiB) by design,
 // and the chain/log/presentation runs hold their fixtures; their RSS is in the table, unbound.
-const FILE_RUNS = ['custos hashFile', 'custos sealFile', 'custos encryptFile', 'custos sealItem(stream) → sink', 'custos encrypt(stream) → sink', 'custos openFile (hash check)', 'custos decryptFile'];
+const FILE_RUNS = [
+  'custos hashFile',
+  'custos sealFile',
+  'custos encryptFile',
+  'custos encryptFile, 2 workers',
+  'custos sealItem(stream) → sink',
+  'custos encrypt(stream) → sink',
+  'custos openFile (hash check)',
+  'custos decryptFile',
+  'custos decryptFile, 2 workers',
+];
 const rss = FILE_RUNS.map((l) => ({ name: l, mib: rssOf(l) })).filter((r): r is { name: string; mib: number } => r.mib !== null);
 const peakRss = rss.length === 0 ? null : Math.max(...rss.map((r) => r.mib));
 const machine = {
@@ -228,12 +252,7 @@ const result = {
   options: { ...opts, out: undefined, dir: undefined },
   method:
     'each run is its own child process (custos: run-one bundled with esbuild, plain node; peers: the CLI under GNU time). Contenders alternate run by run. Throughput = bytes (or operations) / wall time of the operation; custos times exclude process start-up, peers include it (a few ms). ratio = custos median / peer median; cpu ratio = the same on CPU seconds (all threads). MB = 10^6 bytes.',
-  // the code measured: the commit, and any uncommitted change to the sources (a shared tree)
-  code: {
-    commit: git(['rev-parse', 'HEAD']),
-    uncommittedSources: git(['status', '--porcelain', '--', 'src']).split('\n').filter((l) => l !== ''),
-    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CUSTOS_'))),
-  },
+  code,
   inputSha256: inputSha ?? null,
   notes,
   peakRssMiB: peakRss,

@@ -33,8 +33,8 @@ function run(cmd: string, args: readonly string[], captureStdout: boolean, env?:
 }
 
 /** A custos run: the child's own JSON (operation time, CPU time, maxRSS), plus its total wall. */
-export async function runCustos(runner: Runner, name: string, args: unknown): Promise<RunResult & { processWallMs: number }> {
-  const r = await run(runner.cmd, [...runner.args, name, JSON.stringify(args)], true);
+export async function runCustos(runner: Runner, name: string, args: unknown, env?: Record<string, string>): Promise<RunResult & { processWallMs: number }> {
+  const r = await run(runner.cmd, [...runner.args, name, JSON.stringify(args)], true, env === undefined ? undefined : { ...process.env, ...env });
   if (r.code !== 0) throw new Error(`custos run ${name} failed (exit ${r.code}): ${r.stderr.slice(-2000)}`);
   const line = r.stdout.trim().split('\n').pop() ?? '';
   return { ...(JSON.parse(line) as RunResult), processWallMs: r.wallMs };
