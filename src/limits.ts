@@ -12,7 +12,7 @@
  * for (const l of limits.LIMITS) console.log(l.name, l.value, l.code);
  * ```
  */
-import { CBOR_MAX_BYTES, CBOR_MAX_DEPTH } from './cbor.js';
+import { CBOR_MAX_BYTES, CBOR_MAX_DEPTH, CBOR_MAX_ITEMS } from './cbor.js';
 import { TAR_MAX_ENTRIES, TAR_MAX_ENTRY_SIZE, TAR_MAX_NAME, TAR_MAX_PAX_SIZE } from './bundle/tar.js';
 import type { ErrorCode } from './errors.js';
 import { MANIFEST_MAX_BYTES } from './bundle/manifest.js';
@@ -29,6 +29,7 @@ export {
   AGE_MAX_STANZAS,
   CBOR_MAX_BYTES,
   CBOR_MAX_DEPTH,
+  CBOR_MAX_ITEMS,
   DEFAULT_MAX_HEADER_BYTES,
   DEFAULT_MAX_SCRYPT_LOG_N,
   MANIFEST_MAX_BYTES,
@@ -65,6 +66,7 @@ export interface Limit {
 export const LIMITS: readonly Limit[] = Object.freeze([
   { name: 'CBOR_MAX_BYTES', value: CBOR_MAX_BYTES, unit: 'bytes', module: 'cbor', code: 'ERR_CBOR_SIZE', what: 'default size of one CBOR item given to decode (callers may lower it)' },
   { name: 'CBOR_MAX_DEPTH', value: CBOR_MAX_DEPTH, unit: 'levels', module: 'cbor', code: 'ERR_CBOR_DEPTH', what: 'nesting depth of CBOR arrays, maps and tags' },
+  { name: 'CBOR_MAX_ITEMS', value: CBOR_MAX_ITEMS, unit: 'data items', module: 'cbor', code: 'ERR_CBOR_SIZE', what: 'data items built by one decode (or one sequence): 16 MiB of empty maps cannot become 16 million objects' },
   { name: 'DEFAULT_MAX_HEADER_BYTES', value: DEFAULT_MAX_HEADER_BYTES, unit: 'bytes', module: 'envelope/header', code: 'ERR_AGE_HEADER', what: 'default size of an age header (callers may lower it)' },
   { name: 'AGE_MAX_STANZAS', value: AGE_MAX_STANZAS, unit: 'items', module: 'envelope/header', code: 'ERR_LIMIT', what: 'default number of recipient stanzas in an age header, checked while parsing, before any unwrap (decrypt option maxStanzas)' },
   { name: 'DEFAULT_MAX_SCRYPT_LOG_N', value: DEFAULT_MAX_SCRYPT_LOG_N, unit: 'log2', module: 'envelope/scrypt', code: 'ERR_SCRYPT_WORK_FACTOR', what: 'default largest scrypt work factor (log2 N) accepted on decrypt' },

@@ -142,6 +142,18 @@ describe('limits: at the bound and one past it', () => {
     expect(code(() => decode(nested(l.value)))).toBe('none');
     expect(code(() => decode(nested(l.value + 1)))).toBe(l.code);
   });
+  it('CBOR_MAX_ITEMS', () => {
+    const l = limit('CBOR_MAX_ITEMS');
+    // An array head plus (n - 1) zero integers is n data items.
+    const items = (n: number) => {
+      const b = new Uint8Array(5 + n - 1);
+      b[0] = 0x9a;
+      new DataView(b.buffer).setUint32(1, n - 1);
+      return b;
+    };
+    expect(code(() => decode(items(l.value)))).toBe('none');
+    expect(code(() => decode(items(l.value + 1)))).toBe(l.code);
+  });
   it('CBOR_MAX_BYTES', () => {
     const l = limit('CBOR_MAX_BYTES');
     const bstr = (total: number) => {
