@@ -66,7 +66,7 @@ export interface Limit {
 export const LIMITS: readonly Limit[] = Object.freeze([
   { name: 'CBOR_MAX_BYTES', value: CBOR_MAX_BYTES, unit: 'bytes', module: 'cbor', code: 'ERR_CBOR_SIZE', what: 'default size of one CBOR item given to decode (callers may lower it)' },
   { name: 'CBOR_MAX_DEPTH', value: CBOR_MAX_DEPTH, unit: 'levels', module: 'cbor', code: 'ERR_CBOR_DEPTH', what: 'nesting depth of CBOR arrays, maps and tags' },
-  { name: 'CBOR_MAX_ITEMS', value: CBOR_MAX_ITEMS, unit: 'data items', module: 'cbor', code: 'ERR_CBOR_SIZE', what: 'data items built by one decode (or one sequence): 16 MiB of empty maps cannot become 16 million objects' },
+  { name: 'CBOR_MAX_ITEMS', value: CBOR_MAX_ITEMS, unit: 'items', module: 'cbor', code: 'ERR_CBOR_SIZE', what: 'data items built by one decode (or one sequence): 16 MiB of empty maps cannot become 16 million objects' },
   { name: 'DEFAULT_MAX_HEADER_BYTES', value: DEFAULT_MAX_HEADER_BYTES, unit: 'bytes', module: 'envelope/header', code: 'ERR_AGE_HEADER', what: 'default size of an age header (callers may lower it)' },
   { name: 'AGE_MAX_STANZAS', value: AGE_MAX_STANZAS, unit: 'items', module: 'envelope/header', code: 'ERR_LIMIT', what: 'default number of recipient stanzas in an age header, checked while parsing, before any unwrap (decrypt option maxStanzas)' },
   { name: 'DEFAULT_MAX_SCRYPT_LOG_N', value: DEFAULT_MAX_SCRYPT_LOG_N, unit: 'log2', module: 'envelope/scrypt', code: 'ERR_SCRYPT_WORK_FACTOR', what: 'default largest scrypt work factor (log2 N) accepted on decrypt' },
