@@ -1,3 +1,4 @@
+import { cp } from 'node:fs/promises';
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
@@ -18,4 +19,9 @@ export default defineConfig({
   treeshake: true,
   // `#crypto` stays a runtime import so package.json `imports` picks the backend.
   external: ['#crypto'],
+  // Worker scripts are plain .mjs files started with `new Worker(url)` (never eval'd source);
+  // src/node/workers/locate.ts finds them in dist/workers/.
+  async onSuccess() {
+    await cp('src/node/workers', 'dist/workers', { recursive: true, filter: (f) => !f.endsWith('.ts') });
+  },
 });

@@ -8,6 +8,7 @@
  *
  * Falls back to running the sources under tsx (RSS then includes the loader) if esbuild is absent.
  */
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -62,6 +63,8 @@ export async function buildRunners(outDir: string): Promise<{ node: Runner; web?
       ],
     });
     out[backend] = { cmd: process.execPath, args: [outfile], viaTsx: false };
+    // the worker scripts the bundled code starts (src/node/workers/locate.ts looks in ./workers)
+    cpSync(join(root, 'src/node/workers'), join(outDir, 'workers'), { recursive: true, filter: (f) => !f.endsWith('.ts') });
   }
   return { node: out.node!, web: out.web! };
 }

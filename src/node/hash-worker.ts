@@ -9,36 +9,18 @@
  * backpressure instead of an unbounded queue). Messages are ordered, so the digest the worker
  * returns after `finish` covers every slot in submission order.
  *
- * The worker is evaluated from source text (no file to resolve, so it runs the same from the
- * sources, from dist and under test runners). It uses node:crypto's SHA-256 directly: a worker
- * cannot load `#crypto`'s conditional import from eval'd code, and this file is Node-only anyway,
- * where `#crypto` is the same OpenSSL SHA-256.
+ * The worker is the plain-JavaScript file `workers/sha256.worker.mjs` (no eval), found by
+ * {@link workerFile} both in the sources and in dist/. It uses node:crypto's SHA-256 directly:
+ * this path is Node-only, where `#crypto` is the same OpenSSL SHA-256.
  */
 import { Worker } from 'node:worker_threads';
 import { CustosError } from '../errors.js';
+import { workerFile } from './workers/locate.js';
 
 const SLOTS = 8;
 const SLOT_BYTES = 1 << 20;
 const FREE = 0;
 
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const data = new Uint8Array(workerData.data);
-const ctrl = new Int32Array(workerData.ctrl);
-let h = createHash('sha256');
-parentPort.on('message', (m) => {
-  if (m.finish) {
-    parentPort.postMessage({ digest: new Uint8Array(h.digest()) });
-    h = createHash('sha256');
-    return;
-  }
-  h.update(data.subarray(m.slot * ${SLOT_BYTES}, m.slot * ${SLOT_BYTES} + m.length));
-  Atomics.store(ctrl, 1 + m.slot, 0);
-  Atomics.add(ctrl, ${FREE}, 1);
-  Atomics.notify(ctrl, ${FREE});
-});
-`;
 
 /**
  * An incremental SHA-256 computed on a worker thread. `update` copies and returns at once
@@ -72,7 +54,7 @@ export class OffThreadSha256 {
     const ctrl = new SharedArrayBuffer(4 * (1 + SLOTS));
     const c = new Int32Array(ctrl);
     c[FREE] = SLOTS;
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { data, ctrl } });
+    const worker = new Worker(workerFile('sha256.worker.mjs'), { workerData: { data, ctrl, SLOT_BYTES, FREE } });
     worker.unref();
     return new OffThreadSha256(worker, new Uint8Array(data), c);
   }

@@ -7,7 +7,7 @@
  * is refused with a code and nothing is corrupted.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -102,6 +102,8 @@ beforeAll(async () => {
     packages: 'external',
     logLevel: 'error',
   });
+  // the worker scripts the bundled code starts (src/node/workers/locate.ts looks in ./workers)
+  cpSync(join(root, 'src/node/workers'), join(outdir, 'workers'), { recursive: true, filter: (f) => !f.endsWith('.ts') });
 }, 120_000);
 
 afterAll(() => {

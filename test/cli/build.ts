@@ -4,7 +4,7 @@
  * `#crypto` resolves to the Node backend, as in the published package.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -28,6 +28,8 @@ export function buildCli(): Promise<string> {
       packages: 'external',
       logLevel: 'error',
     });
+    // the worker scripts the bundled code starts (src/node/workers/locate.ts looks in ./workers)
+    cpSync(join(repoRoot, 'src/node/workers'), join(outdir, 'workers'), { recursive: true, filter: (f) => !f.endsWith('.ts') });
     return outfile;
   })();
   return built;
