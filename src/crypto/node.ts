@@ -17,7 +17,11 @@ function u8(b: Buffer | ArrayBuffer): Uint8Array {
   return b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/** Below this size the one-shot `crypto.hash` (no Hash object) is ~1.5× faster; above, Node's docs advise createHash. */
+const ONE_SHOT_MAX = 1 << 20;
+
 export function sha256(data: Uint8Array): Uint8Array {
+  if (data.length <= ONE_SHOT_MAX) return u8(nc.hash('sha256', data, 'buffer'));
   return u8(nc.createHash('sha256').update(data).digest());
 }
 
