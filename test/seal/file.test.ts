@@ -80,4 +80,25 @@ describe('sealFile / verifySealFile / openFile', () => {
     const r = await verifySealFile(join(dir, 'disk.seal'), { trust, ageFile: join(dir, 'other.age') });
     expect(r.checks.find((c) => c.name === 'payload')?.code).toBe('ERR_DIGEST_MISMATCH');
   });
+
+  it('a large file (hashed on the worker): opens; a re-encryption or other plaintext is refused, nothing written', async () => {
+    const big = join(dir, 'big.bin');
+    const bigData = crypto.randomBytes(17 * 1024 * 1024 + 99); // above openFile's off-thread threshold
+    writeFileSync(big, bigData);
+    await sealFile(big, join(dir, 'big.age'), join(dir, 'big.seal'), opts);
+    const ok = await openFile(join(dir, 'big.age'), join(dir, 'big.seal'), join(dir, 'big.out'), { identities: [alice.identity], trust, expect: { purpose: 'fraud investigation' } });
+    expect(ok.size).toBe(bigData.length);
+    expect(crypto.sha256(readFileSync(join(dir, 'big.out')))).toEqual(crypto.sha256(bigData));
+    // same plaintext, another age file: only the payload hash differs
+    await sealFile(big, join(dir, 'big2.age'), join(dir, 'big2.seal'), opts);
+    expect(await codeOf(openFile(join(dir, 'big2.age'), join(dir, 'big.seal'), join(dir, 'y1'), { identities: [alice.identity], trust, expect: { purpose: 'fraud investigation' } }))).toBe('ERR_DIGEST_MISMATCH');
+    // another plaintext of the same size: both hashes differ
+    bigData[0] = (bigData[0] ?? 0) ^ 1;
+    writeFileSync(big, bigData);
+    await sealFile(big, join(dir, 'big3.age'), join(dir, 'big3.seal'), opts);
+    expect(await codeOf(openFile(join(dir, 'big3.age'), join(dir, 'big.seal'), join(dir, 'y2'), { identities: [alice.identity], trust, expect: { purpose: 'fraud investigation' } }))).toBe('ERR_DIGEST_MISMATCH');
+    expect(existsSync(join(dir, 'y1'))).toBe(false);
+    expect(existsSync(join(dir, 'y2'))).toBe(false);
+    expect(readdirSync(dir).filter((n) => n.startsWith('y') || n.includes('.tmp'))).toEqual([]);
+  });
 });
