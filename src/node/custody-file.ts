@@ -19,18 +19,10 @@ import { refusedChainReport, verifyChain, type ChainReport, type VerifyChainOpti
 import type { Signer } from '../keys/signing.js';
 import type { TrustStore } from '../keys/trust.js';
 import { basename, dirname, join } from 'node:path';
+import { pidAlive } from './pid.js';
 
 function ioError(what: string, e: unknown): CustosError {
   return new CustosError('ERR_IO', `${what} failed (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { cause: e });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function lockPid(path: string): Promise<number | undefined> {
@@ -67,7 +59,7 @@ export async function lockChainFile(file: string): Promise<() => Promise<void>> 
       await new Promise((r) => setTimeout(r, 25));
       pid = await lockPid(path);
     }
-    if (pid !== undefined && alive(pid)) throw new CustosError('ERR_LOCKED', `${file} is locked by running process ${pid}`);
+    if (pid !== undefined && pidAlive(pid)) throw new CustosError('ERR_LOCKED', `${file} is locked by running process ${pid}`);
     // stale (its owner died): move it aside, and put it back if someone else took it meanwhile
     const aside = `${path}.stale-${process.pid}-${attempt}`;
     try {
@@ -77,7 +69,7 @@ export async function lockChainFile(file: string): Promise<() => Promise<void>> 
       throw ioError('breaking a stale lock', e);
     }
     const moved = await lockPid(aside);
-    if (moved !== undefined && moved !== pid && alive(moved)) {
+    if (moved !== undefined && moved !== pid && pidAlive(moved)) {
       await fs.rename(aside, path).catch(() => undefined);
       throw new CustosError('ERR_LOCKED', `${file} is locked by running process ${moved}`);
     }

@@ -9,6 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import * as crypto from '#crypto';
 import { toHex, toU8 } from '../bytes.js';
 import { CustosError, fail } from '../errors.js';
+import { pidAlive } from './pid.js';
 
 /**
  * An output file that appears under its final name only when complete.
@@ -102,17 +103,6 @@ export class AtomicWriter {
     this.#done = true;
     await this.#fh.close().catch(() => undefined);
     await unlink(this.#tmp).catch(() => undefined);
-  }
-}
-
-/** True unless `pid` certainly names no process (ESRCH); EPERM means alive, owned by someone else. */
-function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
 

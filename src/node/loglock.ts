@@ -11,16 +11,7 @@
 import * as fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { CustosError } from '../errors.js';
-
-function alive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { pidAlive } from './pid.js';
 
 async function readPid(path: string): Promise<number | undefined> {
   try {
@@ -60,12 +51,12 @@ export async function acquireLogLock(dir: string): Promise<LogLock> {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new CustosError('ERR_IO', 'cannot create the log lock', { cause: e });
     }
     const pid = await readPid(path);
-    if (pid !== undefined && alive(pid)) throw new CustosError('ERR_LOG_LOCKED', `the log is locked by running process ${pid}`);
+    if (pid !== undefined && pidAlive(pid)) throw new CustosError('ERR_LOG_LOCKED', `the log is locked by running process ${pid}`);
     if (pid === undefined) {
       // Being written right now, or garbage: give a concurrent creator a moment.
       await new Promise((r) => setTimeout(r, 20));
       const again = await readPid(path);
-      if (again !== undefined && alive(again)) throw new CustosError('ERR_LOG_LOCKED', `the log is locked by running process ${again}`);
+      if (again !== undefined && pidAlive(again)) throw new CustosError('ERR_LOG_LOCKED', `the log is locked by running process ${again}`);
     }
     const aside = join(dir, `lock.stale-${process.pid}-${attempt}`);
     try {
@@ -75,7 +66,7 @@ export async function acquireLogLock(dir: string): Promise<LogLock> {
       throw new CustosError('ERR_IO', 'cannot break a stale log lock', { cause: e });
     }
     const moved = await readPid(aside);
-    if (moved !== undefined && moved !== pid && alive(moved)) {
+    if (moved !== undefined && moved !== pid && pidAlive(moved)) {
       // We moved a fresh lock another opener had just taken: put it back and give up.
       await fs.rename(aside, path).catch(() => undefined);
       throw new CustosError('ERR_LOG_LOCKED', `the log is locked by running process ${moved}`);
