@@ -99,6 +99,13 @@ export async function openBundleItem(path: string, id: string, opts: OpenBundleI
     }
     const entry = tar.get(item.item)!;
     const source = tar.stream(entry);
+    let closed = false;
+    // The archive is released when the plaintext ends, fails or is cancelled, whichever comes first.
+    const closeTar = async (): Promise<void> => {
+      if (closed) return;
+      closed = true;
+      await tar.close();
+    };
     const cipher = new ReadableStream<Uint8Array>({
       async pull(c) {
         const r = await source.next();
@@ -109,21 +116,33 @@ export async function openBundleItem(path: string, id: string, opts: OpenBundleI
         await source.return(undefined);
       },
     });
-    const plain = await decrypt(cipher, opts.identities);
+    const reader = (await decrypt(cipher, opts.identities)).getReader();
     const h = crypto.createSha256();
-    // One transform: hash on the way through, check at the end, and release the archive.
-    const checked = plain.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, c) {
-          h.update(chunk);
-          c.enqueue(chunk);
-        },
-        async flush(c) {
-          await tar.close();
-          if (sha !== undefined && !equalBytes(h.digest(), sha)) c.error(new CustosError('ERR_DIGEST_MISMATCH', `item ${id}: plaintext SHA-256 differs from the custody chain's`));
-        },
-      }),
-    );
+    // Hash on the way through and check at the end: the last read reports a mismatch as an error.
+    const checked = new ReadableStream<Uint8Array>({
+      async pull(c) {
+        let r: ReadableStreamReadResult<Uint8Array>;
+        try {
+          r = await reader.read();
+        } catch (e) {
+          await closeTar();
+          throw e;
+        }
+        if (!r.done) {
+          h.update(r.value);
+          c.enqueue(r.value);
+          return;
+        }
+        await closeTar();
+        if (sha !== undefined && !equalBytes(h.digest(), sha)) {
+          c.error(new CustosError('ERR_DIGEST_MISMATCH', `item ${id}: plaintext SHA-256 differs from the custody chain's`));
+        } else c.close();
+      },
+      async cancel(reason) {
+        await reader.cancel(reason).catch(() => undefined);
+        await closeTar();
+      },
+    });
     handedOver = true;
     return { plaintext: checked, report, ...(sha !== undefined ? { sha256: toHex(sha) } : {}) };
   } finally {

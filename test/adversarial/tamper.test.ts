@@ -193,8 +193,9 @@ describe('tamper sweep over the demo bundle', () => {
       }
       let openedOk = false;
       try {
-        await openBundleItem(work, 'disk', { trust, identities: keys.identities, policy: { requireSeal: false, audience: policy.audience } as typeof policy });
+        const opened = await openBundleItem(work, 'disk', { trust, identities: keys.identities, policy: { requireSeal: false, audience: policy.audience } as typeof policy });
         openedOk = true;
+        await opened.plaintext.cancel(); // releases the archive
       } catch (e) {
         expect(e, label).toBeInstanceOf(CustosError);
       }
