@@ -55,6 +55,16 @@ async function readExactly(src: ByteSource, have: Uint8Array, n: number): Promis
   return { bytes: all.slice(0, n), rest: all.subarray(n) };
 }
 
+/**
+ * Reads the payload's 16-byte nonce that follows the header (`rest` = bytes already read past
+ * it); returns the nonce and the payload bytes read beyond it (owned copies).
+ */
+export async function readPayloadNonce(src: ByteSource, rest: Uint8Array): Promise<{ nonce: Uint8Array; rest: Uint8Array }> {
+  const n = await readExactly(src, rest, NONCE_SIZE);
+  if (n === null) fail('ERR_TRUNCATED', 'payload shorter than its 16-byte nonce');
+  return { nonce: n.bytes, rest: n.rest };
+}
+
 interface Opened {
   header: AgeHeader;
   dec: StreamDecryptor;
@@ -65,9 +75,8 @@ async function open(src: ByteSource, identities: IdentityInput | readonly Identi
   const ids = toIdentities(identities);
   const { header, rest } = await readHeaderFrom(src, options.maxHeaderBytes, options.maxStanzas);
   const fileKey = await unwrapFileKey(header, ids);
-  const n = await readExactly(src, rest, NONCE_SIZE);
-  if (n === null) fail('ERR_TRUNCATED', 'payload shorter than its 16-byte nonce');
-  const dec = new StreamDecryptor(payloadKey(fileKey, n.bytes));
+  const n = await readPayloadNonce(src, rest);
+  const dec = new StreamDecryptor(payloadKey(fileKey, n.nonce));
   fileKey.fill(0);
   return { header, dec, rest: n.rest };
 }

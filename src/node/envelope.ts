@@ -10,7 +10,7 @@ import { assertString } from '../bytes.js';
 import { CustosError } from '../errors.js';
 import { createEncryptor, startEncryption } from '../envelope/encrypt.js';
 import type { EncryptOptions } from '../envelope/encrypt.js';
-import { readHeaderFrom } from '../envelope/decrypt.js';
+import { readHeaderFrom, readPayloadNonce } from '../envelope/decrypt.js';
 import type { DecryptOptions } from '../envelope/decrypt.js';
 import { unwrapFileKey } from '../envelope/filekey.js';
 import { dearmoringSource } from '../envelope/io.js';
@@ -19,7 +19,7 @@ import { toIdentities } from '../envelope/keys.js';
 import { decryptRange } from '../envelope/range.js';
 import { rewrap } from '../envelope/rewrap.js';
 import type { RewrapChanges } from '../envelope/rewrap.js';
-import { ENC_CHUNK_SIZE, CHUNK_SIZE, NONCE_SIZE, StreamDecryptor, payloadKey } from '../envelope/stream.js';
+import { ENC_CHUNK_SIZE, CHUNK_SIZE, StreamDecryptor, payloadKey } from '../envelope/stream.js';
 import type { IdentityInput, RecipientInput } from '../envelope/types.js';
 import { AtomicWriter, BlockReader } from './files.js';
 import { defaultWorkers, pooledDecrypt, pooledEncrypt, useWorkers } from './envelope-pool.js';
@@ -169,22 +169,13 @@ export async function decryptFile(
     const src = dearmoringSource(fileSource(fh), options.armor);
     const { header, rest } = await readHeaderFrom(src, options.maxHeaderBytes, options.maxStanzas);
     const fileKey = await unwrapFileKey(header, ids);
-    // The nonce may straddle blocks only for tiny reads; gather it.
-    let head = rest;
-    while (head.length < NONCE_SIZE) {
-      const c = await src.read();
-      if (c === null) throw new CustosError('ERR_TRUNCATED', 'payload shorter than its 16-byte nonce');
-      const m = new Uint8Array(head.length + c.length);
-      m.set(head);
-      m.set(c, head.length);
-      head = m;
-    }
-    const dec = new StreamDecryptor(payloadKey(fileKey, head.subarray(0, NONCE_SIZE)));
+    const head = await readPayloadNonce(src, rest);
+    const dec = new StreamDecryptor(payloadKey(fileKey, head.nonce));
     fileKey.fill(0);
     return await withOutput(output, options.mode ?? 0o600, async (w) => {
       const out = new BatchWriter(w);
       const emit = (pt: Uint8Array) => out.push(pt);
-      dec.push(head.subarray(NONCE_SIZE), emit);
+      dec.push(head.rest, emit);
       for (let b = await src.read(); b !== null; b = await src.read()) {
         dec.push(b, emit);
         await out.flush();

@@ -14,11 +14,11 @@
 import * as crypto from '#crypto';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { assertString, equalBytes } from '../bytes.js';
-import { readHeaderFrom } from '../envelope/decrypt.js';
+import { readHeaderFrom, readPayloadNonce } from '../envelope/decrypt.js';
 import { unwrapFileKey } from '../envelope/filekey.js';
 import type { ByteSource } from '../envelope/io.js';
 import { toIdentities } from '../envelope/keys.js';
-import { CHUNK_SIZE, ENC_CHUNK_SIZE, NONCE_SIZE, StreamDecryptor, payloadKey } from '../envelope/stream.js';
+import { CHUNK_SIZE, ENC_CHUNK_SIZE, StreamDecryptor, payloadKey } from '../envelope/stream.js';
 import { CustosError } from '../errors.js';
 import { admitSeal, type OpenOptions } from '../seal/open.js';
 import { completeSeal, createSealTracker, prepareSeal, type SealOptions, type SealResult } from '../seal/seal.js';
@@ -207,16 +207,8 @@ async function decryptChecked(
     payloadHash.update(b);
     payloadSize += b.length;
   };
-  let head = rest.slice();
-  while (head.length < NONCE_SIZE) {
-    const c = await src.read();
-    if (c === null) throw new CustosError('ERR_TRUNCATED', 'payload shorter than its 16-byte nonce');
-    const m = new Uint8Array(head.length + c.length);
-    m.set(head);
-    m.set(c, head.length);
-    head = m;
-  }
-  const dec = new StreamDecryptor(payloadKey(fileKey, head.subarray(0, NONCE_SIZE)));
+  const head = await readPayloadNonce(src, rest);
+  const dec = new StreamDecryptor(payloadKey(fileKey, head.nonce));
   fileKey.fill(0);
   let size = 0;
   const w = await AtomicWriter.create(output, mode);
@@ -227,8 +219,9 @@ async function decryptChecked(
       plainHash.update(pt);
       out.push(pt);
     };
-    seePayload(head);
-    dec.push(head.subarray(NONCE_SIZE), emit);
+    seePayload(head.nonce);
+    seePayload(head.rest);
+    dec.push(head.rest, emit);
     for (let b = await src.read(); b !== null; b = await src.read()) {
       seePayload(b);
       dec.push(b, emit);
