@@ -6,7 +6,7 @@ import * as crypto from '#crypto';
 import { fail } from '../errors.js';
 import { encodeHeader } from './header.js';
 import { wrapFileKey } from './filekey.js';
-import { ByteSink, isReadableStream, sourceOf } from './io.js';
+import { ByteSink, isReadableStream, sourceOf, type ByteSource } from './io.js';
 import { toRecipients } from './keys.js';
 import { NONCE_SIZE, StreamEncryptor, payloadKey, payloadSize } from './stream.js';
 import type { RecipientInput } from './types.js';
@@ -148,18 +148,31 @@ export async function encrypt(
   recipients: RecipientInput | readonly RecipientInput[],
   options: EncryptOptions = {},
 ): Promise<Uint8Array | ReadableStream<Uint8Array>> {
-  if (data instanceof Uint8Array) {
-    const enc = await createEncryptor(recipients, options);
-    const sink = new ByteSink(enc.header.length + payloadSize(data.length));
-    sink.push(enc.header);
-    const emit = (b: Uint8Array) => sink.push(b);
-    enc.pushTo(data, emit);
-    enc.finishTo(emit);
-    return sink.bytes();
-  }
+  if (data instanceof Uint8Array) return encryptAll(await createEncryptor(recipients, options), data);
   if (!isReadableStream(data)) fail('ERR_INVALID_ARGUMENT', '"data" expected Uint8Array or ReadableStream<Uint8Array>');
-  const enc = await createEncryptor(recipients, options);
-  const src = sourceOf(data);
+  return encryptorStream(await createEncryptor(recipients, options), sourceOf(data));
+}
+
+/** The whole age file (header + payload) for a plaintext in memory, in one allocation. */
+export function encryptAll(enc: AgeEncryptor, data: Uint8Array): Uint8Array {
+  const sink = new ByteSink(enc.header.length + payloadSize(data.length));
+  sink.push(enc.header);
+  const emit = (b: Uint8Array) => sink.push(b);
+  enc.pushTo(data, emit);
+  enc.finishTo(emit);
+  return sink.bytes();
+}
+
+/**
+ * The age file `enc` makes of `src`, as a pull stream (the header first, then the payload as the
+ * source is read). `hooks.end` runs once the last chunk is enqueued, before the stream closes;
+ * `hooks.fail` runs when encryption fails or the consumer cancels.
+ */
+export function encryptorStream(
+  enc: AgeEncryptor,
+  src: ByteSource,
+  hooks: { readonly end?: () => void; readonly fail?: (reason: unknown) => void } = {},
+): ReadableStream<Uint8Array> {
   let headerSent = false;
   return new ReadableStream<Uint8Array>(
     {
@@ -175,17 +188,22 @@ export async function encrypt(
             const out = chunk === null ? enc.finish() : enc.push(chunk);
             for (const b of out) controller.enqueue(b);
             if (chunk === null) {
+              hooks.end?.();
               controller.close();
               return;
             }
             if (out.length > 0) return;
           }
         } catch (e) {
+          hooks.fail?.(e);
           controller.error(e);
           await src.cancel(e);
         }
       },
-      cancel: (reason) => src.cancel(reason),
+      async cancel(reason) {
+        hooks.fail?.(reason);
+        await src.cancel(reason);
+      },
     },
     { highWaterMark: 0 },
   );

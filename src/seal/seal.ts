@@ -9,7 +9,7 @@
 import * as crypto from '#crypto';
 import { assertString } from '../bytes.js';
 import { HEADER, signSign1 } from '../cose/index.js';
-import { createEncryptor, type AgeEncryptor } from '../envelope/encrypt.js';
+import { createEncryptor, encryptAll, encryptorStream, type AgeEncryptor } from '../envelope/encrypt.js';
 import { isReadableStream, sourceOf } from '../envelope/io.js';
 import type { RecipientInput } from '../envelope/types.js';
 import { fail } from '../errors.js';
@@ -155,58 +155,13 @@ export async function sealItem(
   if (!(source instanceof Uint8Array) && !isReadableStream(source)) fail('ERR_INVALID_ARGUMENT', '"source" expected Uint8Array or ReadableStream<Uint8Array>');
   const tracker = createSealTracker(opts);
   const enc: AgeEncryptor = await createEncryptor(opts.recipients, { onPlaintext: tracker.onPlaintext, onPayload: tracker.onPayload });
-  if (source instanceof Uint8Array) {
-    const parts: Uint8Array[] = [enc.header];
-    const emit = (b: Uint8Array) => parts.push(b);
-    enc.pushTo(source, emit);
-    enc.finishTo(emit);
-    let n = 0;
-    for (const p of parts) n += p.length;
-    const ciphertext = new Uint8Array(n);
-    let o = 0;
-    for (const p of parts) {
-      ciphertext.set(p, o);
-      o += p.length;
-    }
-    return { ciphertext, ...tracker.finish() };
-  }
-  const src = sourceOf(source);
+  if (source instanceof Uint8Array) return { ciphertext: encryptAll(enc, source), ...tracker.finish() };
   let settle!: { resolve: (r: SealResult) => void; reject: (e: unknown) => void };
   const seal = new Promise<SealResult>((resolve, reject) => (settle = { resolve, reject }));
   seal.catch(() => undefined); // the caller may only read the stream; never an unhandled rejection
-  let headerSent = false;
-  const ciphertext = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          if (!headerSent) {
-            headerSent = true;
-            controller.enqueue(enc.header);
-            return;
-          }
-          for (;;) {
-            const chunk = await src.read();
-            const out = chunk === null ? enc.finish() : enc.push(chunk);
-            for (const b of out) controller.enqueue(b);
-            if (chunk === null) {
-              settle.resolve(tracker.finish());
-              controller.close();
-              return;
-            }
-            if (out.length > 0) return;
-          }
-        } catch (e) {
-          settle.reject(e);
-          controller.error(e);
-          await src.cancel(e);
-        }
-      },
-      async cancel(reason) {
-        settle.reject(reason ?? new Error('cancelled'));
-        await src.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  const ciphertext = encryptorStream(enc, sourceOf(source), {
+    end: () => settle.resolve(tracker.finish()),
+    fail: (reason) => settle.reject(reason ?? new Error('cancelled')),
+  });
   return { ciphertext, seal };
 }
