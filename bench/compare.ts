@@ -37,8 +37,12 @@ const samples: Samples = {};
 const notes: string[] = missing.map((c) => `${c} is not installed: the comparisons that need it were skipped`);
 const say = (s: string) => process.stderr.write(`${s}\n`);
 
-/** A contender: one run returns its metrics by key ('main' for single-metric runs). */
-type Contender = { label: string; run: () => Promise<Record<string, Sample>> };
+/**
+ * A contender: one run returns its metrics by key ('main' for single-metric runs). `output`: the
+ * file the run writes, removed before each run so no contender overwrites (and pays for freeing)
+ * another run's file.
+ */
+type Contender = { label: string; run: () => Promise<Record<string, Sample>>; output?: string };
 
 function record(label: string, key: string, s: Sample): void {
   (samples[key === 'main' ? label : `${label} ${key}`] ??= []).push(s);
@@ -50,6 +54,10 @@ async function alternate(title: string, contenders: readonly Contender[], runs =
   for (let r = 0; r < runs; r++) {
     for (let i = 0; i < contenders.length; i++) {
       const c = contenders[(i + r) % contenders.length]!;
+      // Start every run from the same disk state: the previous run's output gone and its dirty
+      // pages written back (untimed), so no run pays for the write-back of the one before it.
+      if (c.output !== undefined) rmSync(c.output, { force: true });
+      spawnSync('sync');
       const load = loadavg()[0]!;
       for (const [k, s] of Object.entries(await c.run())) record(c.label, k, { ...s, load });
     }
@@ -115,12 +123,12 @@ try {
   if (want('encrypt') || want('decrypt')) {
     // custos fsyncs its output (atomic write); `age -o` does not, so `age + sync` is shown too
     await alternate('encrypt → file', [
-      { label: 'custos sealFile', run: custos(node, 'sealFile', { ...fa, output: f('sealed.age') }, sameSha) },
-      { label: 'custos encryptFile', run: custos(node, 'encryptFile', { ...fa, output: f('enc.age') }) },
+      { label: 'custos sealFile', run: custos(node, 'sealFile', { ...fa, output: f('sealed.age') }, sameSha), output: f('sealed.age') },
+      { label: 'custos encryptFile', run: custos(node, 'encryptFile', { ...fa, output: f('enc.age') }), output: f('enc.age') },
       // the opt-in STREAM worker pool (one worker per core): sealing on the pool, I/O on this thread
-      { label: 'custos encryptFile, 2 workers', run: custos(node, 'encryptFile', { ...fa, output: f('enc.age') }, undefined, POOL) },
-      { label: 'age -r → file', run: peer('age', ['-r', keys.recipient, '-o', f('age.age'), input], size) },
-      { label: 'age -r → file + sync', run: peer('sh', ['-c', `age -r ${keys.recipient} -o ${f('age-sync.age')} ${input} && sync ${f('age-sync.age')}`], size) },
+      { label: 'custos encryptFile, 2 workers', run: custos(node, 'encryptFile', { ...fa, output: f('enc.age') }, undefined, POOL), output: f('enc.age') },
+      { label: 'age -r → file', run: peer('age', ['-r', keys.recipient, '-o', f('age.age'), input], size), output: f('age.age') },
+      { label: 'age -r → file + sync', run: peer('sh', ['-c', `age -r ${keys.recipient} -o ${f('age-sync.age')} ${input} && sync ${f('age-sync.age')}`], size), output: f('age-sync.age') },
     ]);
     comparisons.push(
       { name: 'seal → file (sealFile)', ours: 'custos sealFile', peer: 'age -r → file', target: 0.8 },
@@ -145,10 +153,10 @@ try {
   if (want('decrypt')) {
     // cross-implementation: custos opens age's file, age opens custos' sealed file
     await alternate('decrypt', [
-      { label: 'custos openFile (hash check)', run: custos(node, 'openFile', { ...fa, input: f('sealed.age'), seal: f('sealed.age.seal'), output: f('open.out') }) },
-      { label: 'custos decryptFile', run: custos(node, 'decryptFile', { ...fa, input: f('age.age'), output: f('dec.out') }) },
-      { label: 'custos decryptFile, 2 workers', run: custos(node, 'decryptFile', { ...fa, input: f('age.age'), output: f('dec.out') }, undefined, POOL) },
-      { label: 'age -d', run: peer('age', ['-d', '-i', keys.keyFile, '-o', f('age.out'), f('sealed.age')], size) },
+      { label: 'custos openFile (hash check)', run: custos(node, 'openFile', { ...fa, input: f('sealed.age'), seal: f('sealed.age.seal'), output: f('open.out') }), output: f('open.out') },
+      { label: 'custos decryptFile', run: custos(node, 'decryptFile', { ...fa, input: f('age.age'), output: f('dec.out') }), output: f('dec.out') },
+      { label: 'custos decryptFile, 2 workers', run: custos(node, 'decryptFile', { ...fa, input: f('age.age'), output: f('dec.out') }, undefined, POOL), output: f('dec.out') },
+      { label: 'age -d', run: peer('age', ['-d', '-i', keys.keyFile, '-o', f('age.out'), f('sealed.age')], size), output: f('age.out') },
     ]);
     for (const o of ['open.out', 'dec.out', 'age.out']) if (statSync(f(o)).size !== size) throw new Error(`${o}: wrong size`);
     comparisons.push(
