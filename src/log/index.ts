@@ -1,6 +1,8 @@
 export { HASH_SIZE, consistencyProof, emptyRoot, inclusionProof, inclusionProofLength, leafHash, nodeHash, rootFromInclusion, rootOfLeafHashes, rootsFromConsistency, treeRoot, verifyConsistency, verifyInclusion } from './merkle.js';
 export { verifySubtreeConsistency, verifySubtreeInclusion } from './subtree.js';
 export type { HashSource, ProofCheck } from './merkle.js';
+export { INCLUSION_MEMO_MAX_NODES, createInclusionVerifier } from './batch.js';
+export type { InclusionVerifier, InclusionVerifierOptions, InclusionVerifierStats } from './batch.js';
 export { HashTree } from './hashtree.js';
 export type { LogCheck, LogReport } from './report.js';
 export { NOTE_MAX_BYTES, NOTE_MAX_SIGNATURES, parseNote, signNote, verifyNote } from './note.js';

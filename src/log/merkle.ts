@@ -209,7 +209,8 @@ export function checkSizes(a: number, b: number): ProofCheck | null {
 /** @internal */
 export function checkHashes(proof: readonly Uint8Array[]): ProofCheck | null {
   if (!Array.isArray(proof)) fail('ERR_INVALID_ARGUMENT', '"proof" expected an array of hashes');
-  for (const p of proof) {
+  for (let i = 0; i < proof.length; i++) {
+    const p: unknown = proof[i];
     if (!(p instanceof Uint8Array)) fail('ERR_INVALID_ARGUMENT', '"proof" expected an array of Uint8Array');
     if (p.length !== HASH_SIZE) return bad('ERR_PROOF_MALFORMED', 'a proof hash is not 32 bytes');
   }
@@ -217,8 +218,29 @@ export function checkHashes(proof: readonly Uint8Array[]): ProofCheck | null {
 }
 
 /**
+ * Every check of an inclusion proof that needs no hashing, in the order {@link verifyInclusion}
+ * makes them (the batch verifier shares it, so both give the same code for the same input).
+ * `leaf` and `root` are already known to be Uint8Array.
+ * @internal
+ */
+export function inclusionShape(leaf: Uint8Array, index: number, size: number, proof: readonly Uint8Array[], root: Uint8Array): ProofCheck | null {
+  const sizes = checkSizes(index, size);
+  if (sizes) return sizes;
+  const shape = checkHashes(proof);
+  if (shape) return shape;
+  if (leaf.length !== HASH_SIZE || root.length !== HASH_SIZE) return bad('ERR_PROOF_MALFORMED', 'leaf or root is not a 32-byte hash');
+  if (index >= size) return bad('ERR_PROOF_MALFORMED', `index ${index} is not below the tree size ${size}`);
+  if (proof.length !== inclusionProofLength(index, size)) return bad('ERR_PROOF_MALFORMED', 'inclusion proof has the wrong length');
+  return null;
+}
+
+/** @internal The result of an inclusion proof whose root does not match. */
+export const NOT_ROOT = 'inclusion proof does not lead to the root';
+
+/**
  * Verifies an inclusion proof (RFC 9162 §2.1.3.2): that `leaf` (a leaf *hash*) is at `index` in
- * the tree of `size` leaves whose root is `root`.
+ * the tree of `size` leaves whose root is `root`. To check many proofs against one tree head,
+ * {@link createInclusionVerifier} gives the same answers with far fewer hashes.
  *
  * @example
  * ```ts
@@ -235,46 +257,85 @@ export function verifyInclusion(
 ): ProofCheck {
   assertBytes('leaf', leaf);
   assertBytes('root', root);
-  const sizes = checkSizes(index, size);
-  if (sizes) return sizes;
-  const shape = checkHashes(proof);
+  const shape = inclusionShape(leaf, index, size, proof, root);
   if (shape) return shape;
-  if (leaf.length !== HASH_SIZE || root.length !== HASH_SIZE) return bad('ERR_PROOF_MALFORMED', 'leaf or root is not a 32-byte hash');
-  if (index >= size) return bad('ERR_PROOF_MALFORMED', `index ${index} is not below the tree size ${size}`);
-  if (proof.length !== inclusionProofLength(index, size)) return bad('ERR_PROOF_MALFORMED', 'inclusion proof has the wrong length');
-  const r = rootFromInclusion(leaf, index, size, proof);
-  if (r === null) return bad('ERR_PROOF_MALFORMED', 'inclusion proof has the wrong length');
-  return equalBytes(r, root) ? OK : bad('ERR_PROOF_INVALID', 'inclusion proof does not lead to the root');
+  return equalBytes(climbInclusion(leaf, index, size, proof), root) ? OK : bad('ERR_PROOF_INVALID', NOT_ROOT);
 }
 
-/** The root an inclusion proof leads to, or null when the proof has the wrong length. */
-export function rootFromInclusion(leaf: Uint8Array, index: number, size: number, proof: readonly Uint8Array[]): Uint8Array | null {
-  if (index >= size) return null;
-  // Numbers up to 2^53: use arithmetic instead of 32-bit bitwise operators.
+/**
+ * RFC 9162 §2.1.3.2 steps 2–5 for a proof already known to have the right shape (32-byte hashes,
+ * index < size, exact length): the root it leads to. No checks and no allocation but the hashes.
+ */
+function climbInclusion(leaf: Uint8Array, index: number, size: number, proof: readonly Uint8Array[]): Uint8Array {
+  // Numbers up to 2^53: arithmetic instead of 32-bit bitwise operators.
   let fn = index;
   let sn = size - 1;
   let r = leaf;
-  for (const p of proof) {
-    if (sn === 0) return null;
+  for (let k = 0; k < proof.length; k++) {
+    const p = proof[k]!;
     if (fn % 2 === 1 || fn === sn) {
-      r = nodeHash(p, r);
-      if (fn % 2 === 0) {
-        while (fn % 2 === 0 && fn !== 0) {
-          fn = Math.floor(fn / 2);
-          sn = Math.floor(sn / 2);
-        }
+      // On the right edge with no right sibling (fn = sn, even): the node climbs unchanged until
+      // it is a right child. The exact length guarantees fn ≠ 0 here, so this ends on odd fn.
+      while (fn % 2 === 0) {
+        fn /= 2;
+        sn = fn;
       }
+      r = hashPair(p, r);
     } else {
-      r = nodeHash(r, p);
+      r = hashPair(r, p);
     }
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
   }
-  return sn === 0 ? r : null;
+  return r;
 }
 
-/** The exact number of hashes in an inclusion proof for `index` in a tree of `size`. */
+/** @internal nodeHash without the length checks, for callers that made them once per proof. */
+export function hashPair(left: Uint8Array, right: Uint8Array): Uint8Array {
+  nodeBuf.set(left, 1);
+  nodeBuf.set(right, 1 + HASH_SIZE);
+  return crypto.sha256(nodeBuf);
+}
+
+/** The root an inclusion proof leads to, or null when the proof has the wrong length. */
+export function rootFromInclusion(leaf: Uint8Array, index: number, size: number, proof: readonly Uint8Array[]): Uint8Array | null {
+  if (index >= size || proof.length !== inclusionProofLength(index, size)) return null;
+  if (proof.length > 0 && (leaf.length !== HASH_SIZE || proof.some((p) => p.length !== HASH_SIZE))) fail('ERR_INVALID_ARGUMENT', 'node children must be 32-byte hashes');
+  return climbInclusion(leaf, index, size, proof);
+}
+
+/**
+ * The exact number of hashes in an inclusion proof for `index` < `size`: the bits below the
+ * highest bit where `index` and `size − 1` differ (the inner path, shared with a perfect tree),
+ * plus one per set bit of `index` above them (left siblings on the right border). This is the
+ * decomposition transparency-dev/merkle uses; it equals the length of RFC 9162 §2.1.3.1 PATH.
+ */
 export function inclusionProofLength(index: number, size: number): number {
+  if (!(index >= 0 && index < size)) return inclusionProofLengthByWalk(index, size);
+  const inner = bitLength(index, size - 1);
+  return inner + popCount(Math.floor(index / 2 ** inner));
+}
+
+const TWO32 = 2 ** 32;
+
+/** Bit length of a XOR b for safe integers a, b ≥ 0. */
+function bitLength(a: number, b: number): number {
+  const hi = (Math.floor(a / TWO32) ^ Math.floor(b / TWO32)) >>> 0;
+  if (hi !== 0) return 64 - Math.clz32(hi);
+  return 32 - Math.clz32((a ^ b) >>> 0);
+}
+
+function popCount(x: number): number {
+  let n = 0;
+  for (let lo = x >>> 0, hi = Math.floor(x / TWO32) >>> 0; lo !== 0 || hi !== 0; n++) {
+    if (lo !== 0) lo &= lo - 1;
+    else hi &= hi - 1;
+  }
+  return n;
+}
+
+/** The RFC 9162 §2.1.3.1 walk, for arguments outside 0 ≤ index < size (kept for its old answers). */
+function inclusionProofLengthByWalk(index: number, size: number): number {
   let len = 0;
   let start = 0;
   let end = size;
