@@ -131,6 +131,8 @@ export function decoyDigestOf(bytes: Uint8Array): Uint8Array {
   return crypto.sha256(bytes);
 }
 
+const DISCLOSURE_DECODE = { allowedTags: [REDACTED_ELEMENT_TAG], maxBytes: MAX_DISCLOSURE_BYTES, maxDepth: MAX_RECORD_DEPTH * 2 + 4 } as const;
+
 /**
  * Decodes one disclosure strictly. Throws ERR_DISCLOSURE_MALFORMED for anything that is not
  * `[bstr .size 16, value]` or `[bstr .size 16, value, tstr]` in deterministic CBOR, and
@@ -145,7 +147,7 @@ export function decodeDisclosure(bytes: Uint8Array): DecodedDisclosure {
   if (!(bytes instanceof Uint8Array)) fail('ERR_DISCLOSURE_MALFORMED', 'a disclosure must be a byte string');
   let d: unknown;
   try {
-    d = decode(bytes, { allowedTags: [REDACTED_ELEMENT_TAG], maxBytes: MAX_DISCLOSURE_BYTES, maxDepth: MAX_RECORD_DEPTH * 2 + 4 });
+    d = decode(bytes, DISCLOSURE_DECODE);
   } catch (e) {
     throw new CustosError('ERR_DISCLOSURE_MALFORMED', 'a disclosure is not valid deterministic CBOR', { cause: e });
   }
@@ -162,11 +164,6 @@ export function decodeDisclosure(bytes: Uint8Array): DecodedDisclosure {
     if (key === '__proto__') fail('ERR_DISCLOSURE_MALFORMED', 'a disclosure uses the key "__proto__"');
   }
   if (value instanceof Tag) fail('ERR_DISCLOSURE_MALFORMED', 'a disclosed value may not be a tagged item');
-  return {
-    bytes,
-    digest: disclosureDigest(bytes),
-    salt,
-    value,
-    ...(d.length === 3 ? { key: key as string } : {}),
-  };
+  const digest = disclosureDigest(bytes);
+  return d.length === 3 ? { bytes, digest, salt, value, key: key as string } : { bytes, digest, salt, value };
 }
