@@ -23,10 +23,56 @@ const te = new TextEncoder();
  * ```
  */
 export function armor(file: Uint8Array): string {
-  const b64 = toBase64(file);
-  let out = `${BEGIN}\n`;
+  return `${BEGIN}\n${lines(toBase64(file))}${END}\n`;
+}
+
+/**
+ * Incremental armoring, for streams: push binary bytes, get the armored text's bytes back (the
+ * begin line first, 64-column lines as soon as 48 bytes are in hand, the end line at `finish`).
+ * The output is byte-identical to {@link armor} of the whole input.
+ */
+export class ArmorEncoder {
+  readonly #pending = new Uint8Array(48 * 1024);
+  #len = 0;
+  #started = false;
+
+  push(data: Uint8Array, emit: (bytes: Uint8Array) => void): void {
+    if (!this.#started) {
+      this.#started = true;
+      emit(te.encode(`${BEGIN}\n`));
+    }
+    let off = 0;
+    while (off < data.length) {
+      const n = Math.min(data.length - off, this.#pending.length - this.#len);
+      this.#pending.set(data.subarray(off, off + n), this.#len);
+      this.#len += n;
+      off += n;
+      if (this.#len === this.#pending.length) this.#flush(this.#len, emit);
+    }
+  }
+
+  /** Emits the whole 48-byte groups of the first `upTo` pending bytes; keeps the rest. */
+  #flush(upTo: number, emit: (bytes: Uint8Array) => void): void {
+    const whole = upTo - (upTo % 48);
+    if (whole === 0) return;
+    emit(te.encode(lines(toBase64(this.#pending.subarray(0, whole)))));
+    this.#pending.copyWithin(0, whole, this.#len);
+    this.#len -= whole;
+  }
+
+  finish(emit: (bytes: Uint8Array) => void): void {
+    if (!this.#started) this.push(new Uint8Array(0), emit);
+    this.#flush(this.#len, emit);
+    const tail = this.#len > 0 ? lines(toBase64(this.#pending.subarray(0, this.#len))) : '';
+    this.#len = 0;
+    emit(te.encode(`${tail}${END}\n`));
+  }
+}
+
+function lines(b64: string): string {
+  let out = '';
   for (let i = 0; i < b64.length; i += COLUMNS) out += `${b64.slice(i, i + COLUMNS)}\n`;
-  return `${out}${END}\n`;
+  return out;
 }
 
 function isSpace(c: number): boolean {

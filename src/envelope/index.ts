@@ -9,7 +9,7 @@ export type { DecryptOptions } from './decrypt.js';
 export { rewrap } from './rewrap.js';
 export type { RewrapChanges } from './rewrap.js';
 export { decryptRange } from './range.js';
-export type { RandomAccessSource } from './range.js';
+export type { RandomAccessSource, RangeOptions } from './range.js';
 export { armor, dearmor } from './armor.js';
 export { parseHeader, encodeHeader, AGE_MAX_STANZAS, DEFAULT_MAX_HEADER_BYTES } from './header.js';
 export type { AgeHeader, Stanza } from './header.js';

@@ -58,7 +58,7 @@ function isSpace(c: number): boolean {
  * Wraps a source so an armored file is dearmored on the fly. `armored` forces the mode; when it
  * is undefined the first non-whitespace byte decides ('-', as in "-----BEGIN", means armor).
  */
-export function dearmoringSource(src: ByteSource, armored?: boolean): ByteSource {
+export function dearmoringSource(src: ByteSource, armored?: boolean): ByteSource & { readonly armored: () => boolean | undefined } {
   let mode: 'unknown' | 'binary' | 'armor' = armored === undefined ? 'unknown' : armored ? 'armor' : 'binary';
   const head: Uint8Array[] = [];
   let decoder: ArmorDecoder | undefined;
@@ -99,6 +99,8 @@ export function dearmoringSource(src: ByteSource, armored?: boolean): ByteSource
       return queue.shift() ?? null;
     },
     cancel: (reason) => src.cancel(reason),
+    /** Whether the input turned out armored (undefined before the first non-whitespace byte). */
+    armored: () => (mode === 'unknown' ? undefined : mode === 'armor'),
   };
 }
 

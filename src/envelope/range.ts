@@ -10,7 +10,9 @@ import { AGE_MAX_STANZAS, HeaderReader, DEFAULT_MAX_HEADER_BYTES } from './heade
 import { unwrapFileKey } from './filekey.js';
 import { toIdentities } from './keys.js';
 import * as crypto from '#crypto';
-import { CHUNK_SIZE, ENC_CHUNK_SIZE, NONCE_SIZE, TAG_SIZE, chunkNonce, payloadKey, plaintextSize } from './stream.js';
+import { CHUNK_SIZE, ENC_CHUNK_SIZE, NONCE_SIZE, StreamDecryptor, TAG_SIZE, chunkNonce, payloadKey, plaintextSize } from './stream.js';
+import { readHeaderFrom, readPayloadNonce } from './decrypt.js';
+import { dearmoringSource, type ByteSource } from './io.js';
 import type { IdentityInput } from './types.js';
 
 /** A random-access byte source (a file handle, an HTTP range reader, a Uint8Array). */
@@ -59,9 +61,25 @@ function openChunk(key: Uint8Array, i: number, sealed: Uint8Array, final: boolea
   return pt;
 }
 
+/** Options of {@link decryptRange}. */
+export interface RangeOptions {
+  maxHeaderBytes?: number;
+  maxStanzas?: number;
+  /**
+   * `true`: the input must be ASCII-armored; `false`: binary only; unset (default): armored when
+   * the first byte is '-' or whitespace (a binary age file starts with "age-encryption.org").
+   */
+  armor?: boolean;
+}
+
 /**
- * Decrypts plaintext bytes [offset, offset + length) of an age file (binary, not armored).
- * Throws ERR_INVALID_ARGUMENT if the range goes past the end of the plaintext.
+ * Decrypts plaintext bytes [offset, offset + length) of an age file. Throws
+ * ERR_INVALID_ARGUMENT if the range goes past the end of the plaintext.
+ *
+ * A binary file is read at random: the header, the final chunk (verified first) and the chunks
+ * covering the range. An ASCII-armored file has no random access (its base64 lines must be
+ * decoded in order), so it is read once from start to end in 1 MiB pieces, with every chunk
+ * authenticated as in `decrypt` and only the range kept: memory is the range plus a chunk.
  *
  * @example
  * ```ts
@@ -73,12 +91,15 @@ export async function decryptRange(
   offset: number,
   length: number,
   identities: IdentityInput | readonly IdentityInput[],
-  options: { maxHeaderBytes?: number; maxStanzas?: number } = {},
+  options: RangeOptions = {},
 ): Promise<Uint8Array> {
   const src = source instanceof Uint8Array ? fromBytes(source) : source;
   assertInteger('offset', offset);
   assertInteger('length', length);
   const ids = toIdentities(identities);
+  if (options.armor ?? (src.size > 0 && startsArmored((await readAt(src, 0, 1))[0]!))) {
+    return armoredRange(src, offset, length, ids, options);
+  }
   // Header: read in 4 KiB steps until the MAC line.
   const hr = new HeaderReader(options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES, options.maxStanzas ?? AGE_MAX_STANZAS);
   let pos = 0;
@@ -113,6 +134,60 @@ export async function decryptRange(
     const to = Math.min(pt.length, offset + length - i * CHUNK_SIZE);
     out.set(pt.subarray(from, to), o);
     o += to - from;
+  }
+  return out;
+}
+
+function startsArmored(first: number): boolean {
+  return first === 0x2d || first === 0x20 || first === 0x09 || first === 0x0a || first === 0x0d;
+}
+
+const ARMOR_READ = 1 << 20;
+
+/** The in-order path for armored input (see {@link decryptRange}). */
+async function armoredRange(
+  src: RandomAccessSource,
+  offset: number,
+  length: number,
+  ids: ReturnType<typeof toIdentities>,
+  options: RangeOptions,
+): Promise<Uint8Array> {
+  // The plaintext is shorter than its armored text: a range past the source's size is refused
+  // before anything is allocated; the exact bound is checked once the payload has ended.
+  if (offset + length > src.size) fail('ERR_INVALID_ARGUMENT', `range ${offset}+${length} exceeds the input size ${src.size}`);
+  let pos = 0;
+  const raw: ByteSource = {
+    read: async () => {
+      if (pos >= src.size) return null;
+      const b = await readAt(src, pos, Math.min(ARMOR_READ, src.size - pos));
+      pos += b.length;
+      return b;
+    },
+    cancel: async () => {
+      pos = src.size;
+    },
+  };
+  const bin = dearmoringSource(raw, true);
+  const { header, rest } = await readHeaderFrom(bin, options.maxHeaderBytes, options.maxStanzas);
+  const fileKey = await unwrapFileKey(header, ids);
+  const head = await readPayloadNonce(bin, rest);
+  const dec = new StreamDecryptor(payloadKey(fileKey, head.nonce));
+  fileKey.fill(0);
+  const out = new Uint8Array(length);
+  const end = offset + length;
+  let at = 0; // plaintext offset of the next authenticated byte
+  const keep = (pt: Uint8Array) => {
+    const from = Math.max(offset, at);
+    const to = Math.min(end, at + pt.length);
+    if (to > from) out.set(pt.subarray(from - at, to - at), from - offset);
+    at += pt.length;
+  };
+  dec.push(head.rest, keep);
+  for (let b = await bin.read(); b !== null; b = await bin.read()) dec.push(b, keep);
+  dec.finish(keep);
+  if (end > at) {
+    out.fill(0);
+    fail('ERR_INVALID_ARGUMENT', `range ${offset}+${length} exceeds the plaintext size ${at}`);
   }
   return out;
 }

@@ -5,6 +5,7 @@
  * payload digest stays valid.
  */
 import { fail } from '../errors.js';
+import { ArmorEncoder, armor } from './armor.js';
 import { encodeHeader } from './header.js';
 import type { Stanza } from './header.js';
 import { checkScryptAlone, unwrapFileKey, wrapFileKey } from './filekey.js';
@@ -59,8 +60,9 @@ async function newStanzas(old: readonly Stanza[], fileKey: Uint8Array, changes: 
 /**
  * Adds and/or removes recipients by rewriting the header only. Takes a whole age file or a
  * detached header, as bytes or a ReadableStream, and returns the same kind; the bytes after the
- * header (the payload) are passed through untouched. Armored input is dearmored and the
- * result is binary.
+ * header (the payload) are passed through untouched. The result has the input's form: an
+ * ASCII-armored file gives an armored file (the same payload bytes inside the armor), a binary
+ * file a binary one.
  *
  * @example
  * ```ts
@@ -95,28 +97,48 @@ export async function rewrap(
     const fileKey = await unwrapFileKey(header, ids);
     const next = encodeHeader(await newStanzas(header.stanzas, fileKey, changes), fileKey).bytes;
     fileKey.fill(0);
+    // The header was read, so the source knows by now whether the input is armored.
+    const armored = src.armored() === true;
     if (file instanceof Uint8Array) {
       const sink = new ByteSink(next.length + rest.length);
       sink.push(next);
       sink.push(rest);
       for (let c = await src.read(); c !== null; c = await src.read()) sink.push(c);
-      return sink.bytes();
+      return armored ? new TextEncoder().encode(armor(sink.bytes())) : sink.bytes();
     }
     const payload = remainderStream(src, rest);
     let sentHeader = false;
     const reader = payload.getReader();
+    const enc = armored ? new ArmorEncoder() : undefined;
     return new ReadableStream<Uint8Array>(
       {
         async pull(controller) {
+          let sent = false;
+          const emit = (b: Uint8Array) => {
+            if (b.length === 0) return;
+            controller.enqueue(b);
+            sent = true;
+          };
           if (!sentHeader) {
             sentHeader = true;
-            controller.enqueue(next);
+            if (enc === undefined) emit(next);
+            else enc.push(next, emit);
             return;
           }
           try {
-            const r = await reader.read();
-            if (r.done) controller.close();
-            else controller.enqueue(r.value);
+            // an armor encoder may hold a whole read back (it emits 48 KiB at a time): keep reading
+            // until something was enqueued or the input ended
+            for (;;) {
+              const r = await reader.read();
+              if (r.done) {
+                enc?.finish(emit);
+                controller.close();
+                return;
+              }
+              if (enc === undefined) return emit(r.value);
+              enc.push(r.value, emit);
+              if (sent) return;
+            }
           } catch (e) {
             controller.error(e);
           }

@@ -16,7 +16,7 @@ import { unwrapFileKey } from '../envelope/filekey.js';
 import { dearmoringSource } from '../envelope/io.js';
 import type { ByteSource } from '../envelope/io.js';
 import { toIdentities } from '../envelope/keys.js';
-import { decryptRange } from '../envelope/range.js';
+import { decryptRange, type RangeOptions } from '../envelope/range.js';
 import { rewrap } from '../envelope/rewrap.js';
 import type { RewrapChanges } from '../envelope/rewrap.js';
 import { ENC_CHUNK_SIZE, CHUNK_SIZE, StreamDecryptor, payloadKey } from '../envelope/stream.js';
@@ -241,7 +241,8 @@ export async function rewrapFile(
 
 /**
  * Decrypts plaintext bytes [offset, offset + length) of the age file at `path`, reading only
- * the header, the final chunk and the chunks covering the range.
+ * the header, the final chunk and the chunks covering the range (an armored file is read in
+ * order instead, see `decryptRange`).
  *
  * @example
  * ```ts
@@ -253,6 +254,7 @@ export async function decryptFileRange(
   offset: number,
   length: number,
   identities: IdentityInput | readonly IdentityInput[],
+  options: RangeOptions = {},
 ): Promise<Uint8Array> {
   const fh = await openInput(path);
   try {
@@ -274,6 +276,7 @@ export async function decryptFileRange(
       offset,
       length,
       identities,
+      options,
     );
   } finally {
     await fh.close();
