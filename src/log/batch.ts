@@ -16,23 +16,26 @@
  * only if it reaches the root. The answer is the one {@link verifyInclusion} gives for every input
  * (a shared shape check gives the same codes for malformed input), except where SHA-256 collides.
  *
- * Positions. The compact algorithm tracks (level ℓ, fn, sn = (size − 1) >> ℓ). A node with
- * fn < sn is the perfect subtree (ℓ, fn); the last node of a level (fn = sn) covers
- * [fn·2^ℓ, size), which may be imperfect and is the same node on every level the algorithm climbs
- * through unchanged, so it is keyed by its start alone. The two key spaces cannot meet: a perfect
- * node ending at `size` is the last node of its level.
+ * Positions. The compact algorithm tracks (level ℓ, fn, sn = (size − 1) >> ℓ). Every node is
+ * keyed by its height h = ⌈log2(leaves under it)⌉ and j = its first leaf / 2^h: a perfect subtree
+ * (ℓ, fn) with fn < sn is (ℓ, fn); the last node of a level covers [fn·2^ℓ, size), may be
+ * imperfect, and is the same node on every level the algorithm climbs through unchanged, so its
+ * key comes from its range. A key names one range, so a proven value is only ever compared at
+ * the position it was proven for.
  *
- * Memory. The memo holds at most `maxNodes` hashes (default {@link INCLUSION_MEMO_MAX_NODES}) in
- * one buffer of 32 bytes per node plus one map entry each. Only proofs that verified add nodes.
- * When it is full, every node below a level chosen at creation is dropped; the levels above it
- * (at most half the budget) and the right edge stay. Dropping proven nodes never changes an answer,
- * only how many hashes later proofs compute, so hostile input can cost time but not memory.
+ * Memory. The memo holds at most `maxNodes` hashes (default {@link INCLUSION_MEMO_MAX_NODES}),
+ * allocated at creation at about 41 bytes a node (10.3 MiB at the default; less for trees
+ * smaller than the budget). The upper levels, from the lowest level at which all of them fit in
+ * half the budget, have a fixed place each and are never dropped. The lower levels share a
+ * direct-mapped cache of the rest of the budget, where a new node replaces the one at its place.
+ * Only proofs that verified store nodes. Losing a proven node never changes an answer, only how
+ * many hashes later proofs compute, so hostile input can cost time but not memory.
  */
-import { assertBytes, assertInteger, equalBytes } from '../bytes.js';
+import { assertBytes, assertInteger } from '../bytes.js';
 import { fail } from '../errors.js';
-import { HASH_SIZE, NOT_ROOT, OK, bad, hashPair, inclusionShape, type ProofCheck } from './merkle.js';
+import { NOT_ROOT, OK, bad, hashPair, inclusionShape, type ProofCheck } from './merkle.js';
 
-/** Default bound on the nodes an {@link InclusionVerifier} keeps: 262,144 (8 MiB of hashes). */
+/** Default bound on the nodes an {@link InclusionVerifier} keeps: 262,144 (about 10.3 MiB). */
 export const INCLUSION_MEMO_MAX_NODES = 1 << 18;
 
 export interface InclusionVerifierOptions {
@@ -48,9 +51,9 @@ export interface InclusionVerifierStats {
   readonly rejected: number;
   /** SHA-256 node hashes computed in all. */
   readonly hashes: number;
-  /** Nodes held now (the root included). */
+  /** Proven nodes held now (the root included). */
   readonly nodes: number;
-  /** Times the lower levels were dropped because the memo was full. */
+  /** Proven nodes of the lower levels replaced in the cache by newer ones. */
   readonly evictions: number;
 }
 
@@ -88,28 +91,33 @@ export function createInclusionVerifier(size: number, root: Uint8Array, options:
   return new BatchVerifier(size, root.slice(), maxNodes);
 }
 
-const EDGE = -1;
+// Local names for the hot loop: a loader may turn imported bindings into getter calls (tsx does),
+// which cost more than the byte comparisons they guard.
+const HS = 32; // HASH_SIZE (SHA-256)
+const hash2 = hashPair;
 const NO_SLOT = -1;
 /** Longest proof for a safe-integer size: 53 inner levels at most, plus border nodes. */
 const MAX_PENDING = 2 * 64 + 2;
+const TWO32 = 2 ** 32;
 
 class BatchVerifier implements InclusionVerifier {
   readonly size: number;
   readonly #root: Uint8Array;
-  readonly #max: number;
-  /** Levels below this are dropped when the memo is full. */
-  readonly #keepLevel: number;
-  #slab: Uint8Array;
-  #used = 0;
-  readonly #free: number[] = [];
-  /** Perfect subtrees: levels[ℓ] maps the index at level ℓ to a slot. */
-  readonly #levels: Map<number, number>[] = Array.from({ length: 64 }, () => new Map());
-  /** Last node of each level ([start, size)), by start. */
-  readonly #edge = new Map<number, number>();
+  /** Levels ≥ this have a fixed place per node (`#base[ℓ] + j`); lower ones use the cache. */
+  readonly #dense: number;
+  readonly #base: number[] = [];
+  readonly #denseCount: number;
+  /** Cache of the lower levels: `#cacheLevel[c]` (−1 = empty) and `#cacheIndex[c]` name the node in slot `#denseCount + c`. */
+  readonly #cacheLevel: Int8Array;
+  readonly #cacheIndex: Float64Array;
+  readonly #cacheMask: number;
+  readonly #has: Uint8Array;
+  readonly #slab: Uint8Array;
+  #nodes = 0;
   // Nodes of the proof being checked that the memo lacks; stored only if it verifies.
-  readonly #pendLevel = new Array<number>(MAX_PENDING).fill(0);
-  readonly #pendKey = new Array<number>(MAX_PENDING).fill(0);
-  readonly #pendVal = new Array<Uint8Array>(MAX_PENDING);
+  readonly #pendLevel = new Int8Array(MAX_PENDING);
+  readonly #pendIndex = new Float64Array(MAX_PENDING);
+  readonly #pendVal = new Array<Uint8Array | undefined>(MAX_PENDING);
   #pending = 0;
   #accepted = 0;
   #rejected = 0;
@@ -119,11 +127,27 @@ class BatchVerifier implements InclusionVerifier {
   constructor(size: number, root: Uint8Array, maxNodes: number) {
     this.size = size;
     this.#root = root;
-    this.#max = maxNodes;
-    this.#slab = new Uint8Array(Math.min(maxNodes, 4096) * HASH_SIZE);
-    this.#keepLevel = keepLevel(size, maxNodes);
-    // The root is the last node of the top level: proven by definition.
-    if (root.length === HASH_SIZE && Number.isSafeInteger(size) && size > 0) this.#store(EDGE, 0, root);
+    const valid = root.length === HS && Number.isSafeInteger(size) && size > 0;
+    const top = valid ? bitLength(size - 1) : 0; // the root's height
+    // The lowest level from which every level up to the root fits in half the budget.
+    let dense = top;
+    let count = 1;
+    while (dense > 0 && count + Math.ceil(size / 2 ** (dense - 1)) <= maxNodes / 2) count += Math.ceil(size / 2 ** --dense);
+    if (!valid) count = 0;
+    this.#dense = dense;
+    for (let l = dense, b = 0; valid && l <= top; l++) {
+      this.#base[l] = b;
+      b += Math.ceil(size / 2 ** l);
+    }
+    this.#denseCount = count;
+    const cache = valid && dense > 0 ? 2 ** Math.floor(Math.log2(maxNodes - count)) : 0;
+    this.#cacheMask = cache - 1;
+    this.#cacheLevel = new Int8Array(cache).fill(-1);
+    this.#cacheIndex = new Float64Array(cache);
+    this.#has = new Uint8Array(count);
+    this.#slab = new Uint8Array((count + cache) * HS);
+    // The root is proven by definition.
+    if (valid) this.#store(top, 0, root);
   }
 
   get root(): Uint8Array {
@@ -131,7 +155,7 @@ class BatchVerifier implements InclusionVerifier {
   }
 
   stats(): InclusionVerifierStats {
-    return { accepted: this.#accepted, rejected: this.#rejected, hashes: this.#hashes, nodes: this.#used - this.#free.length, evictions: this.#evictions };
+    return { accepted: this.#accepted, rejected: this.#rejected, hashes: this.#hashes, nodes: this.#nodes, evictions: this.#evictions };
   }
 
   verify(leaf: Uint8Array, index: number, proof: readonly Uint8Array[]): ProofCheck {
@@ -142,13 +166,13 @@ class BatchVerifier implements InclusionVerifier {
       return shape;
     }
     this.#pending = 0;
-    const r = this.#walk(leaf, index, proof);
-    if (!r) {
+    const ok = this.#walk(leaf, index, proof);
+    if (ok) for (let i = 0; i < this.#pending; i++) this.#store(this.#pendLevel[i]!, this.#pendIndex[i]!, this.#pendVal[i]!);
+    this.#pendVal.fill(undefined, 0, this.#pending);
+    if (!ok) {
       this.#rejected++;
       return bad('ERR_PROOF_INVALID', NOT_ROOT);
     }
-    for (let i = 0; i < this.#pending; i++) this.#store(this.#pendLevel[i]!, this.#pendKey[i]!, this.#pendVal[i]!);
-    this.#pendVal.fill(undefined as never, 0, this.#pending);
     this.#accepted++;
     return OK;
   }
@@ -159,36 +183,45 @@ class BatchVerifier implements InclusionVerifier {
     let fn = index;
     let sn = this.size - 1;
     let level = 0;
-    let scale = 1; // 2^level, so fn·scale is the first leaf under the current node
+    let scale = 1; // 2^level
     let r: Uint8Array | null = leaf; // the current node's bytes, null while it is a memo slot
     let rSlot = NO_SLOT; // the memo slot holding the current node's proven value, if any
     let rLooked = false; // the current position was already looked up (and missed)
     for (let k = 0; k < proof.length; k++) {
       const p = proof[k]!;
+      // A node made by a hash, and the leaf, sit at their own height: (level, fn) is their key.
       if (rSlot === NO_SLOT) {
-        const s = rLooked ? NO_SLOT : this.#find(level, fn, sn, scale);
+        const s = rLooked ? NO_SLOT : this.#find(level, fn);
         if (s !== NO_SLOT) {
           if (!equalAt(r!, slab, s)) return false;
           rSlot = s;
-        } else this.#pend(fn === sn ? EDGE : level, fn === sn ? fn * scale : fn, r!);
+        } else this.#pend(level, fn, r!);
       }
       let pSlot: number;
       let pLeft: boolean;
       if (fn % 2 === 1 || fn === sn) {
         // Last node of its level and a left child: it climbs unchanged until it is a right child
-        // (the exact proof length guarantees fn ≠ 0 here). Its key, the start, does not change.
+        // (the exact proof length guarantees fn ≠ 0 here).
         while (fn % 2 === 0) {
           fn /= 2;
           sn = fn;
           level++;
           scale *= 2;
         }
-        pSlot = this.#levels[level]!.get(fn - 1) ?? NO_SLOT;
+        pSlot = this.#find(level, fn - 1);
         if (pSlot === NO_SLOT) this.#pend(level, fn - 1, p);
         pLeft = true;
       } else {
-        pSlot = this.#find(level, fn + 1, sn, scale);
-        if (pSlot === NO_SLOT) this.#pend(fn + 1 === sn ? EDGE : level, fn + 1 === sn ? (fn + 1) * scale : fn + 1, p);
+        let pl = level;
+        let pj = fn + 1;
+        if (pj === sn) {
+          // The last node of this level, [pj·2^ℓ, size): keyed at its own height.
+          const start = pj * scale;
+          pl = bitLength(this.size - start - 1);
+          pj = start / 2 ** pl;
+        }
+        pSlot = this.#find(pl, pj);
+        if (pSlot === NO_SLOT) this.#pend(pl, pj, p);
         pLeft = false;
       }
       if (pSlot !== NO_SLOT && !equalAt(p, slab, pSlot)) return false;
@@ -199,7 +232,7 @@ class BatchVerifier implements InclusionVerifier {
       rLooked = false;
       if (rSlot !== NO_SLOT && pSlot !== NO_SLOT) {
         // Both children proven: so is their parent, if the memo still holds it.
-        const s = this.#find(level, fn, sn, scale);
+        const s = this.#find(level, fn);
         if (s !== NO_SLOT) {
           rSlot = s;
           r = null;
@@ -207,76 +240,64 @@ class BatchVerifier implements InclusionVerifier {
         }
         rLooked = true;
       }
-      const rb: Uint8Array = r ?? slab.subarray(rSlot * HASH_SIZE, (rSlot + 1) * HASH_SIZE);
-      r = pLeft ? hashPair(p, rb) : hashPair(rb, p);
+      const rb: Uint8Array = r ?? slab.subarray(rSlot * HS, (rSlot + 1) * HS);
+      r = pLeft ? hash2(p, rb) : hash2(rb, p);
       this.#hashes++;
       rSlot = NO_SLOT;
     }
-    // The last position is the root's ([0, size)): a slot found there is the root's own.
-    return rSlot !== NO_SLOT || equalBytes(r!, this.#root);
+    // The last position is the root's: a slot found there holds the root itself.
+    return rSlot !== NO_SLOT || equalAt(r!, this.#root, 0);
   }
 
-  #find(level: number, j: number, last: number, scale: number): number {
-    return (j === last ? this.#edge.get(j * scale) : this.#levels[level]!.get(j)) ?? NO_SLOT;
+  #find(level: number, j: number): number {
+    if (level >= this.#dense) {
+      const s = this.#base[level]! + j;
+      return this.#has[s] === 1 ? s : NO_SLOT;
+    }
+    const c = cacheSlot(level, j, this.#cacheMask);
+    return this.#cacheLevel[c] === level && this.#cacheIndex[c] === j ? this.#denseCount + c : NO_SLOT;
   }
 
-  #pend(level: number, key: number, value: Uint8Array): void {
+  #pend(level: number, j: number, value: Uint8Array): void {
     const i = this.#pending++;
     this.#pendLevel[i] = level;
-    this.#pendKey[i] = key;
+    this.#pendIndex[i] = j;
     this.#pendVal[i] = value;
   }
 
   /** Copies a proven node into the memo (never a reference to the caller's array). */
-  #store(level: number, key: number, value: Uint8Array): void {
-    let slot = this.#free.pop();
-    if (slot === undefined) {
-      if (this.#used === this.#max) {
-        this.#evict();
-        slot = this.#free.pop();
-        if (slot === undefined) return; // nothing below the kept levels: keep the memo as it is
-      } else {
-        slot = this.#used++;
-        if ((slot + 1) * HASH_SIZE > this.#slab.length) {
-          const next = new Uint8Array(Math.min(this.#max, 2 * (this.#slab.length / HASH_SIZE)) * HASH_SIZE);
-          next.set(this.#slab);
-          this.#slab = next;
-        }
-      }
+  #store(level: number, j: number, value: Uint8Array): void {
+    let s: number;
+    if (level >= this.#dense) {
+      s = this.#base[level]! + j;
+      if (this.#has[s] === 0) this.#nodes++;
+      this.#has[s] = 1;
+    } else {
+      const c = cacheSlot(level, j, this.#cacheMask);
+      if (this.#cacheLevel[c] === -1) this.#nodes++;
+      else this.#evictions++;
+      this.#cacheLevel[c] = level;
+      this.#cacheIndex[c] = j;
+      s = this.#denseCount + c;
     }
-    this.#slab.set(value, slot * HASH_SIZE);
-    (level === EDGE ? this.#edge : this.#levels[level]!).set(key, slot);
-  }
-
-  /** Drops every perfect node below the kept levels (at least half the budget: see keepLevel). */
-  #evict(): void {
-    this.#evictions++;
-    for (let l = 0; l < this.#keepLevel; l++) {
-      const m = this.#levels[l]!;
-      for (const s of m.values()) this.#free.push(s);
-      m.clear();
-    }
+    this.#slab.set(value, s * HS);
   }
 }
 
-/**
- * The lowest level L such that every perfect node at levels ≥ L, plus the right edge (one node a
- * level), fits in half of `maxNodes`: those survive eviction, and an eviction frees the other half.
- */
-function keepLevel(size: number, maxNodes: number): number {
-  if (!Number.isSafeInteger(size) || size <= 0) return 0;
-  for (let l = 0; l < 64; l++) {
-    let nodes = 64; // the right edge
-    for (let n = Math.floor(size / 2 ** l); n >= 1; n = Math.floor(n / 2)) nodes += n;
-    if (nodes <= maxNodes / 2) return l;
-  }
-  return 64;
+/** The cache place of node (level, j): consecutive nodes of a level get consecutive places. */
+function cacheSlot(level: number, j: number, mask: number): number {
+  return (Math.imul(level, 0x9e3779b1) + (j >>> 0) + Math.imul(Math.floor(j / TWO32), 0x85ebca77)) & mask;
+}
+
+/** Bit length of a safe integer x ≥ 0 (so bitLength(n − 1) = ⌈log2 n⌉ for n ≥ 1). */
+function bitLength(x: number): number {
+  return x >= TWO32 ? 64 - Math.clz32(Math.floor(x / TWO32)) : 32 - Math.clz32(x);
 }
 
 /** Constant-time comparison of a 32-byte hash with the slab's slot (as equalBytes, without a view). */
 function equalAt(a: Uint8Array, slab: Uint8Array, slot: number): boolean {
-  const o = slot * HASH_SIZE;
+  const o = slot * HS;
   let d = 0;
-  for (let i = 0; i < HASH_SIZE; i++) d |= a[i]! ^ slab[o + i]!;
+  for (let i = 0; i < HS; i++) d |= a[i]! ^ slab[o + i]!;
   return d === 0;
 }
