@@ -65,7 +65,8 @@ interface Ctx {
   withheld: number;
   decoyHits: number;
   readonly seen: Set<string>;
-  readonly used: Set<string>;
+  /** Disclosures claimed so far (each digest is claimed at most once: `seen` refuses repeats). */
+  used: number;
   readonly nodes: DisclosureNode[];
   readonly leaves: LeafNode[] | undefined;
 }
@@ -85,19 +86,30 @@ export function digestKey(d: Uint8Array): string {
   );
 }
 
-// `where` is a function: paths are only formatted for error messages, never on the fast path.
-function digestOf(x: unknown, where: () => string): string {
-  if (!(x instanceof Uint8Array) || x.length !== DIGEST_BYTES) fail('ERR_RECORD_INVALID', `${where()}: a digest must be ${DIGEST_BYTES} bytes`);
+/**
+ * Where a digest sits, for error messages only: the container's path and the last step (`_sd`
+ * or an array index). Passed as parts, not as a closure or a formatted string, so that the fast
+ * path allocates nothing for it.
+ */
+function at(segs: readonly PathSegment[], last: PathSegment): string {
+  return formatPath([...segs, last]);
+}
+
+function digestOf(x: unknown, segs: readonly PathSegment[], last: PathSegment): string {
+  if (!(x instanceof Uint8Array) || x.length !== DIGEST_BYTES) fail('ERR_RECORD_INVALID', `${at(segs, last)}: a digest must be ${DIGEST_BYTES} bytes`);
   return digestKey(x);
 }
 
-function claim(ctx: Ctx, h: string, where: () => string): DecodedDisclosure | undefined {
-  if (ctx.seen.has(h)) fail('ERR_DIGEST_DUPLICATE', `${where()}: a digest appears twice in the record`);
+function claim(ctx: Ctx, h: string, segs: readonly PathSegment[], last: PathSegment): DecodedDisclosure | undefined {
+  const before = ctx.seen.size;
   ctx.seen.add(h);
+  if (ctx.seen.size === before) fail('ERR_DIGEST_DUPLICATE', `${at(segs, last)}: a digest appears twice in the record`);
   const d = ctx.byDigest.get(h);
-  if (d !== undefined) ctx.used.add(h);
+  if (d !== undefined) ctx.used++;
   return d;
 }
+
+const SD_SEGMENT: PathSegment = { kind: 'key', key: SD_KEY };
 
 function walkValue(v: unknown, segs: PathSegment[], owner: string | undefined, ctx: Ctx, depth: number): RecordValue {
   if (depth > MAX_RECORD_DEPTH) fail('ERR_RECORD_INVALID', `${formatPath(segs)}: nests deeper than ${MAX_RECORD_DEPTH}`);
@@ -128,19 +140,18 @@ function walkMap(m: Map<unknown, unknown>, segs: PathSegment[], owner: string | 
     out[k] = walkValue(v, [...segs, { kind: 'key', key: k }], owner, ctx, depth + 1);
   }
   if (list !== undefined) {
-    const where = () => formatPath([...segs, { kind: 'key', key: SD_KEY }]);
-    if (!Array.isArray(list) || list.length === 0) fail('ERR_RECORD_INVALID', `${where()}: must be a non-empty array of digests`);
+    if (!Array.isArray(list) || list.length === 0) fail('ERR_RECORD_INVALID', `${at(segs, SD_SEGMENT)}: must be a non-empty array of digests`);
     for (const x of list) {
-      const h = digestOf(x, where);
-      const d = claim(ctx, h, where);
+      const h = digestOf(x, segs, SD_SEGMENT);
+      const d = claim(ctx, h, segs, SD_SEGMENT);
       if (d === undefined) {
         if (ctx.decoys?.has(h)) ctx.decoyHits++;
         else if (ctx.decoys !== undefined) ctx.withheld++;
         continue;
       }
-      if (d.key === undefined) fail('ERR_DISCLOSURE_MALFORMED', `${where()}: an array-element disclosure matches a map digest`);
+      if (d.key === undefined) fail('ERR_DISCLOSURE_MALFORMED', `${at(segs, SD_SEGMENT)}: an array-element disclosure matches a map digest`);
       if (m.has(d.key) || Object.prototype.hasOwnProperty.call(out, d.key)) {
-        fail('ERR_DISCLOSURE_MALFORMED', `${where()}: the disclosed key ${JSON.stringify(d.key)} is already in the map`);
+        fail('ERR_DISCLOSURE_MALFORMED', `${at(segs, SD_SEGMENT)}: the disclosed key ${JSON.stringify(d.key)} is already in the map`);
       }
       const childSegs: PathSegment[] = [...segs, { kind: 'key', key: d.key }];
       ctx.nodes.push({ key: h, disclosure: d, segments: childSegs, parent: owner });
@@ -155,11 +166,10 @@ function walkArray(a: readonly unknown[], segs: PathSegment[], owner: string | u
   let index = 0;
   for (const el of a) {
     if (el instanceof Tag) {
-      const at = index;
-      const where = () => `${formatPath(segs)}[${at}]`;
-      if (el.tag !== REDACTED_ELEMENT_TAG) fail('ERR_RECORD_INVALID', `${where()}: unexpected tag ${String(el.tag)}`);
-      const h = digestOf(el.value, where);
-      const d = claim(ctx, h, where);
+      const here: PathSegment = { kind: 'index', index };
+      if (el.tag !== REDACTED_ELEMENT_TAG) fail('ERR_RECORD_INVALID', `${at(segs, here)}: unexpected tag ${String(el.tag)}`);
+      const h = digestOf(el.value, segs, here);
+      const d = claim(ctx, h, segs, here);
       if (d === undefined) {
         // withheld or decoy: no slot. The holder, knowing its decoys, still counts a withheld
         // element, so the indices it reports are the original record's.
@@ -170,8 +180,8 @@ function walkArray(a: readonly unknown[], segs: PathSegment[], owner: string | u
         }
         continue;
       }
-      if (d.key !== undefined) fail('ERR_DISCLOSURE_MALFORMED', `${where()}: a map-entry disclosure matches an array element`);
-      const childSegs: PathSegment[] = [...segs, { kind: 'index', index }];
+      if (d.key !== undefined) fail('ERR_DISCLOSURE_MALFORMED', `${at(segs, here)}: a map-entry disclosure matches an array element`);
+      const childSegs: PathSegment[] = [...segs, here];
       ctx.nodes.push({ key: h, disclosure: d, segments: childSegs, parent: owner });
       out.push(walkValue(d.value, childSegs, h, ctx, depth + 1));
     } else out.push(walkValue(el, [...segs, { kind: 'index', index }], owner, ctx, depth + 1));
@@ -197,10 +207,10 @@ export function resolveRecord(
     byDigest.set(h, d);
   }
   if (!(record instanceof Map)) fail('ERR_RECORD_INVALID', 'the committed record must be a map');
-  const ctx: Ctx = { byDigest, decoys, withheld: 0, decoyHits: 0, seen: new Set(), used: new Set(), nodes: [], leaves: collectLeaves ? [] : undefined };
+  const ctx: Ctx = { byDigest, decoys, withheld: 0, decoyHits: 0, seen: new Set(), used: 0, nodes: [], leaves: collectLeaves ? [] : undefined };
   const out = walkMap(record, [], undefined, ctx, 0);
-  if (ctx.used.size !== byDigest.size) {
-    const n = byDigest.size - ctx.used.size;
+  if (ctx.used !== byDigest.size) {
+    const n = byDigest.size - ctx.used;
     fail('ERR_DISCLOSURE_UNREFERENCED', `${n} disclosure(s) match no digest in the record`);
   }
   return { record: out, nodes: ctx.nodes, leaves: ctx.leaves ?? [], digestCount: ctx.seen.size, unknownCount: ctx.withheld, decoyCount: ctx.decoyHits };
