@@ -5,6 +5,7 @@
 export { appendEventToFile, lockChainFile, readChainFile, verifyChainFile } from './custody-file.js';
 export type { AppendFileOptions } from './custody-file.js';
 export { openFile, sealFile, verifySealFile } from './seal-file.js';
+export type { SealFileOptions } from './seal-file.js';
 export { openLog } from './logstore.js';
 export type { ConsistencyBundle, InclusionBundle, LogSigner, LogStore, OpenLogOptions } from './logstore.js';
 export { dirTileFetcher } from './logfs.js';

@@ -36,6 +36,17 @@ async function readWhole(path: string, what: string): Promise<Uint8Array> {
   }
 }
 
+/** Options of {@link sealFile} beyond the seal's own. */
+export interface SealFileOptions {
+  /** `false`: hash on the calling thread instead of a worker thread (default true). */
+  hashInWorker?: boolean;
+  /**
+   * Called with the number of plaintext bytes read so far, once per block (2 MiB), e.g. to show
+   * progress while a disk image of hundreds of GB is sealed. It must not throw.
+   */
+  onProgress?: (bytesRead: number) => void;
+}
+
 /**
  * Encrypts `input` to `outAge` and writes its seal to `outSeal`, reading the input once.
  *
@@ -51,12 +62,20 @@ export async function sealFile(
   input: string,
   outAge: string,
   outSeal: string,
-  opts: SealOptions & { hashInWorker?: boolean },
+  opts: SealOptions & SealFileOptions,
 ): Promise<SealResult & { payloadOffset: number }> {
   assertString('outSeal', outSeal);
+  const progress = opts.onProgress;
+  if (progress !== undefined && typeof progress !== 'function') throw new CustosError('ERR_INVALID_ARGUMENT', '"onProgress" expected a function');
   if (opts.hashInWorker === false) {
     const tracker = createSealTracker(opts);
-    const { payloadOffset } = await encryptFile(input, outAge, opts.recipients, { onPlaintext: tracker.onPlaintext, onPayload: tracker.onPayload });
+    let done = 0;
+    const onPlaintext = (b: Uint8Array) => {
+      tracker.onPlaintext(b);
+      done += b.length;
+      progress?.(done);
+    };
+    const { payloadOffset } = await encryptFile(input, outAge, opts.recipients, { onPlaintext, onPayload: tracker.onPayload });
     const result = tracker.finish();
     await writeFileAtomic(outSeal, result.seal);
     return { ...result, payloadOffset };
@@ -74,6 +93,7 @@ export async function sealFile(
       onPlaintext: (b) => {
         size += b.length;
         plain.update(b);
+        progress?.(size);
       },
       onPayload: (b) => {
         payloadSize += b.length;

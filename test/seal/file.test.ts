@@ -61,6 +61,20 @@ describe('sealFile / verifySealFile / openFile', () => {
     for (const f of ['w.age', 'w.seal', 'i.age', 'i.seal']) rmSync(join(dir, f));
   });
 
+  it('onProgress reports the plaintext bytes read, increasing, ending at the size (worker and inline hashing)', async () => {
+    for (const hashInWorker of [true, false]) {
+      const seen: number[] = [];
+      await sealFile(input, join(dir, 'p.age'), join(dir, 'p.seal'), { ...opts, hashInWorker, onProgress: (n) => seen.push(n) });
+      expect(seen.length).toBeGreaterThan(1);
+      expect(seen.every((n, i) => i === 0 || n > seen[i - 1]!)).toBe(true);
+      expect(seen.at(-1)).toBe(data.length);
+    }
+    // not a function: refused before anything is written
+    expect(await codeOf(sealFile(input, join(dir, 'q.age'), join(dir, 'q.seal'), { ...opts, onProgress: 5 as never }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(existsSync(join(dir, 'q.age'))).toBe(false);
+    for (const f of ['p.age', 'p.seal']) rmSync(join(dir, f));
+  });
+
   it('rewrapFile keeps the seal valid', async () => {
     await rewrapFile(join(dir, 'disk.age'), [alice.identity], { add: [bob.recipient] });
     expect((await verifySealFile(join(dir, 'disk.seal'), { trust, ageFile: join(dir, 'disk.age') })).ok).toBe(true);

@@ -136,7 +136,16 @@ export const seal: Command = {
     const request = str(v, 'request');
     const retention = str(v, 'retention');
     const restrictions = strs(v, 'restriction');
+    // a missing input is reported by sealFile (ERR_IO), not by this size lookup
+    const bar = io.progress(`sealing ${args[0]}`, await stat(args[0]!).then((st) => st.size, () => 0));
     const r = await sealFile(args[0]!, out, sealOut, {
+      onProgress: (() => {
+        let seen = 0;
+        return (n: number) => {
+          bar.add(n - seen);
+          seen = n;
+        };
+      })(),
       recipients,
       signer: keys.signer,
       authority: keys.doc.authority.id,
@@ -150,6 +159,7 @@ export const seal: Command = {
         ...(restrictions.length > 0 ? { restrictions } : {}),
       },
     });
+    bar.done();
     const sha = Buffer.from(r.manifest.sha256).toString('hex');
     io.out(`${sha}  ${args[0]}`);
     io.info(`wrote ${out} and ${sealOut} (${r.manifest.size} bytes sealed)`);
