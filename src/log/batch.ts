@@ -31,7 +31,7 @@
  * Only proofs that verified store nodes. Losing a proven node never changes an answer, only how
  * many hashes later proofs compute, so hostile input can cost time but not memory.
  */
-import { assertBytes, assertInteger } from '../bytes.js';
+import { assertBytes, assertInteger, equalBytes } from '../bytes.js';
 import { fail } from '../errors.js';
 import { NOT_ROOT, OK, bad, hashPair, inclusionShape, type ProofCheck } from './merkle.js';
 
@@ -113,6 +113,7 @@ class BatchVerifier implements InclusionVerifier {
   readonly #cacheMask: number;
   readonly #has: Uint8Array;
   readonly #slab: Uint8Array;
+  readonly #slab32: Uint32Array;
   #nodes = 0;
   // Nodes of the proof being checked that the memo lacks; stored only if it verifies.
   readonly #pendLevel = new Int8Array(MAX_PENDING);
@@ -146,6 +147,7 @@ class BatchVerifier implements InclusionVerifier {
     this.#cacheIndex = new Float64Array(cache);
     this.#has = new Uint8Array(count);
     this.#slab = new Uint8Array((count + cache) * HS);
+    this.#slab32 = new Uint32Array(this.#slab.buffer);
     // The root is proven by definition.
     if (valid) this.#store(top, 0, root);
   }
@@ -180,6 +182,7 @@ class BatchVerifier implements InclusionVerifier {
   /** RFC 9162 §2.1.3.2 over a proof of the right shape, short-cut by the memo; true if it reaches the root. */
   #walk(leaf: Uint8Array, index: number, proof: readonly Uint8Array[]): boolean {
     const slab = this.#slab;
+    const slab32 = this.#slab32;
     let fn = index;
     let sn = this.size - 1;
     let level = 0;
@@ -193,7 +196,7 @@ class BatchVerifier implements InclusionVerifier {
       if (rSlot === NO_SLOT) {
         const s = rLooked ? NO_SLOT : this.#find(level, fn);
         if (s !== NO_SLOT) {
-          if (!equalAt(r!, slab, s)) return false;
+          if (!equalAt(r!, slab32, s)) return false;
           rSlot = s;
         } else this.#pend(level, fn, r!);
       }
@@ -224,7 +227,7 @@ class BatchVerifier implements InclusionVerifier {
         if (pSlot === NO_SLOT) this.#pend(pl, pj, p);
         pLeft = false;
       }
-      if (pSlot !== NO_SLOT && !equalAt(p, slab, pSlot)) return false;
+      if (pSlot !== NO_SLOT && !equalAt(p, slab32, pSlot)) return false;
       fn = Math.floor(fn / 2);
       sn = Math.floor(sn / 2);
       level++;
@@ -246,7 +249,7 @@ class BatchVerifier implements InclusionVerifier {
       rSlot = NO_SLOT;
     }
     // The last position is the root's: a slot found there holds the root itself.
-    return rSlot !== NO_SLOT || equalAt(r!, this.#root, 0);
+    return rSlot !== NO_SLOT || equalBytes(r!, this.#root);
   }
 
   #find(level: number, j: number): number {
@@ -294,10 +297,15 @@ function bitLength(x: number): number {
   return x >= TWO32 ? 64 - Math.clz32(Math.floor(x / TWO32)) : 32 - Math.clz32(x);
 }
 
-/** Constant-time comparison of a 32-byte hash with the slab's slot (as equalBytes, without a view). */
-function equalAt(a: Uint8Array, slab: Uint8Array, slot: number): boolean {
-  const o = slot * HS;
-  let d = 0;
-  for (let i = 0; i < HS; i++) d |= a[i]! ^ slab[o + i]!;
-  return d === 0;
+// Comparisons go word by word: the candidate is copied (natively) into an aligned scratch buffer
+// and compared with the slab as eight 32-bit words, constant-time as equalBytes is.
+const scratch = new Uint32Array(HS / 4);
+const scratchBytes = new Uint8Array(scratch.buffer);
+
+/** Constant-time comparison of a 32-byte hash with the slab's slot (`slab32` views the same memory). */
+function equalAt(a: Uint8Array, slab32: Uint32Array, slot: number): boolean {
+  scratchBytes.set(a);
+  const o = slot * (HS / 4);
+  return ((scratch[0]! ^ slab32[o]!) | (scratch[1]! ^ slab32[o + 1]!) | (scratch[2]! ^ slab32[o + 2]!) | (scratch[3]! ^ slab32[o + 3]!) |
+    (scratch[4]! ^ slab32[o + 4]!) | (scratch[5]! ^ slab32[o + 5]!) | (scratch[6]! ^ slab32[o + 6]!) | (scratch[7]! ^ slab32[o + 7]!)) === 0;
 }

@@ -210,6 +210,23 @@ describe('createInclusionVerifier: memo', () => {
     expect(v.root).toEqual(root);
   });
 
+  it('compares hashes held at any byte offset (views into larger buffers)', () => {
+    const size = 777;
+    const v = createInclusionVerifier(size, BIG.root(size));
+    const at = (h: Uint8Array, off: number) => {
+      const big = new Uint8Array(h.length + 7);
+      big.set(h, off);
+      return big.subarray(off, off + h.length);
+    };
+    for (let i = 0; i < size; i += 7) {
+      const off = 1 + (i % 5);
+      const proof = BIG.inclusionProof(i, size).map((p) => at(p, off));
+      expect(same(v, at(BIG.leafHashAt(i), off), i, proof)).toEqual({ ok: true });
+      expect(same(v, at(flip(BIG.leafHashAt(i), i), off), i, proof)).toEqual({ ok: false, code: 'ERR_PROOF_INVALID' });
+      if (proof.length > 0) expect(same(v, BIG.leafHashAt(i), i, proof.map((p, k) => (k === i % proof.length ? at(flip(p, 31), 3) : p)))).toEqual({ ok: false, code: 'ERR_PROOF_INVALID' });
+    }
+  });
+
   it('only proofs that verified add nodes; hostile proofs add none', () => {
     const size = 2000;
     const v = createInclusionVerifier(size, BIG.root(size));
