@@ -254,6 +254,8 @@ export function encode(value: unknown, opts: CborOptions = {}): Uint8Array {
 // ---- strict decoding -------------------------------------------------------------------------
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** Text up to this many bytes is tried as ASCII first (see readItem). */
+const SHORT_TEXT = 24;
 
 interface Reader {
   readonly b: Uint8Array;
@@ -306,23 +308,34 @@ function hex(b: Uint8Array): string {
   return s;
 }
 
+/** {@link compareBytes} of b[as..ae) and b[bs..be), without making subarrays. */
+function compareRanges(b: Uint8Array, as: number, ae: number, bs: number, be: number): number {
+  const n = Math.min(ae - as, be - bs);
+  for (let i = 0; i < n; i++) {
+    if (b[as + i] !== b[bs + i]) return b[as + i]! - b[bs + i]!;
+  }
+  return ae - as - (be - bs);
+}
+
 function readMap(r: Reader, n: number, depth: number): unknown {
   const m = new Map<unknown, unknown>();
-  let prev: Uint8Array | null = null;
+  // The previous key's encoded bytes, as offsets into the input (no subarray per key).
+  let prevStart = -1;
+  let prevEnd = -1;
   const seen = r.strict ? null : new Set<string>();
   let allText = true;
   for (let i = 0; i < n; i++) {
     const ks = r.pos;
     const k = readItem(r, depth + 1);
-    const kb = r.b.subarray(ks, r.pos);
     if (k === '__proto__') fail('ERR_CBOR_FORBIDDEN', 'the key "__proto__" is not allowed');
     if (seen === null) {
-      if (prev !== null) {
-        const c = compareBytes(prev, kb);
+      if (prevStart >= 0) {
+        const c = compareRanges(r.b, prevStart, prevEnd, ks, r.pos);
         if (c === 0) fail('ERR_CBOR_DUPLICATE_KEY', 'map has a duplicate key');
         if (c > 0) fail('ERR_CBOR_NONCANONICAL', 'map keys are not in deterministic order');
       }
-      prev = kb;
+      prevStart = ks;
+      prevEnd = r.pos;
     } else {
       // Non-strict input may spell one key two ways (0x01 and 0x18 0x01): compare canonical forms.
       const id = hex(encode(k, { allowedTags: r.tags, maxDepth: CBOR_DEPTH_LIMIT }));
@@ -373,6 +386,23 @@ function readItem(r: Reader, depth: number): unknown {
     case 3: {
       const n = lengthWithin(r, arg, 1);
       let s: string;
+      // Short ASCII text (most keys and values in our structures) without TextDecoder, whose
+      // per-call cost dominates at these sizes; ASCII is valid UTF-8 and decodes to the same string.
+      if (n <= SHORT_TEXT) {
+        const b = r.b;
+        const end = r.pos + n;
+        s = '';
+        let i = r.pos;
+        for (; i < end; i++) {
+          const c = b[i]!;
+          if (c >= 0x80) break;
+          s += String.fromCharCode(c);
+        }
+        if (i === end) {
+          r.pos = end;
+          return s;
+        }
+      }
       try {
         s = utf8Strict.decode(r.b.subarray(r.pos, r.pos + n));
       } catch {
