@@ -110,6 +110,21 @@ describe('strict CBOR reader: acceptance implies canonical (no re-encode pass)',
     expect(() => decode(b, { allowedTags: TAGS })).toThrow(CustosError);
   });
 
+  it('short text: the ASCII fast path and the UTF-8 decoder agree at every length around its limit', () => {
+    for (let n = 0; n <= 30; n++) {
+      for (const tail of ['', 'é', '\u{1F600}', '\u0000', '\u007f']) {
+        const v = 'k'.repeat(n) + tail;
+        expect(decode(encode(v))).toBe(v);
+      }
+      // a lone continuation byte, a truncated sequence and a 0xff at the end of n ASCII bytes
+      for (const bad of [[0x80], [0xc3], [0xff]]) {
+        const body = [...new Uint8Array(n).fill(0x61), ...bad];
+        const b = Uint8Array.from([...encode('x'.repeat(body.length)).subarray(0, body.length < 24 ? 1 : 2), ...body]);
+        expect(() => decode(b)).toThrow(CustosError);
+      }
+    }
+  });
+
   it('keeps a leading BOM and the 64-bit extremes exactly', () => {
     for (const v of ['\uFEFFx', 2n ** 64n - 1n, -(2n ** 64n), -(2n ** 53n), Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER]) {
       const b = encode(v);
