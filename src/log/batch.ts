@@ -24,10 +24,11 @@
  * the position it was proven for.
  *
  * Memory. The memo holds at most `maxNodes` hashes (default {@link INCLUSION_MEMO_MAX_NODES}),
- * allocated at creation at about 41 bytes a node (10.3 MiB at the default; less for trees
- * smaller than the budget). The upper levels, from the lowest level at which all of them fit in
- * half the budget, have a fixed place each and are never dropped. The lower levels share a
- * direct-mapped cache of the rest of the budget, where a new node replaces the one at its place.
+ * allocated at creation: 33 bytes a node in the upper levels, 41 in the cache, so at most 9.3 MiB
+ * at the default (9.1 MiB measured for a 1,000,000-entry tree; 60 KiB for 1,000 entries). The
+ * upper levels, from the lowest level at which all of them fit in half the budget, have a fixed
+ * place each and are never dropped. The lower levels share a direct-mapped cache of the rest of
+ * the budget, where a new node replaces the one at its place.
  * Only proofs that verified store nodes. Losing a proven node never changes an answer, only how
  * many hashes later proofs compute, so hostile input can cost time but not memory.
  */
@@ -35,7 +36,7 @@ import { assertBytes, assertInteger, equalBytes } from '../bytes.js';
 import { fail } from '../errors.js';
 import { NOT_ROOT, OK, bad, hashPair, inclusionShape, type ProofCheck } from './merkle.js';
 
-/** Default bound on the nodes an {@link InclusionVerifier} keeps: 262,144 (about 10.3 MiB). */
+/** Default bound on the nodes an {@link InclusionVerifier} keeps: 262,144 (at most 9.3 MiB). */
 export const INCLUSION_MEMO_MAX_NODES = 1 << 18;
 
 export interface InclusionVerifierOptions {
