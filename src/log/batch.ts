@@ -26,9 +26,11 @@
  * Memory. The memo holds at most `maxNodes` hashes (default {@link INCLUSION_MEMO_MAX_NODES}),
  * allocated at creation: 33 bytes a node in the upper levels, 41 in the cache, so at most 9.3 MiB
  * at the default (9.1 MiB measured for a 1,000,000-entry tree; 60 KiB for 1,000 entries). The
- * upper levels, from the lowest level at which all of them fit in half the budget, have a fixed
- * place each and are never dropped. The lower levels share a direct-mapped cache of the rest of
- * the budget, where a new node replaces the one at its place.
+ * upper levels, from the lowest level at which all of them fit in the budget less 1/64 of it (at
+ * least 1,024 nodes), have a fixed place each and are never dropped: every proof passes through
+ * them. The lower levels share a direct-mapped cache of the rest (a power of two), where a new
+ * node replaces the one at its place: it serves proofs of nearby leaves, as in an audit in index
+ * order; at random positions the lower levels are rarely shared anyway.
  * Only proofs that verified store nodes. Losing a proven node never changes an answer, only how
  * many hashes later proofs compute, so hostile input can cost time but not memory.
  */
@@ -131,10 +133,12 @@ class BatchVerifier implements InclusionVerifier {
     this.#root = root;
     const valid = root.length === HS && Number.isSafeInteger(size) && size > 0;
     const top = valid ? bitLength(size - 1) : 0; // the root's height
-    // The lowest level from which every level up to the root fits in half the budget.
+    // The lowest level from which every level up to the root fits in the budget less the cache's
+    // share. The cache only needs the recent paths (proofs of nearby leaves), so it gets 1/64.
+    const cacheShare = Math.min(maxNodes / 2, Math.max(1024, maxNodes / 64));
     let dense = top;
     let count = 1;
-    while (dense > 0 && count + Math.ceil(size / 2 ** (dense - 1)) <= maxNodes / 2) count += Math.ceil(size / 2 ** --dense);
+    while (dense > 0 && count + Math.ceil(size / 2 ** (dense - 1)) <= maxNodes - cacheShare) count += Math.ceil(size / 2 ** --dense);
     if (!valid) count = 0;
     this.#dense = dense;
     for (let l = dense, b = 0; valid && l <= top; l++) {
