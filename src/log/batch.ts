@@ -114,7 +114,6 @@ class BatchVerifier implements InclusionVerifier {
   readonly #cacheLevel: Int8Array;
   readonly #cacheIndex: Float64Array;
   readonly #cacheMask: number;
-  readonly #has: Uint8Array;
   readonly #slab: Uint8Array;
   readonly #slab32: Uint32Array;
   #nodes = 0;
@@ -150,7 +149,6 @@ class BatchVerifier implements InclusionVerifier {
     this.#cacheMask = cache - 1;
     this.#cacheLevel = new Int8Array(cache).fill(-1);
     this.#cacheIndex = new Float64Array(cache);
-    this.#has = new Uint8Array(count);
     this.#slab = new Uint8Array((count + cache) * HS);
     this.#slab32 = new Uint32Array(this.#slab.buffer);
     // The root is proven by definition.
@@ -259,8 +257,10 @@ class BatchVerifier implements InclusionVerifier {
 
   #find(level: number, j: number): number {
     if (level >= this.#dense) {
+      // A fixed place holds its node once it is non-zero (an all-zero hash would only be taken
+      // for absent: hashed again, never a different answer).
       const s = this.#base[level]! + j;
-      return this.#has[s] === 1 ? s : NO_SLOT;
+      return isZero(this.#slab32, s) ? NO_SLOT : s;
     }
     const c = cacheSlot(level, j, this.#cacheMask);
     return this.#cacheLevel[c] === level && this.#cacheIndex[c] === j ? this.#denseCount + c : NO_SLOT;
@@ -278,8 +278,7 @@ class BatchVerifier implements InclusionVerifier {
     let s: number;
     if (level >= this.#dense) {
       s = this.#base[level]! + j;
-      if (this.#has[s] === 0) this.#nodes++;
-      this.#has[s] = 1;
+      if (isZero(this.#slab32, s)) this.#nodes++;
     } else {
       const c = cacheSlot(level, j, this.#cacheMask);
       if (this.#cacheLevel[c] === -1) this.#nodes++;
@@ -306,6 +305,11 @@ function bitLength(x: number): number {
 // and compared with the slab as eight 32-bit words, constant-time as equalBytes is.
 const scratch = new Uint32Array(HS / 4);
 const scratchBytes = new Uint8Array(scratch.buffer);
+
+function isZero(slab32: Uint32Array, slot: number): boolean {
+  const o = slot * (HS / 4);
+  return (slab32[o]! | slab32[o + 1]! | slab32[o + 2]! | slab32[o + 3]! | slab32[o + 4]! | slab32[o + 5]! | slab32[o + 6]! | slab32[o + 7]!) === 0;
+}
 
 /** Constant-time comparison of a 32-byte hash with the slab's slot (`slab32` views the same memory). */
 function equalAt(a: Uint8Array, slab32: Uint32Array, slot: number): boolean {
