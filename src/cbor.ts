@@ -256,6 +256,12 @@ export function encode(value: unknown, opts: CborOptions = {}): Uint8Array {
 const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** Text up to this many bytes is tried as ASCII first (see readItem). */
 const SHORT_TEXT = 24;
+/**
+ * One code-unit array per length up to SHORT_TEXT, filled and handed to String.fromCharCode:
+ * no garbage per string (building it by concatenation made one string per character). Only
+ * readItem uses them, and never across a call out, so reuse is safe.
+ */
+const ASCII_SCRATCH: number[][] = Array.from({ length: SHORT_TEXT + 1 }, (_, n) => new Array<number>(n).fill(0));
 
 interface Reader {
   readonly b: Uint8Array;
@@ -389,18 +395,18 @@ function readItem(r: Reader, depth: number): unknown {
       // Short ASCII text (most keys and values in our structures) without TextDecoder, whose
       // per-call cost dominates at these sizes; ASCII is valid UTF-8 and decodes to the same string.
       if (n <= SHORT_TEXT) {
+        const codes = ASCII_SCRATCH[n]!;
         const b = r.b;
-        const end = r.pos + n;
-        s = '';
-        let i = r.pos;
-        for (; i < end; i++) {
-          const c = b[i]!;
+        const p = r.pos;
+        let j = 0;
+        for (; j < n; j++) {
+          const c = b[p + j]!;
           if (c >= 0x80) break;
-          s += String.fromCharCode(c);
+          codes[j] = c;
         }
-        if (i === end) {
-          r.pos = end;
-          return s;
+        if (j === n) {
+          r.pos = p + n;
+          return String.fromCharCode.apply(null, codes);
         }
       }
       try {
