@@ -286,7 +286,7 @@ export function resolveCommitted(
   if (decoys !== undefined) {
     decoySet = new Set(decoys.map((d, i) => digestKey(decoyDigestOf(assertBytes(`decoys[${i}]`, d)))));
   }
-  const resolved = resolveRecord(opened.record, decoded, collectLeaves, decoySet);
+  const resolved = resolveRecord(opened.record, decoded, { leaves: collectLeaves, ...(decoySet !== undefined ? { decoys: decoySet } : {}) });
   // Decoys inside a container the holder lacks are out of reach; otherwise each must be found.
   if (decoySet !== undefined && resolved.unknownCount === 0) {
     if (resolved.decoyCount !== decoySet.size) fail('ERR_DISCLOSURE_UNREFERENCED', 'a decoy matches no digest in the record');

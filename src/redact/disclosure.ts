@@ -154,7 +154,9 @@ export function decodeDisclosure(bytes: Uint8Array): DecodedDisclosure {
   if (!Array.isArray(d) || (d.length !== 2 && d.length !== 3)) {
     fail('ERR_DISCLOSURE_MALFORMED', 'a disclosure must be [salt, value] or [salt, value, key]');
   }
-  const [salt, value, key] = d as [unknown, unknown, unknown];
+  const salt: unknown = d[0];
+  const value: unknown = d[1];
+  const key: unknown = d[2];
   if (!(salt instanceof Uint8Array) || salt.length !== SALT_BYTES) {
     fail('ERR_DISCLOSURE_MALFORMED', `a disclosure salt must be ${SALT_BYTES} bytes`);
   }

@@ -67,7 +67,7 @@ interface Ctx {
   readonly seen: Set<string>;
   /** Disclosures claimed so far (each digest is claimed at most once: `seen` refuses repeats). */
   used: number;
-  readonly nodes: DisclosureNode[];
+  readonly nodes: DisclosureNode[] | undefined;
   readonly leaves: LeafNode[] | undefined;
 }
 
@@ -87,89 +87,100 @@ export function digestKey(d: Uint8Array): string {
 }
 
 /**
- * Where a digest sits, for error messages only: the container's path and the last step (`_sd`
- * or an array index). Passed as parts, not as a closure or a formatted string, so that the fast
- * path allocates nothing for it.
+ * A path as a linked list from the innermost step up (the record itself is `undefined`). Links
+ * are made only for containers the walk enters; segment arrays only for the nodes and leaves a
+ * holder asks for and for error messages, so that a verifier's walk allocates nothing per scalar.
  */
-function at(segs: readonly PathSegment[], last: PathSegment): string {
-  return formatPath([...segs, last]);
+interface PathLink {
+  readonly up: Path;
+  /** A map key, or an array index. */
+  readonly step: string | number;
+}
+type Path = PathLink | undefined;
+
+function segmentsOf(p: Path): PathSegment[] {
+  const out: PathSegment[] = [];
+  for (let q = p; q !== undefined; q = q.up) out.push(typeof q.step === 'string' ? { kind: 'key', key: q.step } : { kind: 'index', index: q.step });
+  return out.reverse();
 }
 
-function digestOf(x: unknown, segs: readonly PathSegment[], last: PathSegment): string {
-  if (!(x instanceof Uint8Array) || x.length !== DIGEST_BYTES) fail('ERR_RECORD_INVALID', `${at(segs, last)}: a digest must be ${DIGEST_BYTES} bytes`);
+/** The path of `p` (plus `step`, when given), for an error message. */
+function where(p: Path, step?: string | number): string {
+  return formatPath(segmentsOf(step === undefined ? p : { up: p, step })) || 'record';
+}
+
+function digestOf(x: unknown, p: Path, step: string | number): string {
+  if (!(x instanceof Uint8Array) || x.length !== DIGEST_BYTES) fail('ERR_RECORD_INVALID', `${where(p, step)}: a digest must be ${DIGEST_BYTES} bytes`);
   return digestKey(x);
 }
 
-function claim(ctx: Ctx, h: string, segs: readonly PathSegment[], last: PathSegment): DecodedDisclosure | undefined {
+function claim(ctx: Ctx, h: string, p: Path, step: string | number): DecodedDisclosure | undefined {
   const before = ctx.seen.size;
   ctx.seen.add(h);
-  if (ctx.seen.size === before) fail('ERR_DIGEST_DUPLICATE', `${at(segs, last)}: a digest appears twice in the record`);
+  if (ctx.seen.size === before) fail('ERR_DIGEST_DUPLICATE', `${where(p, step)}: a digest appears twice in the record`);
   const d = ctx.byDigest.get(h);
   if (d !== undefined) ctx.used++;
   return d;
 }
 
-const SD_SEGMENT: PathSegment = { kind: 'key', key: SD_KEY };
-
-function walkValue(v: unknown, segs: PathSegment[], owner: string | undefined, ctx: Ctx, depth: number): RecordValue {
-  if (depth > MAX_RECORD_DEPTH) fail('ERR_RECORD_INVALID', `${formatPath(segs)}: nests deeper than ${MAX_RECORD_DEPTH}`);
-  if (v instanceof Map) return walkMap(v, segs, owner, ctx, depth);
-  if (Array.isArray(v)) return walkArray(v, segs, owner, ctx, depth);
-  if (v instanceof Tag) fail('ERR_RECORD_INVALID', `${formatPath(segs) || 'record'}: a tagged item outside an array`);
+/** Walks `v`, found at step `step` of the container at `up`. */
+function walkValue(v: unknown, up: Path, step: string | number, owner: string | undefined, ctx: Ctx, depth: number): RecordValue {
+  if (depth > MAX_RECORD_DEPTH) fail('ERR_RECORD_INVALID', `${where(up, step)}: nests deeper than ${MAX_RECORD_DEPTH}`);
+  if (v instanceof Map) return walkMap(v, { up, step }, owner, ctx, depth);
+  if (Array.isArray(v)) return walkArray(v, { up, step }, owner, ctx, depth);
+  if (v instanceof Tag) fail('ERR_RECORD_INVALID', `${where(up, step)}: a tagged item outside an array`);
   const ok =
     v === null ||
     typeof v === 'string' ||
     typeof v === 'boolean' ||
     v instanceof Uint8Array ||
     (typeof v === 'number' && Number.isSafeInteger(v));
-  if (!ok) fail('ERR_RECORD_INVALID', `${formatPath(segs)}: not a record value`);
-  ctx.leaves?.push({ segments: segs, owner });
+  if (!ok) fail('ERR_RECORD_INVALID', `${where(up, step)}: not a record value`);
+  ctx.leaves?.push({ segments: segmentsOf({ up, step }), owner });
   return v as RecordValue;
 }
 
-function walkMap(m: Map<unknown, unknown>, segs: PathSegment[], owner: string | undefined, ctx: Ctx, depth: number): RecordMap {
+function walkMap(m: Map<unknown, unknown>, path: Path, owner: string | undefined, ctx: Ctx, depth: number): RecordMap {
   const out: Record<string, RecordValue> = {};
   let list: unknown;
   for (const [k, v] of m) {
-    if (typeof k !== 'string') fail('ERR_RECORD_INVALID', `${formatPath(segs) || 'record'}: map keys must be text`);
+    if (typeof k !== 'string') fail('ERR_RECORD_INVALID', `${where(path)}: map keys must be text`);
     if (k === SD_KEY) {
       list = v;
       continue;
     }
-    if (RESERVED_KEYS.includes(k)) fail('ERR_RESERVED_KEY', `${formatPath(segs) || 'record'}: reserved key ${JSON.stringify(k)}`);
-    out[k] = walkValue(v, [...segs, { kind: 'key', key: k }], owner, ctx, depth + 1);
+    if (RESERVED_KEYS.includes(k)) fail('ERR_RESERVED_KEY', `${where(path)}: reserved key ${JSON.stringify(k)}`);
+    out[k] = walkValue(v, path, k, owner, ctx, depth + 1);
   }
   if (list !== undefined) {
-    if (!Array.isArray(list) || list.length === 0) fail('ERR_RECORD_INVALID', `${at(segs, SD_SEGMENT)}: must be a non-empty array of digests`);
+    if (!Array.isArray(list) || list.length === 0) fail('ERR_RECORD_INVALID', `${where(path, SD_KEY)}: must be a non-empty array of digests`);
     for (const x of list) {
-      const h = digestOf(x, segs, SD_SEGMENT);
-      const d = claim(ctx, h, segs, SD_SEGMENT);
+      const h = digestOf(x, path, SD_KEY);
+      const d = claim(ctx, h, path, SD_KEY);
       if (d === undefined) {
         if (ctx.decoys?.has(h)) ctx.decoyHits++;
         else if (ctx.decoys !== undefined) ctx.withheld++;
         continue;
       }
-      if (d.key === undefined) fail('ERR_DISCLOSURE_MALFORMED', `${at(segs, SD_SEGMENT)}: an array-element disclosure matches a map digest`);
+      if (d.key === undefined) fail('ERR_DISCLOSURE_MALFORMED', `${where(path, SD_KEY)}: an array-element disclosure matches a map digest`);
       if (m.has(d.key) || Object.prototype.hasOwnProperty.call(out, d.key)) {
-        fail('ERR_DISCLOSURE_MALFORMED', `${at(segs, SD_SEGMENT)}: the disclosed key ${JSON.stringify(d.key)} is already in the map`);
+        fail('ERR_DISCLOSURE_MALFORMED', `${where(path, SD_KEY)}: the disclosed key ${JSON.stringify(d.key)} is already in the map`);
       }
-      const childSegs: PathSegment[] = [...segs, { kind: 'key', key: d.key }];
-      ctx.nodes.push({ key: h, disclosure: d, segments: childSegs, parent: owner });
-      out[d.key] = walkValue(d.value, childSegs, h, ctx, depth + 1);
+      ctx.nodes?.push({ key: h, disclosure: d, segments: segmentsOf({ up: path, step: d.key }), parent: owner });
+      out[d.key] = walkValue(d.value, path, d.key, h, ctx, depth + 1);
     }
   }
   return out;
 }
 
-function walkArray(a: readonly unknown[], segs: PathSegment[], owner: string | undefined, ctx: Ctx, depth: number): RecordValue[] {
+function walkArray(a: readonly unknown[], path: Path, owner: string | undefined, ctx: Ctx, depth: number): RecordValue[] {
   const out: RecordValue[] = [];
   let index = 0;
   for (const el of a) {
     if (el instanceof Tag) {
-      const here: PathSegment = { kind: 'index', index };
-      if (el.tag !== REDACTED_ELEMENT_TAG) fail('ERR_RECORD_INVALID', `${at(segs, here)}: unexpected tag ${String(el.tag)}`);
-      const h = digestOf(el.value, segs, here);
-      const d = claim(ctx, h, segs, here);
+      if (el.tag !== REDACTED_ELEMENT_TAG) fail('ERR_RECORD_INVALID', `${where(path, index)}: unexpected tag ${String(el.tag)}`);
+      const h = digestOf(el.value, path, index);
+      const d = claim(ctx, h, path, index);
       if (d === undefined) {
         // withheld or decoy: no slot. The holder, knowing its decoys, still counts a withheld
         // element, so the indices it reports are the original record's.
@@ -180,26 +191,29 @@ function walkArray(a: readonly unknown[], segs: PathSegment[], owner: string | u
         }
         continue;
       }
-      if (d.key !== undefined) fail('ERR_DISCLOSURE_MALFORMED', `${at(segs, here)}: a map-entry disclosure matches an array element`);
-      const childSegs: PathSegment[] = [...segs, here];
-      ctx.nodes.push({ key: h, disclosure: d, segments: childSegs, parent: owner });
-      out.push(walkValue(d.value, childSegs, h, ctx, depth + 1));
-    } else out.push(walkValue(el, [...segs, { kind: 'index', index }], owner, ctx, depth + 1));
+      if (d.key !== undefined) fail('ERR_DISCLOSURE_MALFORMED', `${where(path, index)}: a map-entry disclosure matches an array element`);
+      ctx.nodes?.push({ key: h, disclosure: d, segments: segmentsOf({ up: path, step: index }), parent: owner });
+      out.push(walkValue(d.value, path, index, h, ctx, depth + 1));
+    } else out.push(walkValue(el, path, index, owner, ctx, depth + 1));
     index++;
   }
   return out;
+}
+
+export interface ResolveOptions {
+  /** Collect every visible scalar with its path (holder side, for policies). Default false. */
+  readonly leaves?: boolean;
+  /** Collect where each disclosure sits (holder side). Default true; a verifier needs only the record. */
+  readonly nodes?: boolean;
+  /** Holder side: digests known to be decoys. */
+  readonly decoys?: ReadonlySet<string>;
 }
 
 /**
  * Rebuilds the record the disclosures reveal; throws the first rule violation as a CustosError.
  * `record` is the decoded committed record (a Map with text keys).
  */
-export function resolveRecord(
-  record: unknown,
-  disclosures: readonly DecodedDisclosure[],
-  collectLeaves = false,
-  decoys?: ReadonlySet<string>,
-): Resolved {
+export function resolveRecord(record: unknown, disclosures: readonly DecodedDisclosure[], opts: ResolveOptions = {}): Resolved {
   const byDigest = new Map<string, DecodedDisclosure>();
   for (const d of disclosures) {
     const h = digestKey(d.digest);
@@ -207,11 +221,20 @@ export function resolveRecord(
     byDigest.set(h, d);
   }
   if (!(record instanceof Map)) fail('ERR_RECORD_INVALID', 'the committed record must be a map');
-  const ctx: Ctx = { byDigest, decoys, withheld: 0, decoyHits: 0, seen: new Set(), used: 0, nodes: [], leaves: collectLeaves ? [] : undefined };
-  const out = walkMap(record, [], undefined, ctx, 0);
+  const ctx: Ctx = {
+    byDigest,
+    decoys: opts.decoys,
+    withheld: 0,
+    decoyHits: 0,
+    seen: new Set(),
+    used: 0,
+    nodes: (opts.nodes ?? true) ? [] : undefined,
+    leaves: opts.leaves ? [] : undefined,
+  };
+  const out = walkMap(record, undefined, undefined, ctx, 0);
   if (ctx.used !== byDigest.size) {
     const n = byDigest.size - ctx.used;
     fail('ERR_DISCLOSURE_UNREFERENCED', `${n} disclosure(s) match no digest in the record`);
   }
-  return { record: out, nodes: ctx.nodes, leaves: ctx.leaves ?? [], digestCount: ctx.seen.size, unknownCount: ctx.withheld, decoyCount: ctx.decoyHits };
+  return { record: out, nodes: ctx.nodes ?? [], leaves: ctx.leaves ?? [], digestCount: ctx.seen.size, unknownCount: ctx.withheld, decoyCount: ctx.decoyHits };
 }

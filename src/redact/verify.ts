@@ -235,7 +235,7 @@ export function verifyPresentation(presentation: Uint8Array, opts: VerifyPresent
   });
   if (dOk) {
     c.run('disclosures.resolve', () => {
-      resolved = resolveRecord(rec.record, decoded);
+      resolved = resolveRecord(rec.record, decoded, { nodes: false });
     });
   }
   return report(
