@@ -26,12 +26,11 @@
  * Memory. The memo holds at most `maxNodes` hashes (default {@link INCLUSION_MEMO_MAX_NODES}),
  * allocated at creation: 32 bytes a node in the upper levels, 41 in the cache, so at most 10.25 MiB
  * at the default (measured: 7.95 MiB for 1,000,000 entries, 9.1 MiB at worst, 60 KiB for 1,000
- * entries). The
- * upper levels, from the lowest level at which all of them fit in the budget less 1/64 of it (at
- * least 1,024 nodes), have a fixed place each and are never dropped: every proof passes through
- * them. The lower levels share a direct-mapped cache of the rest (a power of two), where a new
- * node replaces the one at its place: it serves proofs of nearby leaves, as in an audit in index
- * order; at random positions the lower levels are rarely shared anyway.
+ * entries). The upper levels, from the lowest level at which all of them fit in the budget less
+ * 1/64 of it (at least 1,024 nodes), have a fixed place each and are never dropped: every proof
+ * passes through them. The lower levels share a direct-mapped cache of the rest (a power of two),
+ * where a new node replaces the one at its place: it serves proofs of nearby leaves, as in an
+ * audit in index order; at random positions the lower levels are rarely shared anyway.
  * Only proofs that verified store nodes. Losing a proven node never changes an answer, only how
  * many hashes later proofs compute, so hostile input can cost time but not memory.
  */
