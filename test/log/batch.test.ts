@@ -4,7 +4,7 @@ import { CustosError } from '../../src/errors.js';
 import * as custos from '../../src/index.js';
 import { INCLUSION_MEMO_MAX_NODES, createInclusionVerifier, type InclusionVerifier } from '../../src/log/batch.js';
 import { HashTree } from '../../src/log/hashtree.js';
-import { inclusionProofLength, leafHash, splitPoint, verifyInclusion } from '../../src/log/merkle.js';
+import { inclusionProof, inclusionProofLength, leafHash, nodeHash, rootFromInclusion, splitPoint, treeRoot, verifyInclusion, type HashSource } from '../../src/log/merkle.js';
 
 const RUNS = Number(process.env.CUSTOS_FC_RUNS ?? 25);
 
@@ -190,6 +190,101 @@ describe('createInclusionVerifier: differential against verifyInclusion', () => 
     same(v, BIG.leafHashAt(1), '1', BIG.inclusionProof(1, 10));
     same(v, null, 1, BIG.inclusionProof(1, 10));
     expect(v.stats().accepted).toBe(0);
+  });
+});
+
+describe('createInclusionVerifier: trees up to 2^53 − 1 entries', () => {
+  it('agrees with verifyInclusion on synthetic proofs, their sibling leaf and broken copies', () => {
+    const hash = fc.uint8Array({ minLength: 32, maxLength: 32 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2 ** 31, max: Number.MAX_SAFE_INTEGER }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        fc.boolean(),
+        fc.array(hash, { minLength: 64, maxLength: 64 }),
+        hash,
+        fc.nat(),
+        (size, f, last, hashes, leaf, pick) => {
+          const index = last ? size - 1 - (pick % 3) : Math.floor(f * size);
+          const proof = hashes.slice(0, inclusionProofLength(index, size));
+          const root = rootFromInclusion(leaf, index, size, proof)!;
+          const v = createInclusionVerifier(size, root, { maxNodes: 256 + (pick % 4096) });
+          expect(same(v, leaf, index, proof)).toEqual({ ok: true });
+          expect(same(v, leaf, index, proof)).toEqual({ ok: true });
+          // The sibling leaf, when the first step pairs two leaves: its proof starts with our leaf.
+          const sib = index % 2 === 0 ? index + 1 : index - 1;
+          if (proof.length > 0 && sib < size) expect(same(v, proof[0]!, sib, [leaf, ...proof.slice(1)])).toEqual({ ok: true });
+          const k = pick % Math.max(1, proof.length);
+          if (proof.length > 0) expect(same(v, leaf, index, proof.map((p, j) => (j === k ? flip(p, pick) : p)))).toEqual({ ok: false, code: 'ERR_PROOF_INVALID' });
+          expect(same(v, flip(leaf, pick), index, proof)).toEqual({ ok: false, code: 'ERR_PROOF_INVALID' });
+          same(v, leaf, index + 1, proof);
+          same(v, leaf, index - 2 ** 32, proof);
+          same(v, leaf, index, [...proof, leaf]);
+          expect(same(v, leaf, index, proof)).toEqual({ ok: true });
+        },
+      ),
+      { numRuns: RUNS * 8 },
+    );
+  });
+});
+
+/**
+ * A tree of `size` leaves (up to 2^53 − 1) that is all one leaf except at `special` indices, so any
+ * subtree without a special leaf has the hash of its level: roots and proofs cost O(specials × 53).
+ */
+function sparseTree(size: number, special: readonly number[]) {
+  const sorted = [...new Set(special)].sort((x, y) => x - y);
+  const uniform = [leafHash(new TextEncoder().encode('common'))];
+  for (let l = 1; l <= 53; l++) uniform.push(nodeHash(uniform[l - 1]!, uniform[l - 1]!));
+  const any = (lo: number, hi: number) => {
+    let a = 0;
+    let b = sorted.length;
+    while (a < b) {
+      const m = (a + b) >> 1;
+      if (sorted[m]! < lo) a = m + 1;
+      else b = m;
+    }
+    return a < sorted.length && sorted[a]! < hi;
+  };
+  const memo = new Map<string, Uint8Array>();
+  const src: HashSource = (level, index) => {
+    const lo = index * 2 ** level;
+    if (!any(lo, lo + 2 ** level)) return uniform[level]!;
+    if (level === 0) return leafHash(new TextEncoder().encode(`leaf ${index}`));
+    const key = `${level}:${index}`;
+    let h = memo.get(key);
+    if (h === undefined) memo.set(key, (h = nodeHash(src(level - 1, 2 * index), src(level - 1, 2 * index + 1))));
+    return h;
+  };
+  return { root: treeRoot(src, size), leaf: (i: number) => src(0, i), proof: (i: number) => inclusionProof(src, i, size) };
+}
+
+describe('createInclusionVerifier: real proofs of trees up to 2^53 − 1 entries', () => {
+  it('agrees with verifyInclusion where 32-bit keys of the right edge and of nodes 2^32 to its left would meet', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2 ** 33, max: Number.MAX_SAFE_INTEGER }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), fc.integer({ min: 256, max: 4096 }), fc.nat(), (size, f, maxNodes, seed) => {
+        const a = Math.floor(f * size);
+        const idx = new Set([a, a + 1, a - 2 ** 32, size - 1, size - 2].filter((i) => i >= 0 && i < size));
+        // Every node of the right edge [s, size), of height h, and the leaves just left of it and
+        // 2^32 nodes of its level to its left.
+        for (let m = 0; m < 54; m++) {
+          const s = Math.floor((size - 1) / 2 ** m) * 2 ** m;
+          let h = 0;
+          while (2 ** h < size - s) h++;
+          for (const i of [s, s - 1, s - 2 ** (32 + h), s - 2 ** (32 + h) - 1, s - 2 ** 32]) if (i >= 0 && i < size) idx.add(i);
+        }
+        const t = sparseTree(size, [...idx]);
+        const order = shuffled(idx.size, seed).map((k) => [...idx][k]!);
+        const v = createInclusionVerifier(size, t.root, { maxNodes });
+        for (const i of order) expect(same(v, t.leaf(i), i, t.proof(i))).toEqual({ ok: true });
+        for (const i of order) {
+          const p = t.proof(i);
+          if (p.length > 0) expect(same(v, t.leaf(i), i, p.map((x, j) => (j === seed % p.length ? flip(x, seed) : x)))).toEqual({ ok: false, code: 'ERR_PROOF_INVALID' });
+          expect(same(v, t.leaf(i), i, p)).toEqual({ ok: true });
+        }
+      }),
+      { numRuns: RUNS },
+    );
   });
 });
 
