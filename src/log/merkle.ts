@@ -11,6 +11,9 @@
 import * as crypto from '#crypto';
 import { assertBytes, assertInteger, equalBytes } from '../bytes.js';
 import { fail } from '../errors.js';
+import { inclusionProofLength } from './pathlength.js';
+
+export { inclusionProofLength };
 
 /** Size of every hash in the tree (SHA-256). */
 export const HASH_SIZE = 32;
@@ -304,54 +307,6 @@ export function rootFromInclusion(leaf: Uint8Array, index: number, size: number,
   if (index >= size || proof.length !== inclusionProofLength(index, size)) return null;
   if (proof.length > 0 && (leaf.length !== HASH_SIZE || proof.some((p) => p.length !== HASH_SIZE))) fail('ERR_INVALID_ARGUMENT', 'node children must be 32-byte hashes');
   return climbInclusion(leaf, index, size, proof);
-}
-
-/**
- * The exact number of hashes in an inclusion proof for `index` < `size`: the bits below the
- * highest bit where `index` and `size − 1` differ (the inner path, shared with a perfect tree),
- * plus one per set bit of `index` above them (left siblings on the right border). This is the
- * decomposition transparency-dev/merkle uses; it equals the length of RFC 9162 §2.1.3.1 PATH.
- */
-export function inclusionProofLength(index: number, size: number): number {
-  if (!(index >= 0 && index < size)) return inclusionProofLengthByWalk(index, size);
-  const inner = bitLength(index, size - 1);
-  return inner + popCount(Math.floor(index / 2 ** inner));
-}
-
-const TWO32 = 2 ** 32;
-
-/** Bit length of a XOR b for safe integers a, b ≥ 0. */
-function bitLength(a: number, b: number): number {
-  const hi = (Math.floor(a / TWO32) ^ Math.floor(b / TWO32)) >>> 0;
-  if (hi !== 0) return 64 - Math.clz32(hi);
-  return 32 - Math.clz32((a ^ b) >>> 0);
-}
-
-function popCount(x: number): number {
-  let n = 0;
-  for (let lo = x >>> 0, hi = Math.floor(x / TWO32) >>> 0; lo !== 0 || hi !== 0; n++) {
-    if (lo !== 0) lo &= lo - 1;
-    else hi &= hi - 1;
-  }
-  return n;
-}
-
-/** The RFC 9162 §2.1.3.1 walk, for arguments outside 0 ≤ index < size (kept for its old answers). */
-function inclusionProofLengthByWalk(index: number, size: number): number {
-  let len = 0;
-  let start = 0;
-  let end = size;
-  let m = index;
-  while (end - start > 1) {
-    const k = splitPoint(end - start);
-    if (m < k) end = start + k;
-    else {
-      start += k;
-      m -= k;
-    }
-    len++;
-  }
-  return len;
 }
 
 /**
