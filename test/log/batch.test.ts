@@ -7,6 +7,8 @@ import { HashTree } from '../../src/log/hashtree.js';
 import { inclusionProof, inclusionProofLength, leafHash, nodeHash, rootFromInclusion, splitPoint, treeRoot, verifyInclusion, type HashSource } from '../../src/log/merkle.js';
 
 const RUNS = Number(process.env.CUSTOS_FC_RUNS ?? 25);
+/** Long runs (CUSTOS_FC_RUNS in the thousands) outlast the default 60 s timeout. */
+const LONG = Math.max(60_000, RUNS * 250);
 
 /** One tree of `n` leaves serves every size ≤ n (roots and proofs of earlier sizes). */
 function treeOf(n: number): HashTree {
@@ -150,7 +152,7 @@ describe('createInclusionVerifier: differential against verifyInclusion', () => 
       ),
       { numRuns: RUNS },
     );
-  });
+  }, LONG);
 
   it('gives the same answers for a wrong root, a root of the wrong length and sizes that are not sizes', () => {
     const proof = BIG.inclusionProof(5, 10);
@@ -225,7 +227,7 @@ describe('createInclusionVerifier: trees up to 2^53 − 1 entries', () => {
       ),
       { numRuns: RUNS * 8 },
     );
-  });
+  }, LONG);
 });
 
 /**
@@ -285,7 +287,7 @@ describe('createInclusionVerifier: real proofs of trees up to 2^53 − 1 entries
       }),
       { numRuns: RUNS },
     );
-  });
+  }, LONG);
 });
 
 describe('createInclusionVerifier: memo', () => {
@@ -374,5 +376,5 @@ describe('inclusionProofLength', () => {
       }),
       { numRuns: RUNS * 40 },
     );
-  });
+  }, LONG);
 });
