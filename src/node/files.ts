@@ -11,6 +11,9 @@ import { toHex, toU8 } from '../bytes.js';
 import { CustosError, fail } from '../errors.js';
 import { pidAlive } from './pid.js';
 
+/** Bytes between the background datasyncs of an {@link AtomicWriter}'s temp file (32 MiB). */
+export const WRITE_BACK_EVERY = 32 << 20;
+
 /**
  * An output file that appears under its final name only when complete.
  *
@@ -26,6 +29,11 @@ export class AtomicWriter {
   readonly #fh: FileHandle;
   #pos = 0;
   #done = false;
+  /** Position up to which a background datasync has been started. */
+  #syncedTo = 0;
+  /** The background datasync in flight or last started (its failure surfaces at the next write or at commit). */
+  #syncing: Promise<void> | undefined;
+  #syncingDone = true;
 
   private constructor(path: string, tmp: string, fh: FileHandle) {
     this.path = path;
@@ -61,7 +69,10 @@ export class AtomicWriter {
         throw new CustosError('ERR_IO', `cannot write ${this.path}`, { cause: e });
       }
       this.#pos += written;
-      if (written === total) return;
+      if (written === total) {
+        await this.#writeBack();
+        return;
+      }
       // Short write: drop what was written and retry the rest.
       const rest: Uint8Array[] = [];
       let skip = written;
@@ -76,6 +87,32 @@ export class AtomicWriter {
     }
   }
 
+  /**
+   * Starts a datasync of the temp file every {@link WRITE_BACK_EVERY} bytes without waiting for
+   * it, so the disk absorbs the file while the rest is produced. Without it the kernel holds a
+   * GiB-sized output in dirty pages until the fsync in commit(), which then adds the whole disk
+   * write to the operation instead of overlapping it with the work (measured on 2 cores, 1 GiB
+   * from a synced disk: encryptFile 913–1012 → 1189–1336 MB/s, decryptFile 737–1113 →
+   * 1118–1399 MB/s, sealFile 433–617 → 650–678 MB/s). One at a time; a failed one fails the
+   * next write or the commit, never silently.
+   */
+  async #writeBack(): Promise<void> {
+    if (!this.#syncingDone) return;
+    // settled: a failure is thrown here at once, and stays (a later fsync may not report it again)
+    await this.#syncing;
+    if (this.#pos - this.#syncedTo < WRITE_BACK_EVERY) return;
+    this.#syncedTo = this.#pos;
+    this.#syncingDone = false;
+    const p = this.#fh.datasync().catch((e: unknown) => {
+      throw new CustosError('ERR_IO', `cannot write ${this.path}`, { cause: e });
+    });
+    const settled = () => {
+      this.#syncingDone = true;
+    };
+    p.then(settled, settled);
+    this.#syncing = p;
+  }
+
   /** Bytes written so far. */
   get size(): number {
     return this.#pos;
@@ -86,6 +123,7 @@ export class AtomicWriter {
     if (this.#done) fail('ERR_INVALID_ARGUMENT', 'file already committed or aborted');
     this.#done = true;
     try {
+      await this.#syncing;
       await this.#fh.sync();
       await this.#fh.close();
       await rename(this.#tmp, this.path);
@@ -101,6 +139,7 @@ export class AtomicWriter {
   async abort(): Promise<void> {
     if (this.#done) return;
     this.#done = true;
+    await this.#syncing?.catch(() => undefined); // never close the handle under a running datasync
     await this.#fh.close().catch(() => undefined);
     await unlink(this.#tmp).catch(() => undefined);
   }

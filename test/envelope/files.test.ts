@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CHUNK_SIZE, decrypt, generateIdentity, readHeader } from '../../src/envelope/index.js';
 import { decryptFile, decryptFileRange, encryptFile, rewrapFile } from '../../src/node/envelope.js';
-import { AtomicWriter, writeFileAtomic } from '../../src/node/files.js';
+import { open } from 'node:fs/promises';
+import { AtomicWriter, WRITE_BACK_EVERY, writeFileAtomic } from '../../src/node/files.js';
 import { codeOf, pseudoRandom, sha } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'custos-files-'));
@@ -84,5 +85,41 @@ describe('Node file helpers', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     await writeFileAtomic(target, new TextEncoder().encode('three'));
     expect(readFileSync(target, 'utf8')).toBe('three');
+  });
+
+  it('AtomicWriter: background write-back past WRITE_BACK_EVERY keeps every byte in order', async () => {
+    const target = join(dir, 'big.bin');
+    const piece = pseudoRandom(3 << 20, 5);
+    const w = await AtomicWriter.create(target);
+    const rounds = Math.ceil((2.5 * WRITE_BACK_EVERY) / piece.length);
+    for (let i = 0; i < rounds; i++) await w.write([piece.subarray(0, 1000), piece.subarray(1000)]);
+    await w.commit();
+    const back = readFileSync(target);
+    expect(back.length).toBe(rounds * piece.length);
+    for (let i = 0; i < rounds; i++) expect(sha(back.subarray(i * piece.length, (i + 1) * piece.length))).toBe(sha(piece));
+    rmSync(target);
+  });
+
+  it('AtomicWriter: a failed background datasync fails the write or the commit (ERR_IO), nothing under the final name', async () => {
+    const probe = await open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+    await probe.close();
+    const original = proto.datasync;
+    proto.datasync = () => Promise.reject(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+    try {
+      const target = join(dir, 'failing.bin');
+      const w = await AtomicWriter.create(target);
+      const piece = new Uint8Array(4 << 20);
+      const run = async () => {
+        for (let n = 0; n < 2 * WRITE_BACK_EVERY; n += piece.length) await w.write([piece]);
+        await w.commit();
+      };
+      expect(await codeOf(run())).toBe('ERR_IO');
+      await w.abort();
+      expect(existsSync(target)).toBe(false);
+      expect(readdirSync(dir).filter((f) => f.startsWith('.failing.bin'))).toEqual([]);
+    } finally {
+      proto.datasync = original;
+    }
   });
 });
