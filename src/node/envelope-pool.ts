@@ -44,6 +44,30 @@ async function readAt(fh: FileHandle, buf: Uint8Array, pos: number): Promise<num
 }
 
 /**
+ * Reads `fh` from `pos` on in blocks of `block` bytes (buffers taken from `free`, else fresh),
+ * one block ahead, so that each block comes with whether it is the last: a block is last when
+ * nothing follows it. The read-ahead happens before the current block is handed on, so a read is
+ * in flight while the workers seal or open.
+ */
+async function* blocksAhead(fh: FileHandle, block: number, pos: number, free: ArrayBuffer[]): AsyncGenerator<{ buf: ArrayBuffer; len: number; last: boolean }> {
+  let at = pos;
+  const read = async () => {
+    const buf = free.pop() ?? new ArrayBuffer(block);
+    const len = await readAt(fh, new Uint8Array(buf), at);
+    at += len;
+    return { buf, len };
+  };
+  let cur = await read();
+  for (;;) {
+    const next = cur.len === block ? await read() : null;
+    const last = next === null || next.len === 0;
+    yield { buf: cur.buf, len: cur.len, last };
+    if (last) return;
+    cur = next;
+  }
+}
+
+/**
  * True when the pool is worth it: a file of more than one block (smaller ones are done before a
  * worker would start) and, for decryption, a binary age file (it starts with "age-encryption.org/";
  * armored files take the streaming path).
@@ -92,34 +116,20 @@ export async function pooledEncrypt(
   const pool = streamPool(workers);
   const depth = pool.size * 2;
   const free: ArrayBuffer[] = [];
-  const take = () => free.pop() ?? new ArrayBuffer(block);
   const freeOut: ArrayBuffer[] = []; // recycled output buffers (fresh ones cost page faults)
   const out = new OrderedWriter(w);
   await out.push(new Uint8Array(Buffer.concat([start.header, start.nonce])));
   hooks.onPayload?.(start.nonce);
   const queue: Promise<{ sealed: Uint8Array; buf: ArrayBuffer }>[] = [];
-  let pos = 0;
   let counter = 0;
-  let cur = take();
-  let curLen = await readAt(fh, new Uint8Array(cur), pos);
-  pos += curLen;
   try {
-    for (;;) {
-      // Read ahead one block: the current block is final only if nothing follows it.
-      let next: ArrayBuffer | null = null;
-      let nextLen = 0;
-      if (curLen === block) {
-        next = take();
-        nextLen = await readAt(fh, new Uint8Array(next), pos);
-        pos += nextLen;
-      }
-      const last = nextLen === 0;
+    for await (const { buf, len, last } of blocksAhead(fh, block, 0, free)) {
       // Hooks see each block before it is handed to a worker (hooks copy what they keep).
-      if (curLen > 0) hooks.onPlaintext?.(new Uint8Array(cur, 0, curLen));
-      const job = pool.seal(start.key, counter, cur, curLen, last, freeOut.pop());
+      if (len > 0) hooks.onPlaintext?.(new Uint8Array(buf, 0, len));
+      const job = pool.seal(start.key, counter, buf, len, last, freeOut.pop());
       job.catch(() => undefined);
       queue.push(job);
-      counter += Math.ceil(curLen / CHUNK_SIZE);
+      counter += Math.ceil(len / CHUNK_SIZE);
       while (queue.length >= depth || (last && queue.length > 0)) {
         const r = await queue.shift()!;
         free.push(r.buf);
@@ -127,9 +137,6 @@ export async function pooledEncrypt(
         const sealedBuf = r.sealed.buffer as ArrayBuffer;
         await out.push(r.sealed, () => freeOut.push(sealedBuf));
       }
-      if (last) break;
-      cur = next!;
-      curLen = nextLen;
     }
     await out.close();
   } finally {
@@ -180,16 +187,10 @@ export async function pooledDecrypt(
   return withOutput(async (w) => {
     const out = new OrderedWriter(w);
     const free: ArrayBuffer[] = [];
-    const take = () => free.pop() ?? new ArrayBuffer(block);
     const freeOut: ArrayBuffer[] = [];
     type Job = { first: number; len: number; last: boolean; p: ReturnType<typeof pool.open> };
     const queue: Job[] = [];
-    let pos = header.bytes.length + NONCE_SIZE;
     let first = 0;
-    let cur = take();
-    let curLen = await readAt(fh, new Uint8Array(cur), pos);
-    pos += curLen;
-    if (curLen === 0) fail('ERR_TRUNCATED', 'payload ends without a final chunk');
     const settle = async (j: Job) => {
       const r = await j.p;
       free.push(r.buf);
@@ -210,23 +211,13 @@ export async function pooledDecrypt(
       await out.push(r.plaintext, () => freeOut.push(plainBuf));
     };
     try {
-      for (;;) {
-        let next: ArrayBuffer | null = null;
-        let nextLen = 0;
-        if (curLen === block) {
-          next = take();
-          nextLen = await readAt(fh, new Uint8Array(next), pos);
-          pos += nextLen;
-        }
-        const last = nextLen === 0;
-        const p = pool.open(key, first, cur, curLen, freeOut.pop());
+      for await (const { buf, len, last } of blocksAhead(fh, block, header.bytes.length + NONCE_SIZE, free)) {
+        if (len === 0) fail('ERR_TRUNCATED', 'payload ends without a final chunk'); // only the first block can be empty
+        const p = pool.open(key, first, buf, len, freeOut.pop());
         p.catch(() => undefined);
-        queue.push({ first, len: curLen, last, p });
+        queue.push({ first, len, last, p });
         first += chunksPerBlock;
         while (queue.length >= depth || (last && queue.length > 0)) await settle(queue.shift()!);
-        if (last) break;
-        cur = next!;
-        curLen = nextLen;
       }
       await out.close();
       return { size: w.size };
