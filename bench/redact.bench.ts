@@ -16,12 +16,12 @@ import { parseArgs } from 'node:util';
 import * as crypto from '#crypto';
 import { decode } from '../src/cbor.js';
 import { decodeSign1, verifySign1 } from '../src/cose/sign1.js';
-import { SigningKey, TrustStore, trustedKeyEntry } from '../src/keys/index.js';
 import { commitChunks, commitRecord, openCommittedRecord, presentRecord, proveRanges, verifyPresentation, verifyRanges } from '../src/redact/index.js';
 import { decodeDisclosure, REDACTED_ELEMENT_TAG } from '../src/redact/disclosure.js';
 import { disclosuresHash, PRESENTATION_LABELS } from '../src/redact/present.js';
 import { resolveRecord } from '../src/redact/resolve.js';
 import { decodePayloadMap } from '../src/redact/wire.js';
+import { BENCH_REDACTABLE, benchPresentation } from './presentation-fixture.js';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '5' } } });
 const N = Number(values.n);
@@ -37,31 +37,8 @@ function time<T>(f: () => T): { wall: number; cpu: number; value: T } {
   return { wall, cpu: (c.user + c.system) / 1000, value };
 }
 
-const issuer = SigningKey.generate();
-const holder = SigningKey.generate();
-const trust = TrustStore.parse({
-  version: 1,
-  authorities: [
-    { id: 'issuer', name: 'Issuer', jurisdiction: 'IE', roles: ['provider'], keys: [trustedKeyEntry('EdDSA', issuer.publicKey, '2020-01-01T00:00:00Z')] },
-    { id: 'holder', name: 'Holder', jurisdiction: 'IE', roles: ['provider'], keys: [trustedKeyEntry('EdDSA', holder.publicKey, '2020-01-01T00:00:00Z')] },
-  ],
-});
-
-// 50 fields: 10 scalars in clear, 40 redactable (20 top-level values, 4 sessions × 5 fields).
-const record: Record<string, unknown> = { recordType: 'subscriber-and-traffic' };
-for (let i = 0; i < 9; i++) record[`meta${i}`] = `value-${i}-${'x'.repeat(i)}`;
-const sub: Record<string, string> = {};
-for (let i = 0; i < 20; i++) sub[`field${i}`] = `subscriber data ${i}`;
-record.subscriber = sub;
-record.sessions = Array.from({ length: 4 }, (_, s) => ({ ip: `192.0.2.${s}`, port: 40000 + s, start: 1774600000 + s, end: 1774603600 + s, bytes: 1000 * s }));
-const redactable = ['subscriber.*', 'sessions[*].ip', 'sessions[*].port', 'sessions[*].start', 'sessions[*].end', 'sessions[*].bytes'];
-const committed = commitRecord(record as never, { redactable, signer: issuer });
-if (committed.disclosures.length !== 40) throw new Error(`expected 40 disclosures, got ${committed.disclosures.length}`);
-// disclose 20: subscriber.field0..9 and all five fields of sessions 0 and 1
-const chosen = committed.disclosures.filter((d) => /^subscriber\.field[0-9]$/.test(d.path) || /^sessions\[[01]\]\./.test(d.path));
-if (chosen.length !== 20) throw new Error(`expected 20 chosen, got ${chosen.length}`);
-const binding = { audience: 'de.bka', requestId: 'EPOC-2026-0042', purpose: 'CRIM-INV', nonce: 'bench-nonce' };
-const presentation = presentRecord(committed, chosen, { ...binding, signer: holder });
+// The record, keys and presentation of issue #6 (bench/presentation-fixture.ts).
+const { issuer, holder, trust, record, committed, chosen, binding, bytes: presentation } = benchPresentation();
 const verify = () => verifyPresentation(presentation, { trust, expect: binding });
 const check = verify();
 if (!check.ok) throw new Error(`presentation does not verify: ${JSON.stringify(check.report.failures)}`);
@@ -145,7 +122,7 @@ const p = time(() => {
   for (let i = 0; i < 500; i++) presentRecord(committed, chosen, { ...binding, signer: holder });
 });
 const c = time(() => {
-  for (let i = 0; i < 500; i++) commitRecord(record as never, { redactable, signer: issuer });
+  for (let i = 0; i < 500; i++) commitRecord(record as never, { redactable: BENCH_REDACTABLE, signer: issuer });
 });
 console.log(`presentRecord ${(500 / (p.cpu / 1000)).toFixed(0)}/s cpu; commitRecord (50 fields, 40 redactable) ${(500 / (c.cpu / 1000)).toFixed(0)}/s cpu`);
 

@@ -16,8 +16,9 @@ import { SigningKey, TrustStore, trustedKeyEntry } from '../../src/keys/index.js
 import * as crypto from '#crypto';
 import { HashTree, createInclusionVerifier, generateNoteKey, leafHash, parseCheckpoint, parseNote, parseSignerKey, verifyInclusion } from '../../src/log/index.js';
 import { openLog } from '../../src/node/index.js';
-import { commitRecord, presentRecord, verifyPresentation } from '../../src/redact/index.js';
+import { verifyPresentation } from '../../src/redact/index.js';
 import { measure, measureRate, type Metric } from './measure.js';
+import { benchPresentation } from '../presentation-fixture.js';
 
 type Out = Promise<{ metrics: Record<string, Metric>; check?: string }>;
 
@@ -218,26 +219,6 @@ async function logTreeRun(a: LogTreeArgs): Out {
   return { metrics: { single, batchRandom, batchRandomHashes, batchOrder, batchOrderHashes, sha65, sha65Before, sha65After, createHash65 } };
 }
 
-/** A 50-field record (40 redactable), 20 fields disclosed, two signatures (as bench/redact.bench.ts). */
-function presentation() {
-  const issuer = SigningKey.generate();
-  const holder = SigningKey.generate();
-  const entry = (id: string, k: SigningKey) => ({ id, name: id, jurisdiction: 'IE', roles: ['provider'], keys: [trustedKeyEntry('EdDSA', k.publicKey, '2020-01-01T00:00:00Z')] });
-  const trust = TrustStore.parse({ version: 1, authorities: [entry('issuer', issuer), entry('holder', holder)] });
-  const record: Record<string, unknown> = { recordType: 'subscriber-and-traffic' };
-  for (let i = 0; i < 9; i++) record[`meta${i}`] = `value-${i}-${'x'.repeat(i)}`;
-  const sub: Record<string, string> = {};
-  for (let i = 0; i < 20; i++) sub[`field${i}`] = `subscriber data ${i}`;
-  record.subscriber = sub;
-  record.sessions = Array.from({ length: 4 }, (_, s) => ({ ip: `192.0.2.${s}`, port: 40000 + s, start: 1774600000 + s, end: 1774603600 + s, bytes: 1000 * s }));
-  const redactable = ['subscriber.*', 'sessions[*].ip', 'sessions[*].port', 'sessions[*].start', 'sessions[*].end', 'sessions[*].bytes'];
-  const committed = commitRecord(record as never, { redactable, signer: issuer });
-  const chosen = committed.disclosures.filter((d) => /^subscriber\.field[0-9]$/.test(d.path) || /^sessions\[[01]\]\./.test(d.path));
-  if (chosen.length !== 20) throw new Error(`expected 20 disclosures, got ${chosen.length}`);
-  const binding = { audience: 'de.bka', requestId: 'EPOC-2026-0042', purpose: 'CRIM-INV', nonce: 'bench-nonce' };
-  const bytes = presentRecord(committed, chosen, { ...binding, signer: holder });
-  return { bytes, trust, binding, holder };
-}
 
 /**
  * Both presentation runs first spend half their time unmeasured: verifyPresentation goes through
@@ -252,7 +233,7 @@ function warmUp(f: () => void, ms: number): void {
 }
 
 async function presentationVerify(a: { ms: number }): Out {
-  const p = presentation();
+  const p = benchPresentation(); // issue #6's presentation (bench/presentation-fixture.ts)
   let bad = 0;
   const once = () => {
     if (!verifyPresentation(p.bytes, { trust: p.trust, expect: p.binding }).ok) bad++;
@@ -265,7 +246,7 @@ async function presentationVerify(a: { ms: number }): Out {
 
 /** The reference: one raw Ed25519 verify over a presentation-sized message. */
 async function presentationRaw(a: { ms: number }): Out {
-  const p = presentation();
+  const p = benchPresentation(); // issue #6's presentation (bench/presentation-fixture.ts)
   const pub = nc.createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), p.holder.publicKey]), format: 'der', type: 'spki' });
   const msg = p.bytes.subarray(0, p.bytes.length - 64);
   const sig = p.holder.sign(msg);
