@@ -5,18 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { isCustosError } from '../../src/errors.js';
 import { appendEventToFile, lockChainFile, readChainFile, verifyChainFile } from '../../src/node/custody-file.js';
 import { happySteps, KEYS, AUTH, T0, HOUR, trust } from './fixture.js';
+import { codeOf } from '../support/code.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'custos-chain-'));
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'none';
-  } catch (e) {
-    if (isCustosError(e)) return e.code;
-    throw e;
-  }
-}
 
 describe('chain files', () => {
   it('create, append, read back, verify', async () => {

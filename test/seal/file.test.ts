@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as crypto from '#crypto';
 import { generateIdentity } from '../../src/envelope/index.js';
-import { isCustosError } from '../../src/errors.js';
 import { SigningKey, TrustStore, trustedKeyEntry } from '../../src/keys/index.js';
 import { openFile, sealFile, verifySealFile } from '../../src/node/seal-file.js';
 import { rewrapFile } from '../../src/node/envelope.js';
+import { codeOf } from '../support/code.js';
 
 const key = SigningKey.generate();
 const trust = TrustStore.parse({
@@ -19,16 +19,6 @@ const alice = generateIdentity();
 const bob = generateIdentity();
 const context = { caseId: '12 St 34/26', requestId: 'EIO-2026-771', purpose: 'fraud investigation', legalBasis: 'Directive 2014/41/EU' };
 const opts = { recipients: [alice.recipient], signer: key, authority: 'at.lpd-wien', id: 'AT-2026-417/3', context, name: 'disk.e01' };
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'none';
-  } catch (e) {
-    if (isCustosError(e)) return e.code;
-    throw e;
-  }
-}
 
 describe('sealFile / verifySealFile / openFile', () => {
   const dir = mkdtempSync(join(tmpdir(), 'custos-sealfile-'));

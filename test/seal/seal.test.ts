@@ -7,9 +7,10 @@ import { describe, expect, it } from 'vitest';
 import * as crypto from '#crypto';
 import { utf8 } from '../../src/bytes.js';
 import { decrypt, generateIdentity, rewrap } from '../../src/envelope/index.js';
-import { isCustosError, type ErrorCode } from '../../src/errors.js';
+import { isCustosError } from '../../src/errors.js';
 import { SigningKey, TrustStore, trustedKeyEntry } from '../../src/keys/index.js';
 import { decodeSeal, openItem, sealItem, verifySeal, type SealContext } from '../../src/seal/index.js';
+import { codeOf } from '../support/code.js';
 
 const RUNS = Number(process.env.CUSTOS_FC_RUNS ?? 15);
 
@@ -37,16 +38,6 @@ const context: SealContext = {
 };
 const base = { recipients: [alice.recipient], signer: key, authority: 'at.lpd-wien', id: 'AT-2026-417/3', context, created: '2026-11-02T09:00:00+01:00', mediaType: 'application/x-e01' };
 const expectOk = { requestId: 'EIO-2026-771', purpose: 'fraud investigation' };
-
-async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<ErrorCode | 'none'> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-    return 'none';
-  } catch (e) {
-    if (isCustosError(e)) return e.code;
-    throw e;
-  }
-}
 
 function streamOf(b: Uint8Array, chunk = 10_000): ReadableStream<Uint8Array> {
   let o = 0;
