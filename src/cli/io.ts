@@ -5,7 +5,7 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { toU8 } from '../bytes.js';
+import { joinBytes, toU8 } from '../bytes.js';
 import { CustosError, fail } from '../errors.js';
 
 /** A usage error: wrong flags or arguments (exit code 2). */
@@ -112,13 +112,7 @@ export async function readInput(path: string, maxBytes: number): Promise<Uint8Ar
       if (n > maxBytes) fail('ERR_LIMIT', `stdin is larger than ${maxBytes} bytes`);
       parts.push(toU8(c));
     }
-    const out = new Uint8Array(n);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    return joinBytes(parts);
   }
   try {
     const b = await readFile(path);

@@ -5,7 +5,7 @@
  * lines, non-canonical base64, garbage around the block) is ERR_ARMOR, since a lax parser
  * would make armored files malleable.
  */
-import { fromBase64, toBase64 } from '../bytes.js';
+import { fromBase64, joinBytes, toBase64 } from '../bytes.js';
 import { CustosError, fail } from '../errors.js';
 
 const BEGIN = '-----BEGIN AGE ENCRYPTED FILE-----';
@@ -178,13 +178,5 @@ export function dearmor(text: string | Uint8Array): Uint8Array {
   const emit = (b: Uint8Array) => parts.push(b);
   d.push(input, emit);
   d.finish(emit);
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return joinBytes(parts);
 }

@@ -4,7 +4,7 @@
  * only safe, unique names whose data lies inside the archive.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { utf8 } from '../../src/bytes.js';
+import { joinBytes, utf8 } from '../../src/bytes.js';
 import { checkTarName, readTarIndex, TAR_BLOCK, TAR_END, tarHeader, tarPadding, type TarEntry } from '../../src/bundle/tar.js';
 import { CustosError } from '../../src/errors.js';
 import { byteFlipSweep, counters, fuzz, truncationSweep, type Target } from './harness.js';
@@ -13,13 +13,7 @@ function tarOf(files: [string, Uint8Array][]): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const [name, data] of files) parts.push(tarHeader(name, data.length), data, new Uint8Array(tarPadding(data.length)));
   parts.push(TAR_END);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return joinBytes(parts);
 }
 
 const samples = [

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { readTarIndex, tarHeader, TAR_BLOCK, TAR_END, tarPadding, checkTarName } from '../../src/bundle/tar.js';
 import { AtomicFile, TarFile, TarWriter } from '../../src/node/bundle-fs.js';
 import { isCustosError } from '../../src/errors.js';
+import { joinBytes } from '../../src/bytes.js';
 
 const runs = Number(process.env.CUSTOS_FC_RUNS ?? 30);
 
@@ -14,10 +15,7 @@ function memTar(files: [string, Uint8Array][]): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const [n, d] of files) parts.push(tarHeader(n, d.length, { mtime: 1_700_000_000 }), d, new Uint8Array(tarPadding(d.length)));
   parts.push(TAR_END);
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
+  return joinBytes(parts);
 }
 const reader = (b: Uint8Array) => async (o: number, n: number) => {
   if (o + n > b.length) throw new Error('range');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as crypto from '#crypto';
-import { utf8 } from '../../src/bytes.js';
+import { joinBytes, utf8 } from '../../src/bytes.js';
 import { decrypt, generateIdentity, rewrap } from '../../src/envelope/index.js';
 import { isCustosError } from '../../src/errors.js';
 import { SigningKey, TrustStore, trustedKeyEntry } from '../../src/keys/index.js';
@@ -58,13 +58,7 @@ async function collect(s: ReadableStream<Uint8Array>): Promise<Uint8Array> {
     if (x.done) break;
     parts.push(x.value);
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return joinBytes(parts);
 }
 
 const item = crypto.randomBytes(200_000);
