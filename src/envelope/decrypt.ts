@@ -42,8 +42,14 @@ export async function readHeaderFrom(
   }
 }
 
-/** Reads exactly `n` bytes starting with `have`; returns them and whatever came after. */
+/**
+ * Reads exactly `n` bytes starting with `have`; returns them (a copy) and whatever came after.
+ * When `have` already holds them, `rest` is a view of `have`, not a copy: for a whole file in
+ * memory that saves copying the entire payload (64 MiB: ~40 ms of copying and first-touch page
+ * faults). The caller must therefore use `rest` before it reads `src` again.
+ */
 async function readExactly(src: ByteSource, have: Uint8Array, n: number): Promise<{ bytes: Uint8Array; rest: Uint8Array } | null> {
+  if (have.length >= n) return { bytes: have.slice(0, n), rest: have.subarray(n) };
   const sink = new ByteSink(Math.max(n, have.length));
   sink.push(have);
   while (sink.length < n) {
@@ -57,7 +63,8 @@ async function readExactly(src: ByteSource, have: Uint8Array, n: number): Promis
 
 /**
  * Reads the payload's 16-byte nonce that follows the header (`rest` = bytes already read past
- * it); returns the nonce and the payload bytes read beyond it (owned copies).
+ * it); returns the nonce (a copy) and the payload bytes read beyond it, possibly a view of
+ * `rest`: every caller pushes them to its decryptor before it reads `src` again.
  */
 export async function readPayloadNonce(src: ByteSource, rest: Uint8Array): Promise<{ nonce: Uint8Array; rest: Uint8Array }> {
   const n = await readExactly(src, rest, NONCE_SIZE);
