@@ -115,6 +115,14 @@ interface Producer {
   readonly error?: unknown;
 }
 
+/** The input's bytes as views (non-zero offsets) of one private copy, to check decrypt never writes into them. */
+function views(input: Uint8Array, cuts: readonly number[], empties: readonly number[]): { chunks: Uint8Array[]; intact: () => boolean } {
+  const backing = new Uint8Array(input.length + 16);
+  backing.set(input, 7);
+  const own = backing.subarray(7, 7 + input.length);
+  return { chunks: split(own, cuts, empties), intact: () => eq(own, input) && backing.subarray(0, 7).every((b) => b === 0) };
+}
+
 /** A pull-only (highWaterMark 0) input stream that records what happened to it. */
 function source(p: Producer): { stream: ReadableStream<Uint8Array>; state: SourceState } {
   const state: SourceState = { pulls: 0, cancelled: false, closed: false, errored: false };
@@ -140,7 +148,7 @@ function source(p: Producer): { stream: ReadableStream<Uint8Array>; state: Sourc
         if (p.reuse) {
           shared.set(chunk, 0);
           c.enqueue(shared.subarray(0, chunk.length));
-        } else c.enqueue(chunk.slice());
+        } else c.enqueue(chunk);
       },
       cancel() {
         state.cancelled = true;
@@ -192,12 +200,12 @@ function isPrefixAt(plain: Uint8Array, off: number, c: Uint8Array): boolean {
   return true;
 }
 
-async function runStream(p: Producer, plain: Uint8Array, slow: boolean): Promise<Outcome> {
+async function runStream(p: Producer, plain: Uint8Array, slow: boolean, armor?: boolean): Promise<Outcome> {
   const { stream, state } = source(p);
   const o: Outcome = { chunks: [], ended: false, state };
   let out: ReadableStream<Uint8Array>;
   try {
-    out = await decrypt(stream, IDS);
+    out = await decrypt(stream, IDS, armor === undefined ? {} : { armor });
   } catch (e) {
     o.rejected = e;
     return o;
@@ -261,6 +269,8 @@ interface Plan {
   readonly empties: readonly number[];
   readonly slow: boolean;
   readonly reuse: boolean;
+  /** The decrypt option: unset (detect) or the sample's own format. */
+  readonly armor?: boolean | undefined;
 }
 
 function split(input: Uint8Array, cuts: readonly number[], empties: readonly number[]): Uint8Array[] {
@@ -281,7 +291,12 @@ function split(input: Uint8Array, cuts: readonly number[], empties: readonly num
 /** Cuts of each kind for a sample (positions refer to the sample's layout). */
 function planArb(s: Sample): fc.Arbitrary<Plan> {
   const L = s.bytes.length;
-  const flags = fc.record({ slow: fc.boolean(), reuse: fc.boolean(), empties: fc.array(fc.nat({ max: 40 }), { maxLength: 4 }) });
+  const flags = fc.record({
+    slow: fc.boolean(),
+    reuse: fc.boolean(),
+    empties: fc.array(fc.nat({ max: 40 }), { maxLength: 4 }),
+    armor: fc.constantFrom<boolean | undefined>(undefined, s.armored),
+  });
   const around = (b: number, r: number) => Array.from({ length: 2 * r + 1 }, (_, k) => b - r + k);
   const bytes1 = (): number[] => {
     // 1-byte chunks through the header, the nonce and a bit of payload, and across every tag end.
@@ -308,12 +323,13 @@ function planArb(s: Sample): fc.Arbitrary<Plan> {
 
 /** One case through the harness (time, memory and escaping-error checks) and the oracle. */
 async function check(s: Sample, input: Uint8Array, plan: Plan): Promise<string | undefined> {
-  const producer: Producer = { chunks: split(input, plan.cuts, plan.empties), reuse: plan.reuse };
+  const v = views(input, plan.cuts, plan.empties);
+  const producer: Producer = plan.reuse ? { chunks: split(input, plan.cuts, plan.empties), reuse: true } : { chunks: v.chunks };
   const t: Target<Outcome> = {
     name: s.name,
     samples: [s.bytes],
-    run: () => runStream(producer, s.plain, plan.slow),
-    oracle: (_b, o) => judge(s, input, o),
+    run: () => runStream(producer, s.plain, plan.slow, plan.armor),
+    oracle: (_b, o) => judge(s, input, o) ?? (plan.reuse || v.intact() ? undefined : 'decrypt wrote into the input chunks'),
   };
   const r = await runCase(t, input);
   return r.finding === undefined ? undefined : `${plan.kind}${plan.reuse ? ' reuse' : ''}${plan.slow ? ' slow' : ''}: ${r.finding}`;
@@ -364,6 +380,11 @@ describe('fuzz: streaming decrypt (decrypt(ReadableStream))', () => {
     expect(judge(s, modified, { chunks: [], ended: false, rejected: new CustosError('ERR_NOPE' as 'ERR_IO', 'x'), state: st() })).toMatch(/undocumented/);
     expect(judge(s, s.bytes, { chunks: [], ended: false, rejected: new CustosError('ERR_HEADER_MAC', 'x'), state: st() })).toMatch(/unmodified sample was rejected/);
     expect(judge(s, modified, { chunks: [], ended: false, rejected: new CustosError('ERR_HEADER_MAC', 'x'), state: { ...st(), closed: false } })).toMatch(/without cancelling/);
+    const v = views(s.bytes, [100, 200], [1]);
+    expect(v.chunks.map((c) => c.length)).toEqual([100, 0, 100, s.bytes.length - 200]);
+    expect(v.intact()).toBe(true);
+    v.chunks[2]![5]! ^= 1;
+    expect(v.intact()).toBe(false);
     // And against the real decrypt: a consumer expecting other plaintext sees a mismatch at once.
     const other = plaintext(s.plain.length, 99);
     const o = await runStream({ chunks: [s.bytes] }, other, false);
@@ -377,6 +398,7 @@ describe('fuzz: streaming decrypt (decrypt(ReadableStream))', () => {
       const L = s.bytes.length;
       const plans: Plan[] = [
         { kind: 'whole', cuts: [], empties: [], slow: false, reuse: false },
+        { kind: 'whole', cuts: [], empties: [], slow: false, reuse: false, armor: s.armored },
         { kind: 'whole', cuts: [], empties: [0, 1], slow: true, reuse: true },
         { kind: 'boundaries', cuts: [...s.boundaries], empties: [0, 1, 2, 3, 4], slow: false, reuse: true },
         { kind: 'boundaries', cuts: s.boundaries.map((b) => b + 1), empties: [], slow: true, reuse: false },
@@ -417,7 +439,7 @@ describe('fuzz: streaming decrypt (decrypt(ReadableStream))', () => {
     for (const s of samples) {
       // Mostly mutations; some unmodified samples so the chunkings are also checked on good input.
       const input = fc.oneof({ weight: 4, arbitrary: mutations([s.bytes], s.armored) }, { weight: 1, arbitrary: fc.constant(s.bytes) });
-      await property(s, input, s.bytes.length > 100_000 ? Math.max(10, Math.floor(RUNS / 2)) : RUNS);
+      await property(s, input, s.bytes.length > 100_000 ? RUNS : 2 * RUNS);
     }
   });
 
