@@ -435,6 +435,38 @@ describe('fuzz: streaming decrypt (decrypt(ReadableStream))', () => {
     expect(o.chunks.reduce((n, c) => n + c.length, 0)).toBe(3 * CHUNK);
   });
 
+  it('cut at the header end, the nonce end or any tag end: ERR_TRUNCATED after exactly the whole chunks; appended bytes: ERR_TRAILING_DATA or ERR_CHUNK_AUTH', async () => {
+    const findings: string[] = [];
+    for (const s of samples.filter((q) => !q.armored)) {
+      const [headerEnd, nonceEnd] = s.boundaries as [number, number];
+      for (const b of s.boundaries.filter((x) => x < s.bytes.length)) {
+        const input = s.bytes.subarray(0, b);
+        // Cut where a chunk boundary falls, so the chunking itself lines up with the damage.
+        const o = await runStream({ chunks: split(input, [headerEnd, nonceEnd], [1]) }, s.plain, false);
+        counters.cases++;
+        const f = judge(s, input, o);
+        if (f !== undefined) findings.push(`${s.name} cut at ${b}: ${f}`);
+        const code = ((o.rejected ?? o.readError) as CustosError | undefined)?.code;
+        const whole = b <= nonceEnd ? 0 : ((b - nonceEnd) / ENC_CHUNK) * CHUNK;
+        const released = o.chunks.reduce((n, c) => n + c.length, 0);
+        if (code !== 'ERR_TRUNCATED' || released !== whole) findings.push(`${s.name} cut at ${b}: ${code} after ${released} bytes (want ERR_TRUNCATED after ${whole})`);
+      }
+      for (const extra of [Uint8Array.of(0), new Uint8Array(16), new Uint8Array(ENC_CHUNK + 1)]) {
+        const input = Uint8Array.from([...s.bytes, ...extra]);
+        const o = await runStream({ chunks: split(input, [s.bytes.length], []) }, s.plain, true);
+        counters.cases++;
+        const f = judge(s, input, o);
+        if (f !== undefined) findings.push(`${s.name} + ${extra.length} bytes: ${f}`);
+        const code = ((o.rejected ?? o.readError) as CustosError | undefined)?.code;
+        // After a full-size final chunk the extra bytes are trailing data; after a short one they
+        // become part of it, and it no longer authenticates.
+        const want = s.plain.length > 0 && s.plain.length % CHUNK === 0 ? 'ERR_TRAILING_DATA' : 'ERR_CHUNK_AUTH';
+        if (code !== want) findings.push(`${s.name} + ${extra.length} bytes: ${code}, want ${want}`);
+      }
+    }
+    expect(findings).toEqual([]);
+  });
+
   it('structured mutations of every sample under random chunkings', async () => {
     for (const s of samples) {
       // Mostly mutations; some unmodified samples so the chunkings are also checked on good input.
