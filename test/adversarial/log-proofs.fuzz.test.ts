@@ -21,6 +21,9 @@
  * Open finding F-7 (a consistency receipt's new tree size is unauthenticated but reported) is
  * tolerated by the default oracle and reproduced by a test that runs with CUSTOS_FINDINGS=1.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { utf8 } from '../../src/bytes.js';
@@ -37,6 +40,7 @@ import { formatVerifierKey, noteSigner, NOTE_TYPE_COSIGNATURE } from '../../src/
 import { issueConsistencyReceipt, issueInclusionReceipt, verifyConsistencyReceipt, type ReceiptReport } from '../../src/log/receipt.js';
 import type { LogReport } from '../../src/log/report.js';
 import { verifySubtreeConsistency, verifySubtreeInclusion } from '../../src/log/subtree.js';
+import { openLog } from '../../src/node/logstore.js';
 import type { ProofCheck } from '../../src/log/merkle.js';
 import { RUNS, counters, fuzz, runCase, type Target } from './harness.js';
 
@@ -598,6 +602,59 @@ describe('fuzz: consistency receipts, checkpoint consistency, subtree proofs', (
       );
     }, 4 * RUNS);
     expectBothOutcomes('verifySubtreeConsistency');
+  });
+
+  it('samples issued by the log store (openLog): its consistency receipt and checkpoint pair under byte and text mutations', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'custos-lp-'));
+    try {
+      const storeKey = SigningKey.fromSecret(new Uint8Array(32).fill(47));
+      const origin = 'store.example/custos-proofs';
+      const log = await openLog(join(tmp, 'log'), { signer: storeKey, origin });
+      for (let i = 0; i < 11; i++) await log.append(utf8(`store entry ${i}`));
+      await log.checkpoint();
+      for (let i = 11; i < 29; i++) await log.append(utf8(`store entry ${i}`));
+      const b = await log.proveConsistency(11);
+      const receipt = await log.consistencyReceipt(11);
+      await log.close();
+      const vkey = formatVerifierKey(noteSigner(origin, storeKey));
+      const key = { alg: 'EdDSA' as const, publicKey: storeKey.publicKey };
+      const good = verifyCheckpointConsistency(b.oldCheckpoint, b.newCheckpoint, b.proof, [vkey]);
+      expect(good.ok).toBe(true);
+      const oldCp = good.old!;
+      const newCp = good.new!;
+      expect([oldCp.size, newCp.size]).toEqual([11, 29]);
+      expect(verifyConsistencyReceipt(receipt, { key, oldSize: 11, oldRoot: oldCp.root }).ok).toBe(true);
+
+      const receiptT: Target<ReceiptReport> = {
+        name: 'store consistency receipt 11->29',
+        samples: [receipt],
+        run: (x) => verifyConsistencyReceipt(x, { key, oldSize: 11, oldRoot: oldCp.root }),
+        oracle: (x, r) => {
+          const shape = reportShape(r);
+          if (shape !== undefined) return shape;
+          if (eq(x, receipt)) return r.ok ? undefined : 'the genuine receipt failed';
+          if (!r.ok) return undefined;
+          if (!eq(r.root, newCp.root)) return 'verified with a root the store never signed';
+          if (r.treeSize !== 29 && r.sizeAuthenticated !== false) {
+            f7Hits++;
+            if (FINDINGS) return `F-7: ok with treeSize ${r.treeSize}`;
+          }
+          return undefined;
+        },
+      };
+      await fuzz(receiptT, { runs: RUNS });
+      // The new checkpoint as hostile text, the old one and the proof genuine.
+      const cpT: Target<LogReport & { new?: { size: number; root: Uint8Array } }> = {
+        name: 'store checkpoint pair 11->29 (new checkpoint mutated)',
+        samples: [utf8(b.newCheckpoint)],
+        text: true,
+        run: (x) => verifyCheckpointConsistency(b.oldCheckpoint, x, b.proof, [vkey]),
+        oracle: (_x, r) => reportShape(r) ?? (r.ok && !(r.new?.size === 29 && eq(r.new.root, newCp.root)) ? 'verified a new checkpoint the store never signed' : undefined),
+      };
+      await fuzz(cpT, { runs: RUNS });
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('an inclusion receipt is never accepted as a consistency receipt, nor one from another key', () => {
