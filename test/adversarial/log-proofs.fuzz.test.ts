@@ -408,6 +408,7 @@ describe('fuzz: consistency receipts, checkpoint consistency, subtree proofs', (
         path: fc.oneof({ weight: 1, arbitrary: fc.constant(path) }, { weight: 3, arbitrary: proofMutation(path) }),
         a: fc.oneof({ weight: 3, arbitrary: fc.constant<number | bigint>(a) }, { weight: 1, arbitrary: numArb(a, b) }, { weight: 1, arbitrary: fc.constantFrom<number | bigint>(2n ** 64n - 1n, 2n ** 53n, -(2n ** 64n)) }),
         b: fc.oneof({ weight: 2, arbitrary: fc.constant<number | bigint>(b) }, { weight: 2, arbitrary: numArb(b, a) }, { weight: 1, arbitrary: fc.constantFrom<number | bigint>(2n ** 64n - 1n, 2n ** 53n) }),
+        swap: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
         // The verifier's trusted old tree: the real one, another real one, the fork's, or nonsense.
         old: fc.oneof(
           { weight: 3, arbitrary: fc.constant({ size: a, root: T.root(a) }) },
@@ -416,7 +417,8 @@ describe('fuzz: consistency receipts, checkpoint consistency, subtree proofs', (
         ),
       });
     });
-    await check('consistency receipt (structured)', arb, ({ s, path, a, b, old }) => {
+    await check('consistency receipt (structured)', arb, ({ s, path, a: a0, b: b0, swap, old }) => {
+      const [a, b] = swap ? [b0, a0] : [a0, b0];
       const bytes = withProof(s.bytes, proofCbor(a, b, path));
       return one(
         'verifyConsistencyReceipt',
@@ -530,10 +532,12 @@ describe('fuzz: consistency receipts, checkpoint consistency, subtree proofs', (
           { weight: 1, arbitrary: fc.constant(root.slice(0, 31)) },
         ),
         retarget: fc.option(fc.constantFrom(...alignedSubtrees(N)), { freq: 4 }),
+        swap: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
       });
     });
     await check('verifySubtreeInclusion', arb, (c) => {
       let { start, end, root } = c;
+      if (c.swap) [start, end] = [end, start];
       if (c.retarget !== null) {
         [start, end] = c.retarget;
         root = mth(TREES[c.real.t], start, end)!;
@@ -574,27 +578,29 @@ describe('fuzz: consistency receipts, checkpoint consistency, subtree proofs', (
         root: fc.oneof({ weight: 4, arbitrary: fc.constant(tree.root(size)) }, { weight: 1, arbitrary: fc.constantFrom(...REAL_LIST) }),
         // Move the claim to another real tree head (premise true), keeping the proof.
         retarget: fc.option(fc.tuple(fc.constantFrom<0 | 1>(0, 1), fc.integer({ min: 1, max: N })), { freq: 4 }),
+        swap: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
       });
     });
     await check('verifySubtreeConsistency', arb, (c) => {
       let { size, root } = c;
+      const [start, end] = c.swap ? [c.end, c.start] : [c.start, c.end];
       if (c.retarget !== null) {
         size = c.retarget[1];
         root = TREES[c.retarget[0]].root(size);
       }
       return one(
         'verifySubtreeConsistency',
-        () => verifySubtreeConsistency(c.start, c.end, size, c.proof, c.sub, root),
+        () => verifySubtreeConsistency(start, end, size, c.proof, c.sub, root),
         (r) => {
           const real = c.real;
           const genuine = proveSubtreeConsistency(TREES[real.t], real.s, real.e, real.size);
-          const pristine = c.retarget === null && c.start === real.s && c.end === real.e && size === real.size && eq(c.sub, mth(TREES[real.t], real.s, real.e)) && eq(root, TREES[real.t].root(real.size)) && c.proof !== null && c.proof.length === genuine.length && c.proof.every((h, k) => eq(h, genuine[k]));
+          const pristine = c.retarget === null && start === real.s && end === real.e && size === real.size && eq(c.sub, mth(TREES[real.t], real.s, real.e)) && eq(root, TREES[real.t].root(real.size)) && c.proof !== null && c.proof.length === genuine.length && c.proof.every((h, k) => eq(h, genuine[k]));
           if (!r.ok) return pristine ? `a genuine subtree consistency proof failed: ${r.code}` : undefined;
           let premise = false;
           for (const tree of TREES) {
             if (!(Number.isSafeInteger(size) && size >= 0 && size <= N && eq(root, tree.root(size)))) continue;
             premise = true;
-            if (!(aligned(c.start, c.end) && c.end <= size && eq(c.sub, mth(tree, c.start, c.end)))) return `verified [${c.start}, ${c.end}) with hash ${hex(c.sub).slice(0, 8)} inside the tree of ${size} where it is not`;
+            if (!(aligned(start, end) && end <= size && eq(c.sub, mth(tree, start, end)))) return `verified [${start}, ${end}) with hash ${hex(c.sub).slice(0, 8)} inside the tree of ${size} where it is not`;
           }
           if (!premise && !(isReal(root) && isReal(c.sub))) return 'verified with a fabricated hash';
           return undefined;

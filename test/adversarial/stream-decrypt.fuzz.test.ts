@@ -473,7 +473,7 @@ describe('fuzz: streaming decrypt (decrypt(ReadableStream))', () => {
       const input = fc.oneof({ weight: 4, arbitrary: mutations([s.bytes], s.armored) }, { weight: 1, arbitrary: fc.constant(s.bytes) });
       await property(s, input, s.bytes.length > 100_000 ? RUNS : 2 * RUNS);
     }
-  });
+  }, Math.max(60_000, RUNS * 500)); // long runs (CUSTOS_FC_RUNS) need more than the default timeout
 
   it('cancelling the output midway cancels the input', async () => {
     for (const s of samples.filter((q) => q.plain.length > CHUNK)) {
