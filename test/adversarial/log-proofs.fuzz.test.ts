@@ -21,7 +21,7 @@
  * Open finding F-7 (a consistency receipt's new tree size is unauthenticated but reported) is
  * tolerated by the default oracle and reproduced by a test that runs with CUSTOS_FINDINGS=1.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -596,6 +596,8 @@ describe('fuzz: consistency receipts, checkpoint consistency, subtree proofs', (
           const genuine = proveSubtreeConsistency(TREES[real.t], real.s, real.e, real.size);
           const pristine = c.retarget === null && start === real.s && end === real.e && size === real.size && eq(c.sub, mth(TREES[real.t], real.s, real.e)) && eq(root, TREES[real.t].root(real.size)) && c.proof !== null && c.proof.length === genuine.length && c.proof.every((h, k) => eq(h, genuine[k]));
           if (!r.ok) return pristine ? `a genuine subtree consistency proof failed: ${r.code}` : undefined;
+          // The empty subtree is part of every tree (as in the Go reference, the root is not looked at).
+          if (start === end) return eq(c.sub, EMPTY) && (c.proof ?? []).length === 0 && Number.isSafeInteger(end) && end <= size ? undefined : 'verified an empty subtree with a hash, a proof or a position it cannot have';
           let premise = false;
           for (const tree of TREES) {
             if (!(Number.isSafeInteger(size) && size >= 0 && size <= N && eq(root, tree.root(size)))) continue;
@@ -608,6 +610,61 @@ describe('fuzz: consistency receipts, checkpoint consistency, subtree proofs', (
       );
     }, 4 * RUNS);
     expectBothOutcomes('verifySubtreeConsistency');
+  });
+
+  it('the valid transparency-dev subtree vectors (Go reference): a changed hash never verifies', async () => {
+    const VEC = new URL('../../../shared/vectors/merkle/testdata/', import.meta.url).pathname;
+    const load = (kind: string) =>
+      readdirSync(VEC + kind, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => JSON.parse(readFileSync(VEC + kind + '/' + f, 'utf8')) as Record<string, unknown>)
+        .filter((v) => v.wantErr === false);
+    const b64 = (x: unknown) => (typeof x === 'string' ? new Uint8Array(Buffer.from(x, 'base64')) : new Uint8Array(0));
+    const proofOf = (p: unknown) => (Array.isArray(p) ? p.map(b64) : []);
+    const inc = load('subtreeinclusion');
+    const con = load('subtreeconsistency');
+    expect(inc.length).toBeGreaterThan(10);
+    expect(con.length).toBeGreaterThan(10);
+    const same = (a: readonly Uint8Array[], b: readonly Uint8Array[]) => a.length === b.length && a.every((h, i) => h instanceof Uint8Array && eq(h, b[i]));
+    const flipOne = (h: Uint8Array) => fc.nat({ max: Math.max(0, h.length * 8 - 1) }).map((bit) => {
+      const o = h.slice();
+      if (o.length > 0) o[bit >> 3]! ^= 1 << (bit & 7);
+      return o;
+    });
+    const arbInc = fc.constantFrom(...inc).chain((v) => {
+      const proof = proofOf(v.proof);
+      return fc.record({ v: fc.constant(v), proof: proofMutation(proof), leaf: fc.oneof(fc.constant(b64(v.leafHash)), flipOne(b64(v.leafHash))), root: fc.oneof(fc.constant(b64(v.root)), flipOne(b64(v.root))) });
+    });
+    await check('transparency-dev subtree inclusion', arbInc, ({ v, proof, leaf, root }) =>
+      one(
+        'vectors: verifySubtreeInclusion',
+        () => verifySubtreeInclusion(leaf, v.leafIdx as number, v.start as number, v.end as number, proof, root),
+        (r) => {
+          const unchanged = same(proof, proofOf(v.proof)) && eq(leaf, b64(v.leafHash)) && eq(root, b64(v.root));
+          if (unchanged && !r.ok) return `a valid vector failed: ${r.code}`;
+          return r.ok && !unchanged ? 'a changed subtree inclusion proof verified' : undefined;
+        },
+      ),
+    );
+    const arbCon = fc.constantFrom(...con).chain((v) => {
+      const proof = proofOf(v.proof);
+      return fc.record({ v: fc.constant(v), proof: proofMutation(proof), sub: fc.oneof(fc.constant(b64(v.root1)), flipOne(b64(v.root1))), root: fc.oneof(fc.constant(b64(v.root2)), flipOne(b64(v.root2))) });
+    });
+    await check('transparency-dev subtree consistency', arbCon, ({ v, proof, sub, root }) =>
+      one(
+        'vectors: verifySubtreeConsistency',
+        () => verifySubtreeConsistency(v.start as number, v.end as number, v.size as number, proof, sub, root),
+        (r) => {
+          // An empty subtree is part of every tree: the reference never looks at the tree root then.
+          const unchanged = same(proof, proofOf(v.proof)) && eq(sub, b64(v.root1)) && (eq(root, b64(v.root2)) || v.start === v.end);
+          if (unchanged && !r.ok) return `a valid vector failed: ${r.code}`;
+          return r.ok && !unchanged ? 'a changed subtree consistency proof verified' : undefined;
+        },
+      ),
+    );
+    expectBothOutcomes('vectors: verifySubtreeInclusion');
+    expectBothOutcomes('vectors: verifySubtreeConsistency');
   });
 
   it('samples issued by the log store (openLog): its consistency receipt and checkpoint pair under byte and text mutations', async () => {
