@@ -22,6 +22,8 @@ import { buildChain, parties } from '../request/helpers.js';
 import { RUNS, counters, mutations, runCase, type Target } from './harness.js';
 
 const FINDINGS = process.env.CUSTOS_FINDINGS === '1';
+/** Replays a failure printed by a property: CUSTOS_FC_SEED=<seed> CUSTOS_FC_PATH=<path> (with -t to pick it). */
+const REPLAY = process.env.CUSTOS_FC_SEED === undefined ? {} : { seed: Number(process.env.CUSTOS_FC_SEED), ...(process.env.CUSTOS_FC_PATH ? { path: process.env.CUSTOS_FC_PATH } : {}) };
 const P = parties();
 const ID = 'AT-WKSTA-2026-000417';
 type Step = Omit<StatusInput, 'actor'> & { actor: 'issuer' | 'provider' | 'enforcer' };
@@ -167,6 +169,17 @@ describe('request status chains: bounds and hostile chains', () => {
       idx.map((i): Edit => (c) => c.map((x, k) => (k === i ? outsiderCopy(i) : x))),
       idx.map((i): Edit => (c) => c.map((x, k) => (k === i ? wrongPrev(i) : x))),
       fc.constant<Edit>((c) => c.slice().reverse()),
+      // Sparse arrays: a deleted element, or a length beyond the last element (holes).
+      idx.map((i): Edit => (c) => {
+        const o = c.slice();
+        delete o[i];
+        return o;
+      }),
+      fc.integer({ min: 1, max: 3 }).map((k): Edit => (c) => {
+        const o = c.slice();
+        o.length += k;
+        return o;
+      }),
     );
     const arb = fc.record({
       edits: fc.array(edit, { minLength: 0, maxLength: 3 }),
@@ -176,6 +189,7 @@ describe('request status chains: bounds and hostile chains', () => {
     const genuine = chain.map(payloadOf);
     let verified = 0;
     let refused = 0;
+    let sparseOk = 0;
     const d = await fc.check(
       fc.asyncProperty(arb, async ({ edits, requestId, instrument }) => {
         const input = edits.reduce<unknown[]>((c, e) => e(c), chain.slice());
@@ -186,14 +200,27 @@ describe('request status chains: bounds and hostile chains', () => {
           oracle: (_b, r) => {
             const shape = documentedChecks(r);
             if (shape !== undefined) return shape;
-            const prefix = input.length > 0 && input.length <= n && input.every((x, k) => x instanceof Uint8Array && eq(x, chain[k]!));
+            const holes = Array.from({ length: input.length }, (_, k) => k).filter((k) => !(k in input));
+            const prefix = input.length > 0 && input.length <= n && holes.length === 0 && input.every((x, k) => x instanceof Uint8Array && eq(x, chain[k]!));
             if (r.ok) verified++;
             else refused++;
-            if (prefix && requestId !== 'OTHER-REQUEST' && !r.ok) return `a genuine prefix of ${input.length} failed: ${r.checks.find((c) => !c.ok)?.code}`;
+            if (!r.ok && !r.checks.some((c) => !c.ok)) {
+              // F-9: an array of holes only gives ok: false with no failed check (and no code).
+              if (holes.length === input.length && !FINDINGS) return undefined;
+              return 'a failed report without a failed check';
+            }
+            if (r.ok && holes.length > 0) {
+              // F-9: holes (sparse arrays) are skipped, not reported; tolerated here for trailing
+              // holes only, until fixed (CUSTOS_FINDINGS=1 flags them).
+              sparseOk++;
+              if (FINDINGS) return `F-9: ok for an array with holes at ${holes.join(', ')}`;
+              if (holes.some((k) => k < input.length - holes.length)) return `ok with a hole inside the chain (${holes.join(', ')})`;
+            }
+            if (prefix && requestId !== 'OTHER-REQUEST' && !r.ok) return `a genuine prefix of ${input.length} failed: ${JSON.stringify(r.checks.filter((c) => !c.ok))} (${r.checks.length} checks, requestId ${String(requestId)}, instrument ${String(instrument)})`;
             if (!r.ok) return undefined;
             if (requestId === 'OTHER-REQUEST') return 'verified for another request id';
-            if (input.length > n) return 'verified a chain longer than the genuine one';
-            for (let k = 0; k < input.length; k++) {
+            if (input.length - holes.length > n) return 'verified a chain longer than the genuine one';
+            for (let k = 0; k < input.length - holes.length; k++) {
               const x = input[k];
               if (!(x instanceof Uint8Array)) return 'verified a non-byte element';
               let p: Uint8Array;
@@ -210,11 +237,34 @@ describe('request status chains: bounds and hostile chains', () => {
         const c = await runCase(t, new Uint8Array(0));
         if (c.finding !== undefined) throw new Error(c.finding);
       }),
-      { numRuns: 2 * RUNS },
+      { numRuns: 2 * RUNS, ...REPLAY },
     );
     if (d.failed) throw new Error(`verifyStatusChain seed=${d.seed} path=${d.counterexamplePath ?? ''}: ${d.errorInstance instanceof Error ? d.errorInstance.message : String(d.errorInstance)}`);
     expect(verified).toBeGreaterThan(0);
     expect(refused).toBeGreaterThan(0);
+    if (sparseOk > 0) console.log(`[adversarial] status chains: F-9 (trailing holes skipped) hit ${sparseOk} times`);
+  });
+
+  // FINDINGS.md F-9: verifyStatusChain iterates with forEach, which skips the holes of a sparse
+  // array: trailing holes verify as if absent, and an array of holes only fails with no failed
+  // check and no code. Either refuse the array (ERR_INVALID_ARGUMENT) or report the holes.
+  it.runIf(FINDINGS)('F-9 (open): holes in the chain array are reported, never skipped', () => {
+    const trailing: Uint8Array[] = chain.slice(0, 2);
+    trailing.length = 3;
+    const deleted: Uint8Array[] = chain.slice(0, 3);
+    delete deleted[2];
+    for (const a of [trailing, deleted, new Array<Uint8Array>(1)]) {
+      let r: StatusChainReport | undefined;
+      try {
+        r = verifyStatusChain(a, P.trust, { requestId: ID });
+      } catch (e) {
+        expect(isCustosError(e, 'ERR_INVALID_ARGUMENT')).toBe(true);
+      }
+      if (r !== undefined) {
+        expect(r.ok).toBe(false);
+        expect(r.checks.some((c) => !c.ok && c.code !== undefined)).toBe(true);
+      }
+    }
   });
 
   // FINDINGS.md F-8: signStatusEvent signs, with inputs its own schema accepts, an event larger
