@@ -541,6 +541,24 @@ describe('fuzz: streaming decrypt (decrypt(ReadableStream))', () => {
     expect(findings).toEqual([]);
   });
 
+  it('no matching identity: ERR_NO_IDENTITY before any payload byte is read, and the input is cancelled', async () => {
+    const stranger = generateIdentity();
+    for (const s of samples) {
+      const { stream, state } = source({ chunks: split(s.bytes, [s.boundaries[0] ?? 1], []) });
+      let code: string | undefined;
+      try {
+        await decrypt(stream, [stranger.identity]);
+      } catch (e) {
+        code = (e as CustosError).code;
+      }
+      counters.cases++;
+      expect(code, s.name).toBe('ERR_NO_IDENTITY');
+      expect(state.cancelled, s.name).toBe(true);
+      // Binary files are cut at the header end: the payload chunk was never pulled.
+      if (!s.armored) expect(state.pulls, s.name).toBe(1);
+    }
+  });
+
   it('a chunk that is not a Uint8Array is ERR_INVALID_ARGUMENT, never a clean end', async () => {
     const s = samples[2]!;
     for (const junk of ['text', new ArrayBuffer(8), new DataView(new ArrayBuffer(8)), [1, 2, 3], null, 7]) {
