@@ -229,7 +229,9 @@ describe('request status chains: bounds and hostile chains', () => {
               } catch {
                 return `verified an element that does not decode (${k})`;
               }
-              if (!eq(p, genuine[k]!)) return `verified event ${k} whose signed payload is not the genuine one`;
+              // `at` is a real delay notice the provider signed for position 3 (a fork of the
+              // genuine chain there): after the genuine events 0..2 it is a valid event too.
+              if (!eq(p, genuine[k]!) && !(k === 3 && eq(p, payloadOf(at)))) return `verified event ${k} whose signed payload is not the genuine one (input ${input.map((y) => (y instanceof Uint8Array ? y.length : typeof y)).join(',')})`;
             }
             return undefined;
           },
@@ -240,8 +242,11 @@ describe('request status chains: bounds and hostile chains', () => {
       { numRuns: 2 * RUNS, ...REPLAY },
     );
     if (d.failed) throw new Error(`verifyStatusChain seed=${d.seed} path=${d.counterexamplePath ?? ''}: ${d.errorInstance instanceof Error ? d.errorInstance.message : String(d.errorInstance)}`);
-    expect(verified).toBeGreaterThan(0);
-    expect(refused).toBeGreaterThan(0);
+    if (!('path' in REPLAY)) {
+      // Both outcomes, or the property tested nothing (a replay runs one case only).
+      expect(verified).toBeGreaterThan(0);
+      expect(refused).toBeGreaterThan(0);
+    }
     if (sparseOk > 0) console.log(`[adversarial] status chains: F-9 (trailing holes skipped) hit ${sparseOk} times`);
   });
 
