@@ -231,24 +231,47 @@ export function verifyReceipt(receipt: Uint8Array, opts: VerifyReceiptOptions): 
   }
   checks.pass('receipt.proof');
   checkSignature(checks, d.msg, opts.key, root);
-  let sizeAuthenticated = false;
-  if (opts.checkpoint !== undefined) {
-    const cp = opts.checkpoint;
-    if (cp.size === treeSize && cp.root instanceof Uint8Array && equalBytes(cp.root, root)) {
-      checks.pass('receipt.checkpoint');
-      sizeAuthenticated = true;
-    } else checks.failed('receipt.checkpoint', 'ERR_RECEIPT_INVALID', 'the receipt does not commit to the given checkpoint (size or root differ)');
-  }
+  const sizeAuthenticated = checkCheckpoint(checks, opts.checkpoint, treeSize, root);
   return { ...checks.report(), kind: 'inclusion', treeSize, leafIndex, root, sizeAuthenticated };
+}
+
+/** Matches the receipt's tree against a checkpoint the caller verified; true when it is that tree. */
+function checkCheckpoint(checks: Checks, cp: VerifyReceiptOptions['checkpoint'], treeSize: number, root: Uint8Array): boolean {
+  if (cp === undefined) return false;
+  if (cp.size === treeSize && cp.root instanceof Uint8Array && equalBytes(cp.root, root)) {
+    checks.pass('receipt.checkpoint');
+    return true;
+  }
+  checks.failed('receipt.checkpoint', 'ERR_RECEIPT_INVALID', 'the receipt does not commit to the given checkpoint (size or root differ)');
+  return false;
 }
 
 /**
  * Verifies an RFC 9942 consistency receipt: from a tree the verifier already trusts
  * (`oldSize`, `oldRoot`, e.g. from an earlier receipt) to the root the log signed now.
+ *
+ * RFC 9942 signs only the new root: the new size in the unprotected proof is not covered, and
+ * one consistency path can hash to the signed root under several new sizes. So the report's
+ * `treeSize` is authenticated (`sizeAuthenticated: true`) only when `opts.checkpoint` (the size
+ * and root of a checkpoint the caller verified) matches it; never keep `(treeSize, root)` of an
+ * unauthenticated report as the trusted state for the next receipt.
+ *
+ * @example
+ * ```ts
+ * const r = verifyConsistencyReceipt(receipt, { key, oldSize: 4, oldRoot, checkpoint: { size: cp.size, root: cp.root } });
+ * if (r.ok && r.sizeAuthenticated) trusted = { size: r.treeSize!, root: r.root! };
+ * ```
  */
 export function verifyConsistencyReceipt(
   receipt: Uint8Array,
-  opts: { readonly key: VerifyReceiptOptions['key']; readonly oldSize: number; readonly oldRoot: Uint8Array; readonly lenient?: boolean },
+  opts: {
+    readonly key: VerifyReceiptOptions['key'];
+    readonly oldSize: number;
+    readonly oldRoot: Uint8Array;
+    readonly lenient?: boolean;
+    /** A verified checkpoint the receipt's new tree must be exactly (authenticates `treeSize`). */
+    readonly checkpoint?: { readonly size: number; readonly root: Uint8Array };
+  },
 ): ReceiptReport {
   assertBytes('receipt', receipt);
   assertBytes('oldRoot', opts.oldRoot, HASH_SIZE);
@@ -276,7 +299,8 @@ export function verifyConsistencyReceipt(
   }
   checks.pass('receipt.proof');
   checkSignature(checks, d.msg, opts.key, roots.newRoot);
-  return { ...checks.report(), kind: 'consistency', oldSize: p.a, treeSize: p.b, root: roots.newRoot };
+  const sizeAuthenticated = checkCheckpoint(checks, opts.checkpoint, p.b, roots.newRoot);
+  return { ...checks.report(), kind: 'consistency', oldSize: p.a, treeSize: p.b, root: roots.newRoot, sizeAuthenticated };
 }
 
 /**

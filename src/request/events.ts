@@ -207,9 +207,18 @@ export function signStatusEvent(
     event,
     opts.instrument,
   );
-  return signSign1(encode(event), signer, {
+  // The schema bounds text in characters, readers bound the signed event in bytes
+  // (STATUS_MAX_BYTES): a long text in a script of 2–4 UTF-8 bytes per character would give an
+  // event that no reader accepts and that blocks the chain for both parties (finding F-8).
+  // Refused before signing (the payload alone is over) and after (with the COSE envelope).
+  const payload = encode(event);
+  const tooBig = (n: number) => fail('ERR_CBOR_SIZE', `the signed status event would be ${n} bytes, over STATUS_MAX_BYTES (${STATUS_MAX_BYTES}); shorten its text fields`);
+  if (payload.length > STATUS_MAX_BYTES) tooBig(payload.length);
+  const signed = signSign1(payload, signer, {
     protectedHeaders: new Map<number, unknown>([[HEADER.contentType, STATUS_CONTENT_TYPE]]),
   });
+  if (signed.length > STATUS_MAX_BYTES) tooBig(signed.length);
+  return signed;
 }
 
 function stripUndefined<T extends object>(o: T): T {

@@ -101,7 +101,14 @@ export function verifyStatusChain(
       return undefined;
     }
   })();
-  chain.forEach((bytes, i) => {
+  // An index loop, not forEach: forEach skips the holes of a sparse array, so a trailing hole
+  // would verify as if absent (finding F-9). Every index up to length gets a decode check.
+  const visit = (bytes: Uint8Array | undefined, i: number): void => {
+    if (!(bytes instanceof Uint8Array)) {
+      decoded.push(undefined);
+      checks.push({ index: i, check: 'decode', ok: false, code: 'ERR_INVALID_ARGUMENT', message: 'not a Uint8Array (a hole in the array or another type)' });
+      return;
+    }
     let d: DecodedStatusEvent;
     try {
       d = decodeStatusEvent(bytes);
@@ -157,7 +164,8 @@ export function verifyStatusChain(
       checks.push(failure(i, 'transition', err));
     }
     out.push(deepFreeze({ ...e, atMs, authority: authority ?? '', bytes }));
-  });
+  };
+  for (let i = 0; i < chain.length; i++) visit(chain[i], i);
   const ok = checks.length > 0 && checks.every((c) => c.ok);
   if (!ok || requestId === undefined) return { ok: false, checks };
   const result: VerifiedStatusChain = Object.freeze({ requestId, events: Object.freeze(out) });

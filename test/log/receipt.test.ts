@@ -106,6 +106,32 @@ describe('custos receipts round trip', () => {
     const inc = issueInclusionReceipt({ index: 0, size: 2, proof: t.inclusionProof(0, 2), root: t.root(2) }, key);
     expect(verifyConsistencyReceipt(inc, { key, oldSize: 1, oldRoot: t.root(1) }).code).toBe('ERR_RECEIPT_MALFORMED');
   });
+  it('the new tree size of a consistency receipt is authenticated only against a checkpoint (F-7)', () => {
+    // RFC 9942 signs only the new root: the path 4 → 7 (one hash, MTH of leaves 4..6) hashes to
+    // root(7) under new sizes 5, 6 and 8 as well. The size in the unprotected proof is editable.
+    const proof = t.consistencyProof(4, 7);
+    const genuine = issueConsistencyReceipt({ oldSize: 4, newSize: 7, proof, newRoot: t.root(7) }, key);
+    const plain = verifyConsistencyReceipt(genuine, { key, oldSize: 4, oldRoot: t.root(4) });
+    expect(plain).toMatchObject({ ok: true, treeSize: 7, sizeAuthenticated: false });
+    const pinned = verifyConsistencyReceipt(genuine, { key, oldSize: 4, oldRoot: t.root(4), checkpoint: { size: 7, root: t.root(7) } });
+    expect(pinned).toMatchObject({ ok: true, treeSize: 7, sizeAuthenticated: true });
+    let misleading = 0;
+    for (const size of [5, 6, 8]) {
+      const edited = issueConsistencyReceipt({ oldSize: 4, newSize: size, proof, newRoot: t.root(7) }, key);
+      const r = verifyConsistencyReceipt(edited, { key, oldSize: 4, oldRoot: t.root(4) });
+      if (r.ok) {
+        misleading++;
+        expect(r.sizeAuthenticated).toBe(false); // never presented as authenticated
+      }
+      const c = verifyConsistencyReceipt(edited, { key, oldSize: 4, oldRoot: t.root(4), checkpoint: { size: 7, root: t.root(7) } });
+      expect(c.ok).toBe(false);
+      expect(c.sizeAuthenticated).toBe(false);
+      expect(c.checks.find((k) => !k.ok)?.code).toBeDefined();
+    }
+    expect(misleading).toBeGreaterThan(0); // the ambiguity is real, so the flag matters
+    // a checkpoint of another tree fails even for the genuine receipt
+    expect(verifyConsistencyReceipt(genuine, { key, oldSize: 4, oldRoot: t.root(4), checkpoint: { size: 8, root: t.root(8) } }).ok).toBe(false);
+  });
   it('hostile receipts fail with a code, never throw', () => {
     const good = issueInclusionReceipt({ index: 3, size: 37, proof: t.inclusionProof(3, 37), root: t.root(37) }, key);
     for (let i = 0; i < good.length; i += 3) {

@@ -347,3 +347,43 @@ describe('publishing to a transparency log', () => {
     await expect(publishStatusEvent(log, [], ID, happy[0]!, P.issuer)).rejects.toMatchObject({ code: 'ERR_IO' });
   });
 });
+
+describe('status chain findings F-8 and F-9 (regressions)', () => {
+  const start = happy.slice(0, 4);
+  it('F-9: a hole in the array is a coded decode failure at its index, never skipped', () => {
+    const chain = buildChain(ID, start, P.keys);
+    expect(verifyStatusChain(chain, P.trust).ok).toBe(true);
+    const trailing = chain.slice(0, 2);
+    trailing.length = 3; // a pre-sized array: index 2 is a hole
+    const r = verifyStatusChain(trailing, P.trust);
+    expect(r.ok).toBe(false);
+    expect(r.checks.filter((c) => !c.ok)).toEqual([expect.objectContaining({ index: 2, check: 'decode', code: 'ERR_INVALID_ARGUMENT' })]);
+    const deleted = [...chain];
+    delete deleted[3];
+    expect(verifyStatusChain(deleted, P.trust).checks.find((c) => !c.ok)).toMatchObject({ index: 3, code: 'ERR_INVALID_ARGUMENT' });
+    const holes = verifyStatusChain(new Array<Uint8Array>(2), P.trust);
+    expect(holes.ok).toBe(false);
+    expect(holes.checks.filter((c) => !c.ok).map((c) => [c.index, c.code])).toEqual([[0, 'ERR_INVALID_ARGUMENT'], [1, 'ERR_INVALID_ARGUMENT']]);
+  });
+  it('F-8: signStatusEvent refuses an event no reader would accept (ERR_CBOR_SIZE), and signs one that fits', () => {
+    const chain = buildChain(ID, start, P.keys);
+    const delay = (chars: string, n: number): StatusInput => ({
+      kind: 'delay-notified',
+      at: '2026-04-03T10:00:00+02:00',
+      actor: 'provider',
+      reasons: Array.from({ length: n }, () => chars.repeat(1992)),
+      estimate: '2026-04-10T12:00:00+02:00',
+    });
+    // 20 reasons of 1,992 Greek characters: inside the schema (characters), ~80 KB of UTF-8
+    let code: unknown;
+    try {
+      signStatusEvent(chain, ID, delay('Ω', 20), P.provider);
+    } catch (e) {
+      code = isCustosError(e) ? e.code : e;
+    }
+    expect(code).toBe('ERR_CBOR_SIZE');
+    // the same in ASCII is ~40 KB: signed, and it verifies in the chain
+    const ok = signStatusEvent(chain, ID, delay('a', 20), P.provider);
+    expect(verifyStatusChain([...chain, ok], P.trust).ok).toBe(true);
+  });
+});
