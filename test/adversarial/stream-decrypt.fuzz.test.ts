@@ -19,6 +19,10 @@
  * error, never a clean end; a non-Uint8Array chunk is ERR_INVALID_ARGUMENT, never a clean end.
  */
 import { spawnSync } from 'node:child_process';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES, CustosError, armor, dearmor, decrypt, encrypt, generateIdentity, readHeader } from '../../src/index.js';
@@ -539,6 +543,33 @@ describe('fuzz: streaming decrypt (decrypt(ReadableStream))', () => {
       }
     }
     expect(findings).toEqual([]);
+  });
+
+  it('a real Node file stream as the producer (Readable.toWeb, odd highWaterMark): whole files read to the end, damaged ones never', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'custos-sd-'));
+    try {
+      for (const s of samples.filter((q) => q.plain.length > CHUNK)) {
+        const damaged = s.bytes.slice();
+        damaged[damaged.length - 20]! ^= 0x10;
+        for (const [name, bytes] of [['whole', s.bytes], ['truncated', s.bytes.subarray(0, s.bytes.length - 7)], ['damaged', damaged]] as const) {
+          const file = join(dir, `${name}.age`);
+          writeFileSync(file, bytes);
+          const web = Readable.toWeb(createReadStream(file, { highWaterMark: 777 })) as ReadableStream<Uint8Array>;
+          // The file stream's own state is not observable here: marked settled, the rest is judged.
+          const o: Outcome = { chunks: [], ended: false, state: { pulls: 0, cancelled: false, closed: true, errored: false } };
+          try {
+            await consume(await decrypt(web, IDS), s.plain, false, o);
+          } catch (e) {
+            o.rejected = e;
+          }
+          counters.cases++;
+          expect(judge(s, bytes, o), `${s.name} ${name}`).toBeUndefined();
+          expect(o.ended, `${s.name} ${name}`).toBe(name === 'whole');
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('no matching identity: ERR_NO_IDENTITY before any payload byte is read, and the input is cancelled', async () => {
