@@ -3,7 +3,7 @@
  * ReadableStream, transparent dearmoring, and a growable output buffer.
  */
 import { toU8 } from '../bytes.js';
-import { fail } from '../errors.js';
+import { CustosError, fail } from '../errors.js';
 import { ArmorDecoder } from './armor.js';
 
 /** A pull-based byte source; `read` returns null at the end. */
@@ -38,7 +38,15 @@ export function sourceOf(input: Uint8Array | ReadableStream<Uint8Array>): ByteSo
   return {
     async read() {
       for (;;) {
-        const r = await reader.read();
+        let r: ReadableStreamReadResult<Uint8Array>;
+        try {
+          r = await reader.read();
+        } catch (e) {
+          // The producer failed (a socket reset, a disk error): a coded error like every other
+          // one, with the producer's error as its cause (finding F-10).
+          if (e instanceof CustosError) throw e;
+          throw new CustosError('ERR_IO', 'the input stream failed', { cause: e });
+        }
         if (r.done) return null;
         if (!(r.value instanceof Uint8Array)) fail('ERR_INVALID_ARGUMENT', 'stream chunks must be Uint8Array');
         if (r.value.length > 0) return toU8(r.value);

@@ -18,8 +18,8 @@
  *     subtree, in T or in F), a report with ok: true states only true facts about that tree;
  *   - when it does not hold, ok: true is allowed only if every hash involved is a real hash of
  *     T or F (RFC 9162 cannot tell some sizes apart, cf. F-3); a fabricated hash never verifies.
- * Open finding F-7 (a consistency receipt's new tree size is unauthenticated but reported) is
- * tolerated by the default oracle and reproduced by a test that runs with CUSTOS_FINDINGS=1.
+ * Finding F-7 (a consistency receipt's new tree size is unauthenticated but was reported as if
+ * signed) is fixed: the oracle and a regression test now run by default.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,7 +44,6 @@ import { openLog } from '../../src/node/logstore.js';
 import type { ProofCheck } from '../../src/log/merkle.js';
 import { RUNS, counters, fuzz, runCase, type Target } from './harness.js';
 
-const FINDINGS = process.env.CUSTOS_FINDINGS === '1';
 /** Replays a failure printed by a property: CUSTOS_FC_SEED=<seed> CUSTOS_FC_PATH=<path> (with -t to pick it). */
 const REPLAY = process.env.CUSTOS_FC_SEED === undefined ? {} : { seed: Number(process.env.CUSTOS_FC_SEED), ...(process.env.CUSTOS_FC_PATH ? { path: process.env.CUSTOS_FC_PATH } : {}) };
 const N = 41;
@@ -251,10 +250,10 @@ function receiptTruth(n: number, oldSize: number, oldRoot: Uint8Array, r: Receip
     return 'verified from a fabricated old root';
   }
   if (r.treeSize !== n && r.sizeAuthenticated !== false) {
-    // F-7: RFC 9942 signs only the new root; the new size is not authenticated. Tolerated here
-    // until fixed (counted); the reproducer below runs with CUSTOS_FINDINGS=1.
+    // F-7 (fixed): RFC 9942 signs only the new root, so a report naming another size must say
+    // that the size is unauthenticated.
     f7Hits++;
-    if (FINDINGS) return `F-7: ok with treeSize ${r.treeSize} for a receipt signed over the root of size ${n}`;
+    return `F-7: ok with treeSize ${r.treeSize} for a receipt signed over the root of size ${n}`;
   }
   return undefined;
 }
@@ -436,7 +435,7 @@ describe('fuzz: consistency receipts, checkpoint consistency, subtree proofs', (
     expectBothOutcomes('verifyConsistencyReceipt');
   });
 
-  it.runIf(FINDINGS)('F-7 (open): a consistency receipt whose unsigned new size was changed verifies, reporting that size', () => {
+  it('F-7 (fixed): a consistency receipt whose unsigned new size was changed never reports that size as authenticated', () => {
     // receipts[1] is 4 -> 7: the one-hash path also hashes to the signed root for sizes 5, 6 and 8.
     const { bytes } = receipts[1]!;
     const forged = withProof(bytes, proofCbor(4, 8, T.consistencyProof(4, 7)));
@@ -709,7 +708,7 @@ describe('fuzz: consistency receipts, checkpoint consistency, subtree proofs', (
           if (!eq(r.root, newCp.root)) return 'verified with a root the store never signed';
           if (r.treeSize !== 29 && r.sizeAuthenticated !== false) {
             f7Hits++;
-            if (FINDINGS) return `F-7: ok with treeSize ${r.treeSize}`;
+            return `F-7: ok with treeSize ${r.treeSize}`;
           }
           return undefined;
         },

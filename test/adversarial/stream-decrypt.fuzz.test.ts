@@ -31,7 +31,6 @@ import { RUNS, counters, mutations, runCase, type Target } from './harness.js';
 const CHUNK = 64 * 1024;
 const ENC_CHUNK = CHUNK + 16;
 
-const FINDINGS = process.env.CUSTOS_FINDINGS === '1';
 const x = generateIdentity();
 const pq = generateIdentity({ pq: true });
 const IDS = [x.identity, pq.identity];
@@ -539,9 +538,8 @@ describe('fuzz: streaming decrypt (decrypt(ReadableStream))', () => {
         if (o.badAt !== undefined) findings.push(`${where}: released bytes that are not the plaintext`);
         if (o.ended) findings.push(`${where}: clean end`);
         const e = o.rejected ?? o.readError;
-        // The producer's own error passes through as is today (FINDINGS.md F-10, tolerated here
-        // unless CUSTOS_FINDINGS=1); anything else must be documented.
-        if (e === failure && FINDINGS) findings.push(`${where}: F-10: the producer's error escaped unwrapped`);
+        // F-10 (fixed): the producer's error arrives as ERR_IO with it as the cause.
+        if (e === failure) findings.push(`${where}: F-10: the producer's error escaped unwrapped`);
         else if (e !== failure && documented(e) !== undefined) findings.push(`${where}: ${documented(e)}`);
         else if (e !== failure && (e as CustosError).code === 'ERR_IO' && (e as CustosError).cause !== failure) findings.push(`${where}: ERR_IO without the producer's error as cause`);
       }
