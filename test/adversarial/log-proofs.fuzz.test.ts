@@ -178,12 +178,17 @@ async function one<R extends LogReport | ProofCheck>(name: string, run: () => R,
   return c.finding;
 }
 
-/** Both outcomes must have occurred, many times, for the property to mean something. */
+/**
+ * Both outcomes must have occurred for the property to mean something. The floor is low on
+ * purpose: the draws are random and some properties verify only ~3% of their cases (≈ 17 of 600
+ * in the default run), so a floor near the mean would fail CI by chance; 3 is ~3.5 standard
+ * deviations below it.
+ */
 function expectBothOutcomes(name: string): void {
   if ('path' in REPLAY) return; // a replay runs one case only
   const st = stats.get(name);
   expect(st, name).toBeDefined();
-  expect(st!.ok, `${name}: verified cases`).toBeGreaterThanOrEqual(Math.min(10, RUNS / 20));
+  expect(st!.ok, `${name}: verified cases`).toBeGreaterThanOrEqual(Math.min(3, RUNS / 50));
   expect(st!.failed + st!.threw, `${name}: rejected cases`).toBeGreaterThanOrEqual(Math.min(10, RUNS / 20));
 }
 
@@ -635,6 +640,16 @@ describe('fuzz: consistency receipts, checkpoint consistency, subtree proofs', (
       if (o.length > 0) o[bit >> 3]! ^= 1 << (bit & 7);
       return o;
     });
+    // Every valid vector as published first: each must verify, and the outcome counts checked
+    // below then never depend on how many unchanged cases the random draws happened to make.
+    for (const v of inc) {
+      const f = await one('vectors: verifySubtreeInclusion', () => verifySubtreeInclusion(b64(v.leafHash), v.leafIdx as number, v.start as number, v.end as number, proofOf(v.proof), b64(v.root)), (r) => (r.ok ? undefined : `a valid vector failed: ${r.code}`));
+      expect(f).toBeUndefined();
+    }
+    for (const v of con) {
+      const f = await one('vectors: verifySubtreeConsistency', () => verifySubtreeConsistency(v.start as number, v.end as number, v.size as number, proofOf(v.proof), b64(v.root1), b64(v.root2)), (r) => (r.ok ? undefined : `a valid vector failed: ${r.code}`));
+      expect(f).toBeUndefined();
+    }
     const arbInc = fc.constantFrom(...inc).chain((v) => {
       const proof = proofOf(v.proof);
       return fc.record({ v: fc.constant(v), proof: proofMutation(proof), leaf: fc.oneof(fc.constant(b64(v.leafHash)), flipOne(b64(v.leafHash))), root: fc.oneof(fc.constant(b64(v.root)), flipOne(b64(v.root))) });
