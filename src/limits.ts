@@ -23,7 +23,7 @@ import { NOTE_MAX_BYTES, NOTE_MAX_SIGNATURES } from './log/note.js';
 import { MAX_ENTRY_BYTES } from './log/tiles.js';
 import { MAX_RECORD_DEPTH } from './redact/disclosure.js';
 import { MAX_PATH_LENGTH, MAX_PATH_SEGMENTS } from './redact/path.js';
-import { STATUS_MAX_BYTES } from './request/events.js';
+import { MAX_STATUS_EVENTS, STATUS_MAX_BYTES } from './request/events.js';
 
 export {
   AGE_MAX_STANZAS,
@@ -43,6 +43,7 @@ export {
   NOTE_MAX_BYTES,
   NOTE_MAX_SIGNATURES,
   STATUS_MAX_BYTES,
+  MAX_STATUS_EVENTS,
   TAR_MAX_ENTRIES,
   TAR_MAX_ENTRY_SIZE,
   TAR_MAX_NAME,
@@ -78,7 +79,8 @@ export const LIMITS: readonly Limit[] = Object.freeze([
   { name: 'MAX_PATH_SEGMENTS', value: MAX_PATH_SEGMENTS, unit: 'items', module: 'redact/path', code: 'ERR_PATH_SYNTAX', what: 'segments in a record path expression' },
   { name: 'MAX_RECORD_DEPTH', value: MAX_RECORD_DEPTH, unit: 'levels', module: 'redact/disclosure', code: 'ERR_RECORD_INVALID', what: 'nesting of a redactable record' },
   { name: 'MANIFEST_MAX_BYTES', value: MANIFEST_MAX_BYTES, unit: 'bytes', module: 'bundle/manifest', code: 'ERR_CBOR_SIZE', what: 'size of a bundle manifest (manifest.cose)' },
-  { name: 'STATUS_MAX_BYTES', value: STATUS_MAX_BYTES, unit: 'bytes', module: 'request/events', code: 'ERR_CBOR_SIZE', what: 'size of a signed request status event' },
+  { name: 'STATUS_MAX_BYTES', value: STATUS_MAX_BYTES, unit: 'bytes', module: 'request/events', code: 'ERR_CBOR_SIZE', what: 'size of a signed request status event (decode, and sign: refused before signing)' },
+  { name: 'MAX_STATUS_EVENTS', value: MAX_STATUS_EVENTS, unit: 'items', module: 'request/events', code: 'ERR_LIMIT', what: 'events in one request status chain (verify, sign)' },
   { name: 'NOTE_MAX_BYTES', value: NOTE_MAX_BYTES, unit: 'bytes', module: 'log/note', code: 'ERR_LIMIT', what: 'size of a signed note (checkpoint with its signatures)' },
   { name: 'NOTE_MAX_SIGNATURES', value: NOTE_MAX_SIGNATURES, unit: 'items', module: 'log/note', code: 'ERR_LIMIT', what: 'signature lines in one signed note' },
   { name: 'TAR_MAX_ENTRY_SIZE', value: TAR_MAX_ENTRY_SIZE, unit: 'bytes', module: 'bundle/tar', code: 'ERR_LIMIT', what: 'size of one file inside a bundle' },

@@ -22,6 +22,11 @@ import { isInstantText, parseInstant } from './time.js';
 export const STATUS_CONTENT_TYPE = 'application/vnd.custos.request-status+cbor';
 /** Largest status event custos decodes. */
 export const STATUS_MAX_BYTES = 64 * 1024;
+/**
+ * Most events in one request's status chain (verify and sign). A real request has tens; the
+ * bound keeps a hostile chain from costing minutes of signature checks (finding F-8).
+ */
+export const MAX_STATUS_EVENTS = 10_000;
 
 const text = (max: number) => z.string().min(1).max(max);
 const instant = z.string().refine(isInstantText, 'expected an RFC 3339 date-time with Z or ±hh:mm');
@@ -190,6 +195,8 @@ export function signStatusEvent(
     const i = parsed.error.issues[0];
     fail('ERR_EVENT_INVALID', `status input ${i?.path.join('.') ?? ''}: ${i?.message ?? 'invalid'}`);
   }
+  if (!Array.isArray(chain)) fail('ERR_INVALID_ARGUMENT', '"chain" expected an array of status events');
+  if (chain.length >= MAX_STATUS_EVENTS) fail('ERR_LIMIT', `a status chain holds at most ${MAX_STATUS_EVENTS} events`);
   const history = chain.map((b) => decodeStatusEvent(b));
   const last = history[history.length - 1];
   const event: StatusEvent = parsePayload({

@@ -38,6 +38,7 @@ export {
   signStatusEvent,
   STATUS_CONTENT_TYPE,
   STATUS_MAX_BYTES,
+  MAX_STATUS_EVENTS,
   statusInputSchema,
 } from './events.js';
 export type { DecodedStatusEvent, StatusEvent, StatusInput, StatusLog } from './events.js';

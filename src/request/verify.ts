@@ -11,7 +11,7 @@ import { assertString } from '../bytes.js';
 import { isCustosError, fail, type ErrorCode } from '../errors.js';
 import { verifySign1 } from '../cose/sign1.js';
 import type { TrustStore } from '../keys/trust.js';
-import { checkTransition, decodeStatusEvent, linksTo, type DecodedStatusEvent, type StatusEvent } from './events.js';
+import { checkTransition, decodeStatusEvent, linksTo, MAX_STATUS_EVENTS, type DecodedStatusEvent, type StatusEvent } from './events.js';
 import type { Instrument } from './schema.js';
 import { parseInstant } from './time.js';
 
@@ -89,6 +89,8 @@ export function verifyStatusChain(
   opts: { requestId?: string; instrument?: Instrument } = {},
 ): StatusChainReport {
   if (!Array.isArray(chain)) fail('ERR_INVALID_ARGUMENT', '"chain" expected an array of status events');
+  // No verdict on a chain that large (thrown, as for custody chains): see MAX_STATUS_EVENTS.
+  if (chain.length > MAX_STATUS_EVENTS) fail('ERR_LIMIT', `the status chain has more than ${MAX_STATUS_EVENTS} events`);
   if (opts.requestId !== undefined) assertString('requestId', opts.requestId, 128);
   const checks: StatusCheck[] = [];
   const decoded: Array<DecodedStatusEvent | undefined> = [];

@@ -2,10 +2,10 @@
  * Request status chains (`verifyStatusChain`, src/request/verify.ts) beyond their bounds and
  * under hostile edits. The bounds (src/request/events.ts): one signed status event is at most
  * STATUS_MAX_BYTES (64 KiB; past it ERR_CBOR_SIZE, as listed in src/limits.ts) and `seq` at
- * most 1,000,000 (past it the event is malformed: ERR_EVENT_INVALID). The number of events in a
- * chain has no bound of its own (see FINDINGS.md F-8).
+ * most 1,000,000 (past it the event is malformed: ERR_EVENT_INVALID); a chain holds at most
+ * MAX_STATUS_EVENTS (10,000; past it ERR_LIMIT, see FINDINGS.md F-8).
  *
- * Oracle for the chain property: `verifyStatusChain` reports, never throws on data; every
+ * Oracle for the chain property: `verifyStatusChain` reports, never throws on data (below the bound); every
  * failed check has a code from ERROR_CODES; `ok` (and a `chain`) only when every event carries
  * exactly the signed payload of the genuine event at its position (a prefix of the genuine
  * chain: bytes outside the signature may differ); a byte-identical prefix always verifies.
@@ -16,7 +16,7 @@ import { encode } from '../../src/cbor.js';
 import { HEADER, signSign1 } from '../../src/cose/sign1.js';
 import { ERROR_CODES, isCustosError } from '../../src/errors.js';
 import type { SigningKey } from '../../src/keys/signing.js';
-import { STATUS_CONTENT_TYPE, STATUS_MAX_BYTES, decodeStatusEvent, signStatusEvent, type StatusInput } from '../../src/request/events.js';
+import { MAX_STATUS_EVENTS, STATUS_CONTENT_TYPE, STATUS_MAX_BYTES, decodeStatusEvent, signStatusEvent, type StatusInput } from '../../src/request/events.js';
 import { verifyStatusChain, type StatusChainReport } from '../../src/request/verify.js';
 import { buildChain, parties } from '../request/helpers.js';
 import { RUNS, counters, mutations, runCase, type Target } from './harness.js';
@@ -132,20 +132,30 @@ describe('request status chains: bounds and hostile chains', () => {
     counters.cases += 3;
   });
 
-  it('a 16 MiB element is refused by size before decoding; 30,000 junk elements give a report, not a throw', () => {
+  it('a 16 MiB element is refused by size before decoding; MAX_STATUS_EVENTS junk elements give a report, one more ERR_LIMIT', () => {
     let t0 = performance.now();
     const r = verifyStatusChain([...chain.slice(0, 2), new Uint8Array(16 * 1024 * 1024).fill(0x5a)], P.trust);
     expect(codesAt(r, 2)).toEqual(['ERR_CBOR_SIZE']);
     expect(performance.now() - t0).toBeLessThan(2_000);
     t0 = performance.now();
-    const junk = Array.from({ length: 30_000 }, (_, i) => (i % 3 === 0 ? Uint8Array.of(0xd2) : i % 3 === 1 ? chain[0]! : past));
+    const junk = Array.from({ length: MAX_STATUS_EVENTS - chain.length }, (_, i) => (i % 3 === 0 ? Uint8Array.of(0xd2) : i % 3 === 1 ? chain[0]! : past));
     const big = verifyStatusChain([...chain, ...junk], P.trust, { requestId: ID });
     expect(big.ok).toBe(false);
     expect(documentedChecks(big)).toBeUndefined();
     expect(codesAt(big, chain.length + 2)).toEqual(['ERR_CBOR_SIZE']);
-    // Linear: at most one signature check per element (10,000 of them here).
+    // Linear: at most one signature check per element (a third of them here).
     expect(performance.now() - t0).toBeLessThan(30_000);
-    counters.cases += 2;
+    // One past the bound: no verdict (thrown, as for custody chains), before any element is read.
+    t0 = performance.now();
+    let code: unknown;
+    try {
+      verifyStatusChain([...chain, ...junk, past], P.trust, { requestId: ID });
+    } catch (e) {
+      code = isCustosError(e) ? e.code : e;
+    }
+    expect(code).toBe('ERR_LIMIT');
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    counters.cases += 3;
   });
 
   it('hostile edits of a chain: only documented codes, ok only for the genuine signed payloads', async () => {
