@@ -54,12 +54,14 @@ function tailOf(chain: CustodyChain, policy: EventRolePolicy): Tail {
   if (cached !== undefined) return cached;
   let state = INITIAL_STATE;
   let last: Uint8Array | undefined;
-  chain.events.forEach((bytes, index) => {
+  // an index loop: forEach would skip the holes of a sparse array (and chain onto the wrong event)
+  for (let index = 0; index < chain.events.length; index++) {
+    const bytes = chain.events[index]!;
     const { event } = openCustodyEvent(bytes);
     if (event.chainId !== chain.id) fail('ERR_CHAIN_ID', `event ${index} belongs to chain "${event.chainId}"`);
     last = eventHash(bytes);
     state = stepCustody(state, { index, event, hash: last }, policy).state;
-  });
+  }
   const tail = { state, last, seq: chain.events.length };
   tails.set(chain, tail);
   return tail;

@@ -72,7 +72,9 @@ export function assertRecordValue(value: unknown, where: string, depth = 0): voi
     case 'object': {
       if (value === null || value instanceof Uint8Array) return;
       if (Array.isArray(value)) {
-        value.forEach((v, i) => assertRecordValue(v, `${where}[${i}]`, depth + 1));
+        // an index loop: forEach would skip the holes of a sparse array, which would then vanish
+        // from the committed record and shift the indices of the elements after them
+        for (let i = 0; i < value.length; i++) assertRecordValue(value[i], `${where}[${i}]`, depth + 1);
         return;
       }
       const proto = Object.getPrototypeOf(value);

@@ -197,7 +197,9 @@ export function signStatusEvent(
   }
   if (!Array.isArray(chain)) fail('ERR_INVALID_ARGUMENT', '"chain" expected an array of status events');
   if (chain.length >= MAX_STATUS_EVENTS) fail('ERR_LIMIT', `a status chain holds at most ${MAX_STATUS_EVENTS} events`);
-  const history = chain.map((b) => decodeStatusEvent(b));
+  // Array.from visits every index (map would skip the holes of a sparse array and leave them in
+  // the history): a hole is decoded, and refused, like any other non-event (F-9's twin).
+  const history = Array.from(chain, (b) => decodeStatusEvent(b));
   const last = history[history.length - 1];
   const event: StatusEvent = parsePayload({
     ...stripUndefined(parsed.data),

@@ -183,3 +183,13 @@ describe('appendEvent refuses what the verifier would reject', () => {
     expect(code(() => appendEvent(c, { type: 'examined', time: T0 + 9 * HOUR, actor: { authority: AUTH.lab, role: 'examiner' }, digests: { 'sha-256': D1 } }, KEYS.lab))).toBe('ERR_DIGEST_CARRYOVER');
   });
 });
+
+describe('appendEvent on a hand-built chain with a hole', () => {
+  it('refuses the hole (ERR_INVALID_ARGUMENT) instead of chaining onto the event before it', () => {
+    const events = happy.events.slice(0, 3);
+    events.length = 4; // index 3 is a hole
+    const holed = { id: happy.id, events } as unknown as typeof happy;
+    const step = happySteps()[3]!;
+    expect(code(() => appendEvent(holed, step.input, step.key, { trust }))).toBe('ERR_INVALID_ARGUMENT');
+  });
+});

@@ -242,3 +242,17 @@ describe('misuse throws', () => {
     );
   });
 });
+
+describe('records with holes', () => {
+  it('a sparse array is not a record value (its hole would vanish and shift the indices after it)', () => {
+    const sparse: unknown[] = ['a', 'b', 'c'];
+    delete sparse[1];
+    let code: unknown;
+    try {
+      commitRecord({ ...sample, sparse } as unknown as typeof sample, { redactable: sampleRedactable, signer: issuerKey });
+    } catch (e) {
+      code = (e as { code?: unknown }).code;
+    }
+    expect(code).toBe('ERR_RECORD_INVALID');
+  });
+});

@@ -361,6 +361,16 @@ describe('status chain findings F-8 and F-9 (regressions)', () => {
     const deleted = [...chain];
     delete deleted[3];
     expect(verifyStatusChain(deleted, P.trust).checks.find((c) => !c.ok)).toMatchObject({ index: 3, code: 'ERR_INVALID_ARGUMENT' });
+    // signing on a sparse chain refuses the hole too (it used to throw a TypeError)
+    const code = (f: () => unknown) => {
+      try {
+        f();
+        return 'none';
+      } catch (e) {
+        return isCustosError(e) ? e.code : String(e);
+      }
+    };
+    expect(code(() => signStatusEvent(trailing, ID, happy[4]!, P.keys[happy[4]!.actor]!))).toBe('ERR_INVALID_ARGUMENT');
     const holes = verifyStatusChain(new Array<Uint8Array>(2), P.trust);
     expect(holes.ok).toBe(false);
     expect(holes.checks.filter((c) => !c.ok).map((c) => [c.index, c.code])).toEqual([[0, 'ERR_INVALID_ARGUMENT'], [1, 'ERR_INVALID_ARGUMENT']]);
