@@ -87,7 +87,9 @@ export function parseRecipientsFile(text: string): Recipient[] {
 export function toRecipients(input: RecipientInput | readonly RecipientInput[]): Recipient[] {
   const list = Array.isArray(input) ? (input as readonly RecipientInput[]) : [input as RecipientInput];
   if (list.length === 0) fail('ERR_INVALID_ARGUMENT', '"recipients" must not be empty');
-  return list.map((r, i) => {
+  // Array.from visits every index: map would skip a hole, and a missing recipient must not
+  // silently leave an authority unable to decrypt
+  return Array.from(list, (r, i) => {
     if (typeof r === 'string') return r.includes('\n') ? parseRecipientsFile(r) : [recipientFromString(r)];
     if (typeof r === 'object' && r !== null && typeof r.wrapFileKey === 'function') return [r];
     return fail('ERR_INVALID_ARGUMENT', `"recipients[${i}]" expected a recipient string or a Recipient`);
@@ -98,7 +100,7 @@ export function toRecipients(input: RecipientInput | readonly RecipientInput[]):
 export function toIdentities(input: IdentityInput | readonly IdentityInput[]): Identity[] {
   const list = Array.isArray(input) ? (input as readonly IdentityInput[]) : [input as IdentityInput];
   if (list.length === 0) fail('ERR_INVALID_ARGUMENT', '"identities" must not be empty');
-  return list.map((x, i) => {
+  return Array.from(list, (x, i) => {
     if (typeof x === 'string') return parseIdentityFile(x);
     if (typeof x === 'object' && x !== null && typeof x.unwrapFileKey === 'function') return [x];
     return fail('ERR_INVALID_ARGUMENT', `"identities[${i}]" expected an identity string or an Identity`);

@@ -224,3 +224,15 @@ describe('streaming decrypt releases only authenticated plaintext', () => {
     expect(identityFromString(x.identity)).toBeInstanceOf(X25519Identity);
   });
 });
+
+describe('recipient and identity lists with holes', () => {
+  it('a hole is refused like any non-recipient, never skipped (a missing recipient could not decrypt)', async () => {
+    const recipients = [x.recipient, other.recipient];
+    delete recipients[1];
+    expect(await codeOf(encrypt(new Uint8Array(3), recipients))).toBe('ERR_INVALID_ARGUMENT');
+    const file = await encrypt(new Uint8Array(3), [x.recipient]);
+    const identities = [other.identity, x.identity];
+    delete identities[0];
+    expect(await codeOf(decrypt(file, identities))).toBe('ERR_INVALID_ARGUMENT');
+  });
+});
