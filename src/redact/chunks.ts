@@ -205,7 +205,8 @@ async function* streamIterable(stream: ReadableStream<Uint8Array>): AsyncIterabl
 
 function checkRanges(ranges: readonly ByteRange[], max: number): ByteRange[] {
   if (!Array.isArray(ranges) || ranges.length === 0) fail('ERR_INVALID_ARGUMENT', '"ranges" must be a non-empty array');
-  return ranges.map((r, i) => {
+  // Array.from visits every index (map would leave a hole for later code to trip on)
+  return Array.from(ranges, (r, i) => {
     const start = assertInteger(`ranges[${i}].start`, r?.start, 0, max);
     const end = assertInteger(`ranges[${i}].end`, r?.end, 0, max);
     if (end <= start) fail('ERR_INVALID_ARGUMENT', `ranges[${i}] is empty or reversed`);

@@ -281,10 +281,11 @@ export function resolveCommitted(
   decoys?: readonly Uint8Array[],
 ): { opened: OpenedRecord; decoded: DecodedDisclosure[]; resolved: Resolved } {
   const opened = openCommittedRecord(bytes);
-  const decoded = disclosures.map((d, i) => decodeDisclosure(d instanceof Uint8Array ? d : assertBytes(`disclosures[${i}].bytes`, d?.bytes)));
+  // Array.from: a hole is refused like any non-disclosure (map would pass it on)
+  const decoded = Array.from(disclosures, (d, i) => decodeDisclosure(d instanceof Uint8Array ? d : assertBytes(`disclosures[${i}].bytes`, d?.bytes)));
   let decoySet: Set<string> | undefined;
   if (decoys !== undefined) {
-    decoySet = new Set(decoys.map((d, i) => digestKey(decoyDigestOf(assertBytes(`decoys[${i}]`, d)))));
+    decoySet = new Set(Array.from(decoys, (d, i) => digestKey(decoyDigestOf(assertBytes(`decoys[${i}]`, d)))));
   }
   const resolved = resolveRecord(opened.record, decoded, { leaves: collectLeaves, ...(decoySet !== undefined ? { decoys: decoySet } : {}) });
   // Decoys inside a container the holder lacks are out of reach; otherwise each must be found.

@@ -193,3 +193,25 @@ describe('chunk redaction', () => {
     });
   });
 });
+
+describe('range lists with holes', () => {
+  it('a hole in the ranges is ERR_INVALID_ARGUMENT for the prover and the verifier (it was a TypeError)', () => {
+    const f = file(4 * K);
+    const c = commitChunks(f);
+    const ranges = [{ start: 0, end: 10 }, { start: 20, end: 30 }];
+    const proof = proveRanges(f, ranges, { saltKey: c.saltKey });
+    expect(verifyRanges(c.root, ranges, proof).ok).toBe(true);
+    const holed = [...ranges];
+    delete holed[1];
+    const codeOf = (g: () => unknown) => {
+      try {
+        g();
+        return 'none';
+      } catch (e) {
+        return (e as { code?: string }).code ?? String(e);
+      }
+    };
+    expect(codeOf(() => proveRanges(f, holed, { saltKey: c.saltKey }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(codeOf(() => verifyRanges(c.root, holed, proof))).toBe('ERR_INVALID_ARGUMENT');
+  });
+});

@@ -255,4 +255,15 @@ describe('records with holes', () => {
     }
     expect(code).toBe('ERR_RECORD_INVALID');
   });
+  it('a hole in the disclosures given to presentRecord is ERR_INVALID_ARGUMENT, not skipped', () => {
+    const list = [name, s1];
+    list.length = 3;
+    let code: unknown;
+    try {
+      presentRecord(committed, list, { ...binding, signer: holderKey });
+    } catch (e) {
+      code = (e as { code?: unknown }).code ?? String(e);
+    }
+    expect(code).toBe('ERR_INVALID_ARGUMENT');
+  });
 });
