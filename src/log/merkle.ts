@@ -11,9 +11,9 @@
 import * as crypto from '#crypto';
 import { assertBytes, assertInteger, equalBytes } from '../bytes.js';
 import { fail } from '../errors.js';
-import { inclusionProofLength } from './pathlength.js';
+import { inclusionProofLength, splitPoint } from './pathlength.js';
 
-export { inclusionProofLength };
+export { inclusionProofLength, splitPoint };
 
 /** Size of every hash in the tree (SHA-256). */
 export const HASH_SIZE = 32;
@@ -70,15 +70,6 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   nodeBuf.set(left, 1);
   nodeBuf.set(right, 1 + HASH_SIZE);
   return crypto.sha256(nodeBuf);
-}
-
-/** Largest power of two strictly less than n (n ≥ 2). */
-export function splitPoint(n: number): number {
-  // Fast path for 32-bit sizes: the highest set bit of n − 1.
-  if (n <= 0x80000000) return n <= 1 ? 1 : 2 ** (31 - Math.clz32(n - 1));
-  let k = 1;
-  while (k * 2 < n) k *= 2;
-  return k;
 }
 
 /** @internal */

@@ -1,7 +1,17 @@
 /**
- * The length of an RFC 9162 inclusion proof, from the index and size alone (no hashing): used to
- * reject a proof of the wrong length before any work, and by the batch verifier.
+ * Tree-shape arithmetic of RFC 9162 from sizes and indices alone (no hashing): the split point of
+ * a subtree, and the length of an inclusion proof, used to reject a proof of the wrong length
+ * before any work, and by the batch verifier. merkle.ts re-exports both.
  */
+
+/** Largest power of two strictly less than n (n ≥ 2); 1 for n ≤ 1. */
+export function splitPoint(n: number): number {
+  // Fast path for 32-bit sizes: the highest set bit of n − 1.
+  if (n <= 0x80000000) return n <= 1 ? 1 : 2 ** (31 - Math.clz32(n - 1));
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
 
 /**
  * The exact number of hashes in an inclusion proof for `index` < `size`: the bits below the
@@ -45,7 +55,7 @@ function lengthByWalk(index: number, size: number): number {
   let end = size;
   let m = index;
   while (end - start > 1) {
-    const k = largestPow2Below(end - start);
+    const k = splitPoint(end - start);
     if (m < k) end = start + k;
     else {
       start += k;
@@ -54,11 +64,4 @@ function lengthByWalk(index: number, size: number): number {
     len++;
   }
   return len;
-}
-
-/** Largest power of two strictly less than n (n ≥ 2), as merkle.ts splitPoint. */
-function largestPow2Below(n: number): number {
-  let k = 1;
-  while (k * 2 < n) k *= 2;
-  return k;
 }
