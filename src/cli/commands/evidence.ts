@@ -138,14 +138,12 @@ export const seal: Command = {
     const restrictions = strs(v, 'restriction');
     // a missing input is reported by sealFile (ERR_IO), not by this size lookup
     const bar = io.progress(`sealing ${args[0]}`, await stat(args[0]!).then((st) => st.size, () => 0));
+    let shown = 0; // sealFile reports bytes read so far; the bar takes increments
     const r = await sealFile(args[0]!, out, sealOut, {
-      onProgress: (() => {
-        let seen = 0;
-        return (n: number) => {
-          bar.add(n - seen);
-          seen = n;
-        };
-      })(),
+      onProgress: (n) => {
+        bar.add(n - shown);
+        shown = n;
+      },
       recipients,
       signer: keys.signer,
       authority: keys.doc.authority.id,
