@@ -15,7 +15,7 @@ import { verifyCheckpoint, type CheckpointReport } from '../../src/log/witness.j
 import type { NoteReport } from '../../src/log/note.js';
 import { byteFlipSweep, counters, fuzz, truncationSweep, type Target } from './harness.js';
 
-const VEC = new URL('../../../shared/vectors/', import.meta.url).pathname;
+const VEC = new URL('../vectors/', import.meta.url).pathname;
 const td = new TextDecoder();
 const eq = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 

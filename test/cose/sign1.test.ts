@@ -10,7 +10,7 @@ import { isCustosError, type ErrorCode } from '../../src/errors.js';
 import { SigningKey, type SignatureAlg } from '../../src/keys/index.js';
 
 const RUNS = Number(process.env.CUSTOS_FC_RUNS ?? 30);
-const VEC = new URL('../../../shared/vectors/cose-receipts/v1/', import.meta.url);
+const VEC = new URL('../vectors/cose-receipts/v1/', import.meta.url);
 
 function code(f: () => unknown): ErrorCode | 'none' {
   try {

@@ -1,5 +1,5 @@
 /**
- * The CCTV age testkit (all vectors in ../shared/vectors/age), through every entry path:
+ * The CCTV age testkit (all vectors in test/vectors/age), through every entry path:
  * Uint8Array, a one-chunk stream, and a byte-by-byte stream (vectors over 16 KiB are fed in
  * random 1..4099-byte pieces instead, to keep the run fast). `payload` is the SHA-256 of all the
  * plaintext the API releases, including what a stream releases before a payload failure.

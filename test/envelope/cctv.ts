@@ -1,8 +1,8 @@
-/** Loads the CCTV age testkit (../shared/vectors/age/testdata; see its README). */
+/** Loads the CCTV age testkit (test/vectors/age/testdata; see its README). */
 import { readFileSync, readdirSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 
-export const CCTV_DIR = new URL('../../../shared/vectors/age/testdata/', import.meta.url);
+export const CCTV_DIR = new URL('../vectors/age/testdata/', import.meta.url);
 
 export interface CctvVector {
   name: string;

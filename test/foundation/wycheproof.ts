@@ -1,6 +1,7 @@
 /**
- * Loads the Wycheproof vector files from ../shared/vectors (beside the repository, as on the
- * developers' machines and in CI). A missing file is an error, never a silent skip.
+ * Loads the Wycheproof vector files from test/vectors/wycheproof (copied byte for byte into the
+ * repository; test/vectors/README.md gives their origin). A missing file is an error, never a
+ * silent skip.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,7 @@ import * as nodeBackend from '../../src/crypto/node.js';
 import * as webBackend from '../../src/crypto/web.js';
 import type { CryptoBackend } from '../../src/crypto/types.js';
 
-export const VECTORS_DIR = fileURLToPath(new URL('../../../shared/vectors/', import.meta.url));
+export const VECTORS_DIR = fileURLToPath(new URL('../vectors/', import.meta.url));
 
 export interface WycheproofTest {
   readonly tcId: number;
@@ -33,7 +34,7 @@ export interface WycheproofFile {
 
 export function loadWycheproof(name: string): WycheproofFile {
   const path = `${VECTORS_DIR}wycheproof/${name}_test.json`;
-  if (!existsSync(path)) throw new Error(`Wycheproof vectors not found at ${path} (expected ../shared/vectors beside the repo)`);
+  if (!existsSync(path)) throw new Error(`Wycheproof vectors not found at ${path} (expected test/vectors in the repository)`);
   const file = JSON.parse(readFileSync(path, 'utf8')) as WycheproofFile;
   const count = file.testGroups.reduce((n, g) => n + g.tests.length, 0);
   if (count !== file.numberOfTests || count === 0) throw new Error(`${name}: ${count} tests, header says ${file.numberOfTests}`);

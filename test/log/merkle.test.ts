@@ -18,7 +18,7 @@ import {
 } from '../../src/log/merkle.js';
 import { verifySubtreeConsistency, verifySubtreeInclusion } from '../../src/log/subtree.js';
 
-const VEC = new URL('../../../shared/vectors/merkle/testdata/', import.meta.url).pathname;
+const VEC = new URL('../vectors/merkle/testdata/', import.meta.url).pathname;
 const RUNS = Number(process.env.CUSTOS_FC_RUNS ?? 20);
 
 function walk(dir: string): string[] {

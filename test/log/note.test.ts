@@ -16,7 +16,7 @@ import {
 } from '../../src/log/notekeys.js';
 import { verifyCheckpoint } from '../../src/log/witness.js';
 
-const V = new URL('../../../shared/vectors/c2sp-notes/', import.meta.url).pathname;
+const V = new URL('../vectors/c2sp-notes/', import.meta.url).pathname;
 const read = (f: string) => readFileSync(V + f, 'utf8');
 
 describe('c2sp-notes vectors', () => {

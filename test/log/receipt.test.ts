@@ -22,7 +22,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const V = new URL('../../../shared/vectors/cose-receipts/', import.meta.url).pathname;
+const V = new URL('../vectors/cose-receipts/', import.meta.url).pathname;
 
 /** Raw public key from a PEM SPKI (Ed25519: last 32 bytes; P-256: the 65-byte point). */
 function pemKey(path: string): { alg: 'EdDSA' | 'ES256'; publicKey: Uint8Array } {
@@ -147,7 +147,7 @@ describe('custos receipts round trip', () => {
 
 describe('tlog-proof', () => {
   it('the spec example parses (layout), but its elided signatures do not', () => {
-    const text = readFileSync(new URL('../../../shared/vectors/c2sp-notes/tlog-proof_fancylog-ELIDED.tlog-proof.txt', import.meta.url), 'utf8');
+    const text = readFileSync(new URL('../vectors/c2sp-notes/tlog-proof_fancylog-ELIDED.tlog-proof.txt', import.meta.url), 'utf8');
     const p = parseTlogProof(text);
     expect(p.index).toBe(73894);
     expect(p.proof).toHaveLength(5);

@@ -121,7 +121,7 @@ describe('fs log store', () => {
 describe('foreign log directories', () => {
   it('refuses (and leaves untouched) a tiled log written by another key', async () => {
     const { cpSync, readdirSync: ls } = await import('node:fs');
-    const src = new URL('../../../shared/vectors/tessera-log/log', import.meta.url).pathname;
+    const src = new URL('../vectors/tessera-log/log', import.meta.url).pathname;
     const dir = join(tmp, 'foreign');
     cpSync(src, dir, { recursive: true });
     const before = ls(join(dir, 'tile/0/000.p')).sort();

@@ -9,7 +9,7 @@ import { encodeTileIndex, tilePath, entriesPath } from '../../src/log/tiles.js';
 import { verifyCheckpoint } from '../../src/log/witness.js';
 import { dirTileFetcher } from '../../src/node/logfs.js';
 
-const DIR = new URL('../../../shared/vectors/tessera-log/', import.meta.url).pathname;
+const DIR = new URL('../vectors/tessera-log/', import.meta.url).pathname;
 const VKEY = readFileSync(DIR + 'VERIFIER_KEY.txt', 'utf8')
   .split('\n')
   .find((l) => l.startsWith('example.com/log/testdata+'))!;

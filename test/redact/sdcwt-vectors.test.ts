@@ -1,6 +1,6 @@
 /**
  * Our disclosure encoding and digest rule against the SD-CWT draft's example artifacts
- * (../shared/vectors/sd-cwt): the same disclosure, encoded by our deterministic CBOR, is byte for
+ * (test/vectors/sd-cwt): the same disclosure, encoded by our deterministic CBOR, is byte for
  * byte the one in the draft, and our digest (SHA-256 over the disclosure's bytes) is the draft's
  * `first-blinded-hash.txt`.
  *
@@ -17,7 +17,7 @@ import { encode } from '../../src/cbor.js';
 import { decodeDisclosure } from '../../src/redact/index.js';
 import { indexOf } from './helpers.js';
 
-const DIR = new URL('../../../shared/vectors/sd-cwt/examples/', import.meta.url).pathname;
+const DIR = new URL('../vectors/sd-cwt/examples/', import.meta.url).pathname;
 const kbt = new Uint8Array(readFileSync(`${DIR}kbt.cbor`));
 
 describe('SD-CWT draft examples', () => {
