@@ -1,8 +1,8 @@
 /** Receipts in bundles: inclusion at the time of logging, consistency up to the newest checkpoint. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { utf8 } from '../../src/bytes.js';
 import { appendEvent, createChain, serializeChain } from '../../src/custody/index.js';
 import { SigningKey } from '../../src/keys/signing.js';
@@ -11,9 +11,15 @@ import { formatVerifierKey, noteSigner, parseCheckpoint, parseNote, formatTlogPr
 import { openLog } from '../../src/node/logstore.js';
 import { createBundle, verifyBundle } from '../../src/node/bundle.js';
 
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
 describe('bundle receipts', () => {
   it('receipts against older checkpoints need a consistency receipt to the newest one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'custos-rc-'));
+    made.push(dir);
     const key = SigningKey.generate();
     const logKey = SigningKey.generate();
     const log = noteSigner('log.test/custody', logKey);

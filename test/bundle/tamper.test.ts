@@ -3,11 +3,11 @@
  * receipts, checkpoints, consistency receipts, manifest, tar headers, padding, end marker) makes
  * verification fail, and every failed check carries an error code. Never a silent pass.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo } from '../../src/cli/demo/run.js';
 import { TrustStore } from '../../src/keys/trust.js';
 import { verifyBundle } from '../../src/node/bundle.js';
@@ -22,6 +22,10 @@ beforeAll(async () => {
   if (!d.ok) throw new Error('demo failed');
   bytes = new Uint8Array(readFileSync(d.bundle));
   trust = TrustStore.parse(readFileSync(d.trust, 'utf8'));
+});
+
+afterAll(() => {
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('bundle tampering', () => {

@@ -4,7 +4,7 @@
  * the demo, and interop with the real `age` CLI after `tar -x`.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +31,10 @@ beforeAll(async () => {
   if (!demo.ok) throw new Error(lines.join('\n'));
 });
 
-afterAll(() => cleanupCli());
+afterAll(() => {
+  cleanupCli();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
 
 const unsealed = (): string[] => (demo.omitted.some((o) => o.startsWith('seals')) ? ['--allow-unsealed'] : []);
 

@@ -1,6 +1,6 @@
 /** End-to-end tests of the remaining commands: open, rewrap, redact, log, request. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'custos-cmd-'));
   demo = await runDemo({ dir: join(dir, 'demo'), imageSize: IMAGE, print: () => undefined });
 });
-afterAll(() => cleanupCli());
+afterAll(() => {
+  cleanupCli();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
 
 const unsealed = (): string[] => (demo.omitted.some((o) => o.startsWith('seals')) ? ['--allow-unsealed'] : []);
 

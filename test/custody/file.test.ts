@@ -1,13 +1,21 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { isCustosError } from '../../src/errors.js';
 import { appendEventToFile, lockChainFile, readChainFile, verifyChainFile } from '../../src/node/custody-file.js';
 import { happySteps, KEYS, AUTH, T0, HOUR, trust } from './fixture.js';
 import { codeOf } from '../support/code.js';
 
-const dir = () => mkdtempSync(join(tmpdir(), 'custos-chain-'));
+const made: string[] = [];
+const dir = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'custos-chain-'));
+  made.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 describe('chain files', () => {
   it('create, append, read back, verify', async () => {

@@ -70,7 +70,7 @@ describe('fs log store', () => {
     await expect(openLog(dir, { signer, origin: ORIGIN })).rejects.toMatchObject({ code: 'ERR_LOG_LOCKED' });
     // another process is refused too
     const child = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'store-child.ts'), dir, skey, ORIGIN, '1'], { encoding: 'utf8' });
-    expect(child.stdout.trim()).toBe('ERR_LOG_LOCKED');
+    expect(child.stdout.trim(), `child stderr: ${child.stderr}`).toBe('ERR_LOG_LOCKED');
     await one.append(utf8('y'));
     await one.close();
     const audit = await verifyTiledLog(dirTileFetcher(dir), [vkey]);
