@@ -16,6 +16,7 @@ import { appendEvent, createChain, verifyChain } from '../src/custody/index.js';
 import { generateIdentity } from '../src/envelope/index.js';
 import { SigningKey, TrustStore, trustedKeyEntry } from '../src/keys/index.js';
 import { encryptFile } from '../src/node/envelope.js';
+import { parseSize } from './compare/setup.js';
 import { sealFile } from '../src/node/seal-file.js';
 
 const { values } = parseArgs({
@@ -27,13 +28,6 @@ const { values } = parseArgs({
     dir: { type: 'string' },
   },
 });
-
-function parseSize(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)?$/i.exec(s);
-  if (!m) throw new Error(`bad --size ${s}`);
-  const mult = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 }[(m[2] ?? 'B').toLowerCase()]!;
-  return Math.round(Number(m[1]) * mult);
-}
 
 /**
  * Runs `f` and returns its wall time and its CPU time (user + system of this process). The

@@ -17,10 +17,23 @@ export interface Options {
   readonly only: readonly string[] | undefined;
 }
 
+/** Binary multiples (1024^n) for K, M, G, T, KiB, MiB, GiB, TiB; decimal (1000^n) for KB, MB, GB, TB: as `head -c` and `dd` read them. */
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  '': 1, b: 1,
+  k: 2 ** 10, kib: 2 ** 10, kb: 1e3,
+  m: 2 ** 20, mib: 2 ** 20, mb: 1e6,
+  g: 2 ** 30, gib: 2 ** 30, gb: 1e9,
+  t: 2 ** 40, tib: 2 ** 40, tb: 1e12,
+};
+
+/**
+ * A byte count as people type it: `4096`, `256M`, `1G`, `64MiB`, `1.5GiB`, `500MB` (`head -c`
+ * and `dd` conventions: K/M/G and KiB/MiB/GiB are powers of 1024, KB/MB/GB powers of 1000).
+ */
 export function parseSize(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)?$/i.exec(s.trim());
-  if (m === null) throw new Error(`bad size ${JSON.stringify(s)} (e.g. 1GiB, 64MiB, 4096)`);
-  const mult = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 }[(m[2] ?? 'B').toLowerCase() as 'b']!;
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(s.trim());
+  const mult = m === null ? undefined : SIZE_UNITS[m[2]!.toLowerCase()];
+  if (m === null || mult === undefined) throw new Error(`bad size ${JSON.stringify(s)} (e.g. 1G, 256M, 64MiB, 500MB, 4096)`);
   const n = Math.round(Number(m[1]) * mult);
   if (n < 1) throw new Error('size must be at least 1 byte');
   return n;

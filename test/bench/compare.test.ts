@@ -33,7 +33,15 @@ describe('bench:compare arithmetic', () => {
     expect(parseSize('1GiB')).toBe(2 ** 30);
     expect(parseSize('4MiB')).toBe(4 << 20);
     expect(parseSize('100')).toBe(100);
-    expect(() => parseSize('1GB')).toThrow();
+    // the suffixes of head -c and dd: K/M/G binary, KB/MB/GB decimal
+    expect(parseSize('256M')).toBe(256 * 2 ** 20);
+    expect(parseSize('1G')).toBe(2 ** 30);
+    expect(parseSize('64k')).toBe(65536);
+    expect(parseSize('1GB')).toBe(1e9);
+    expect(parseSize('500MB')).toBe(5e8);
+    expect(parseSize('1.5GiB')).toBe(1.5 * 2 ** 30);
+    expect(() => parseSize('1X')).toThrow();
+    expect(() => parseSize('G')).toThrow();
     expect(() => parseSize('0')).toThrow();
   });
 });
