@@ -1,5 +1,7 @@
 /** `custos demo`: the end-to-end exchange (see src/cli/demo/run.ts). */
-import { relative } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import type { Command } from '../command.js';
 import { str } from '../command.js';
 import { UsageError } from '../io.js';
@@ -10,7 +12,8 @@ export const demo: Command = {
   summary: 'run a complete cross-border evidence exchange and leave its artefacts in a directory',
   synopsis: '[--dir DIR] [--image-size BYTES]',
   details: [
-    '  --dir DIR            where bundle.tar, trust.json, requester.key and log/ go (default: a temp dir)',
+    '  --dir DIR            where bundle.tar, trust.json, the key files and log/ go and stay; without it',
+    '                       the demo works in a temporary directory and removes it at the end',
     '  --image-size BYTES   size of the synthetic disk image (default 200000000; suffixes k, M, G)',
   ].join('\n'),
   example: 'custos demo --dir ./exchange && custos verify ./exchange/bundle.tar --trust ./exchange/trust.json',
@@ -23,17 +26,23 @@ export const demo: Command = {
       if (m === null) throw new UsageError('--image-size expects a byte count such as 200M');
       imageSize = Number(m[1]) * ({ '': 1, k: 1e3, M: 1e6, G: 1e9 } as Record<string, number>)[m[2]!]!;
     }
-    const dir = str(v, 'dir');
+    const given = str(v, 'dir');
+    const dir = given ?? (await mkdtemp(join(tmpdir(), 'custos-demo-')));
     const script = process.argv[1] ?? '';
     const cli = script.endsWith('.js') ? `node ${relative(process.cwd(), script) || script}` : 'custos';
-    const r = await runDemo({
-      cli,
-      ...(dir !== undefined ? { dir } : {}),
-      ...(imageSize !== undefined ? { imageSize } : {}),
-      print: (line) => io.out(line),
-      progress: (label, total) => io.progress(label, total),
-    });
-    io.result({ ok: r.ok, dir: r.dir, bundle: r.bundle, trust: r.trust, requesterKey: r.requesterKey, log: r.logDir, steps: r.steps, omitted: r.omitted });
-    return r.ok ? 0 : 1;
+    try {
+      const r = await runDemo({
+        cli,
+        dir,
+        ...(imageSize !== undefined ? { imageSize } : {}),
+        print: (line) => io.out(line),
+        progress: (label, total) => io.progress(label, total),
+      });
+      if (given === undefined) io.out(`(${dir} was a temporary directory and is removed now; run with --dir DIR to keep the artefacts)`);
+      io.result({ ok: r.ok, dir: r.dir, kept: given !== undefined, bundle: r.bundle, trust: r.trust, requesterKey: r.requesterKey, log: r.logDir, steps: r.steps, omitted: r.omitted });
+      return r.ok ? 0 : 1;
+    } finally {
+      if (given === undefined) await rm(dir, { recursive: true, force: true });
+    }
   },
 };

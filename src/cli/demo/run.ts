@@ -320,6 +320,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   p('  bundle.tar     the evidence bundle (tar -tf lists it; custos verify/inspect check it)');
   p('  trust.json     the trust store (authorities, log key, witness)');
   p('  requester.key  the requesting authority key file (0600)');
+  p('  executor.key   the executing authority (mail provider) key file (0600)');
+  p('  request.json   the EPOC the exchange answers');
   p('  log/           the transparency log (C2SP tlog-tiles layout)');
   p('  received/      the custody chains completed by the requesting authority');
   p(`Try: ${opts.cli ?? 'custos'} verify ${bundlePath} --trust ${trustPath}`);
