@@ -10,9 +10,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appendEvent, createChain, generateIdentity, sealItem, serializeChain, SigningKey, TrustStore, trustedKeyEntry } from '../src/index.js';
-import { createBundle, iterateStream, openBundleItem, verifyBundle } from '../src/node/index.js';
-import * as crypto from '#crypto';
+import { appendEvent, createChain, generateIdentity, sealItem, serializeChain, sha256, SigningKey, TrustStore, trustedKeyEntry } from 'custos';
+import { createBundle, openBundleItem, verifyBundle } from 'custos/node';
 
 const dir = mkdtempSync(join(tmpdir(), 'custos-bundle-example-'));
 const sender = SigningKey.generate();
@@ -26,7 +25,7 @@ const evidence = new TextEncoder().encode('mailbox export, 3 messages\n');
 const context = { caseId: 'case-1', requestId: 'case-1', purpose: 'investigation', legalBasis: 'Regulation (EU) 2023/1543 Art. 5' };
 const { ciphertext, seal } = await sealItem(evidence, { recipients: [recipient.recipient], signer: sender, authority: 'IE-MAILSVC', id: 'mailbox', context });
 let chain = createChain('case-1/mailbox');
-chain = appendEvent(chain, { type: 'collected', actor: { authority: 'IE-MAILSVC', role: 'collector' }, digests: { 'sha-256': crypto.sha256(evidence) } }, sender).chain;
+chain = appendEvent(chain, { type: 'collected', actor: { authority: 'IE-MAILSVC', role: 'collector' }, digests: { 'sha-256': sha256(evidence) } }, sender).chain;
 
 const path = join(dir, 'bundle.tar');
 await createBundle(path, { signer: sender, issuer: 'IE-MAILSVC', request: 'case-1', items: [{ id: 'mailbox', encrypted: ciphertext, seal, custody: serializeChain(chain) }] });
@@ -37,7 +36,6 @@ for (const c of report.checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.check}
 const refused = await openBundleItem(path, 'mailbox', { trust, identities: [recipient.identity], expect: { purpose: 'marketing' } }).catch((e: { code: string }) => e.code);
 console.log(`open for another purpose: ${refused}`);
 const { plaintext } = await openBundleItem(path, 'mailbox', { trust, identities: [recipient.identity], expect: { request: 'case-1', purpose: 'investigation' } });
-let text = '';
-for await (const c of iterateStream(plaintext)) text += new TextDecoder().decode(c);
+const text = await new Response(plaintext).text();
 console.log(`opened: ${text.trim()}`);
 rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@
  *
  * Run from the repository: `npx tsx --conditions=custos-source examples/custody.ts`
  */
-import { appendEvent, createChain, SigningKey, TrustStore, trustedKeyEntry, verifyChain } from '../src/index.js';
+import { appendEvent, createChain, SigningKey, TrustStore, trustedKeyEntry, verifyChain } from 'custos';
 
 const ie = SigningKey.generate();
 const at = SigningKey.generate();

@@ -6,7 +6,7 @@
  *
  * Run from the repository: `npx tsx --conditions=custos-source examples/envelope.ts`
  */
-import { decrypt, encrypt, generateIdentity, readHeader, rewrap } from '../src/index.js';
+import { decrypt, encrypt, generateIdentity, readHeader, rewrap } from 'custos';
 
 const pq = generateIdentity({ pq: true }); // AGE-SECRET-KEY-PQ-1… / age1pq1… (ML-KEM-768 + X25519)
 const classic = generateIdentity(); // AGE-SECRET-KEY-1… / age1… (what age 1.1 understands)

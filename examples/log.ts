@@ -18,8 +18,8 @@ import {
   SigningKey,
   verifyReceipt,
   verifyTlogProof,
-} from '../src/index.js';
-import { openLog } from '../src/node/index.js';
+} from 'custos';
+import { openLog } from 'custos/node';
 
 const dir = mkdtempSync(join(tmpdir(), 'custos-log-example-'));
 const logKey = SigningKey.generate();

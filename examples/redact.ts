@@ -26,7 +26,7 @@ import {
   verifyChain,
   verifyPresentation,
   verifyRanges,
-} from '../src/index.js';
+} from 'custos';
 
 // Keys: the provider (holds the data, commits and presents it) and the trust store the receiving
 // authority keeps.

@@ -23,8 +23,8 @@ import {
   verifyStatusChain,
   type StatusInput,
   type VerifiedStatusChain,
-} from '../src/index.js';
-import { openLog } from '../src/node/logstore.js';
+} from 'custos';
+import { openLog } from 'custos/node';
 
 const json = JSON.parse(readFileSync(new URL('./requests/epoc-traffic.json', import.meta.url), 'utf8'));
 const request = validateRequest(json);

@@ -7,6 +7,7 @@
 export * from './errors.js';
 export * as bytes from './bytes.js';
 export * as cbor from './cbor.js';
+export { sha256 } from './digest.js';
 export * from './keys/index.js';
 export * from './envelope/index.js';
 export * from './cose/index.js';

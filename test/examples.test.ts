@@ -3,7 +3,7 @@
  * Each runs in its own process exactly as the README says (tsx, sources, `custos-source`).
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -21,6 +21,14 @@ const EXPECT: Record<string, RegExp> = {
 describe('examples/', () => {
   it('has one example per pillar at least', () => {
     expect(examples).toEqual(expect.arrayContaining(['bundle.ts', 'custody.ts', 'envelope.ts', 'log.ts']));
+  });
+  it('imports only the public entry points, as an application would (custos, custos/node, node: built-ins)', () => {
+    for (const f of examples) {
+      const src = readFileSync(new URL(`../examples/${f}`, import.meta.url), 'utf8');
+      const specifiers = [...src.matchAll(/\bfrom\s+'([^']+)'|\bimport\s*\(\s*'([^']+)'|^import\s+'([^']+)'/gm)].map((m) => m[1] ?? m[2] ?? m[3]);
+      expect(specifiers.length, f).toBeGreaterThan(0);
+      for (const s of specifiers) expect(s, `${f} imports ${s}`).toMatch(/^(custos|custos\/node|node:[a-z_/]+)$/);
+    }
   });
   for (const f of examples) {
     it(`${f} runs`, () => {
