@@ -13,7 +13,9 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   dts: { entry: { index: 'src/index.ts', 'node/index': 'src/node/index.ts' } },
-  sourcemap: true,
+  // No source maps in the package: they pointed at ../src, which is not shipped, and inlining
+  // the sources would double its size for a debugging aid users can build from the repository.
+  sourcemap: false,
   clean: true,
   splitting: true,
   treeshake: true,

@@ -3,6 +3,7 @@
  *
  * This file only re-exports; each pillar lives in its own folder.
  * @packageDocumentation
+ * @module custos
  */
 export * from './errors.js';
 export * as bytes from './bytes.js';

@@ -3,7 +3,7 @@
  * diagnostics, `--json` printing exactly one object), `-` as stdin/stdout, colour only when
  * allowed (NO_COLOR, https://no-color.org), and a progress bar only on an interactive stderr.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { joinBytes, toU8 } from '../bytes.js';
 import { CustosError, fail } from '../errors.js';
@@ -136,4 +136,3 @@ export async function writeStdout(source: AsyncIterable<Uint8Array> | Iterable<U
   }
 }
 
-export { createWriteStream };

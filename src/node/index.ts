@@ -1,6 +1,7 @@
 /**
  * Node-only adapters: file helpers (atomic writes, streaming) and the fs-backed log store.
  * @packageDocumentation
+ * @module custos/node
  */
 export { appendEventToFile, lockChainFile, readChainFile, verifyChainFile } from './custody-file.js';
 export type { AppendFileOptions } from './custody-file.js';

@@ -59,12 +59,14 @@ function files(dir: string): string[] {
 }
 
 describe('the packed package (dist only)', () => {
-  it('ships dist and README, no sources or tests', () => {
+  it('ships dist, README, LICENSE and SECURITY.md; no sources, tests or source maps', () => {
     const shipped = files(installed);
-    for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/node/index.js', 'dist/node/index.d.ts', 'dist/cli/main.js', 'dist/crypto/node.js', 'dist/crypto/web.js']) {
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'SECURITY.md', 'dist/index.js', 'dist/index.d.ts', 'dist/node/index.js', 'dist/node/index.d.ts', 'dist/cli/main.js', 'dist/crypto/node.js', 'dist/crypto/web.js']) {
       expect(shipped).toContain(f);
     }
     expect(shipped.filter((f) => f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
+    // maps that point at ../src (not shipped) only mislead a debugger
+    expect(shipped.filter((f) => f.endsWith('.map'))).toEqual([]);
   });
 
   it('#crypto maps to shipped files: node → the node:crypto backend, default → noble', () => {
