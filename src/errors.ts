@@ -105,6 +105,7 @@ export const ERROR_CODES = {
   ERR_TIME_INVALID: 'a time lacks an explicit zone or is not a valid instant',
   // bundle
   ERR_TAR: 'the tar archive is malformed',
+  ERR_TAR_METADATA: 'a tar header differs from the one custos writes (mode, owner, time, names, pax records)',
   ERR_BUNDLE_MALFORMED: 'the bundle is missing files or has unexpected ones',
   ERR_ITEM_NOT_FOUND: 'no item with this id in the bundle',
   ERR_VERIFICATION_FAILED: 'a verification report has failed checks',

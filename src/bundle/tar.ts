@@ -14,8 +14,17 @@
  * names must be relative, without `..`, empty components, backslashes or NUL, and unique; sizes
  * must fit {@link TAR_MAX_ENTRY_SIZE} and the archive; the end-of-archive marker must be present
  * and followed only by zeros.
+ *
+ * Header metadata is not covered by any digest, and `tar -x` run as root applies it (a mode of
+ * 06777 makes a setuid, world-writable item). So the reader accepts only the headers the writer
+ * produces, byte for byte: for each entry it rebuilds the pax and ustar headers {@link tarHeader}
+ * writes for that name and size and refuses any difference with ERR_TAR_METADATA — mode 0644,
+ * uid/gid 0, empty uname/gname, linkname and prefix, devmajor/devminor 0, type `0` (or `x` for
+ * the pax header), pax records `path` (only for a name that does not fit ustar) and `size` (only
+ * above 8 GiB − 1), the ustar name the writer derives. Every header of an archive carries one
+ * mtime, which the bundle verifier binds to the signed manifest's `created` ({@link tarMtime}).
  */
-import { fromUtf8, utf8 } from '../bytes.js';
+import { fromUtf8, joinBytes, utf8 } from '../bytes.js';
 import { fail } from '../errors.js';
 
 /** Tar block size (POSIX ustar). */
@@ -45,8 +54,29 @@ export interface TarEntry {
 export interface TarEntryOptions {
   /** Modification time, seconds since the epoch (default 0 for reproducible archives). */
   readonly mtime?: number;
-  /** Permission bits (default 0o644). */
+  /** Permission bits: 0o644, the only mode a reader accepts (anything else is ERR_INVALID_ARGUMENT). */
   readonly mode?: number;
+}
+
+/** The only permission bits custos writes and accepts: rw-r--r--, no setuid/setgid/sticky. */
+export const TAR_MODE = 0o644;
+/** Largest mtime a ustar header can carry (11 octal digits). */
+const USTAR_MAX_TIME = 0o77777777777;
+
+/**
+ * The tar mtime of every header of a bundle created at `created` (an ISO 8601 instant): whole
+ * seconds since the epoch, rounded down. The writer stamps it, the verifier requires it, so the
+ * header time is bound to the signed manifest.
+ *
+ * @example
+ * ```ts
+ * tarMtime('2026-03-27T15:45:00.250Z'); // 1774626300
+ * ```
+ */
+export function tarMtime(created: string): number {
+  const t = Date.parse(created);
+  if (!Number.isFinite(t) || t < 0 || Math.floor(t / 1000) > USTAR_MAX_TIME) fail('ERR_INVALID_ARGUMENT', '"created" expected an instant from 1970 to 6325');
+  return Math.floor(t / 1000);
 }
 
 /** Throws ERR_TAR unless `name` is a safe relative path (what we write and what we accept). */
@@ -86,7 +116,7 @@ function checksum(h: Uint8Array): number {
 function ustarHeader(name: string, size: number, type: string, opts: TarEntryOptions): Uint8Array {
   const h = new Uint8Array(TAR_BLOCK);
   putString(h, 0, 100, name);
-  putOctal(h, 100, 8, opts.mode ?? 0o644);
+  putOctal(h, 100, 8, TAR_MODE);
   putOctal(h, 108, 8, 0);
   putOctal(h, 116, 8, 0);
   putOctal(h, 124, 12, size);
@@ -134,6 +164,9 @@ export function tarPadding(size: number): number {
 export function tarHeader(name: string, size: number, opts: TarEntryOptions = {}): Uint8Array {
   checkTarName(name);
   if (!Number.isSafeInteger(size) || size < 0) fail('ERR_INVALID_ARGUMENT', '"size" expected a non-negative integer');
+  if (opts.mode !== undefined && opts.mode !== TAR_MODE) fail('ERR_INVALID_ARGUMENT', '"mode" must be 0o644, the only mode a bundle reader accepts');
+  const mtime = opts.mtime ?? 0;
+  if (!Number.isSafeInteger(mtime) || mtime < 0 || mtime > USTAR_MAX_TIME) fail('ERR_INVALID_ARGUMENT', '"mtime" expected whole seconds that fit a ustar header');
   let pax = '';
   if (!isPlainName(name)) pax += paxRecord('path', name);
   if (size > USTAR_MAX_SIZE) pax += paxRecord('size', String(size));
@@ -178,6 +211,54 @@ function isZero(b: Uint8Array): boolean {
 }
 
 const PAX_KEYS = new Set(['path', 'size', 'mtime', 'atime', 'ctime', 'uid', 'gid', 'uname', 'gname']);
+/** The pax records the writer emits; the others of {@link PAX_KEYS} are known but refused. */
+const WRITTEN_PAX_KEYS = new Set(['path', 'size']);
+
+/** The fixed ustar fields, checked one by one so a refusal names the field (the byte comparison follows). */
+const FIXED_FIELDS: readonly (readonly [string, number, number, string])[] = [
+  ['mode', 100, 8, '0000644'],
+  ['uid', 108, 8, '0000000'],
+  ['gid', 116, 8, '0000000'],
+  ['linkname', 157, 100, ''],
+  ['uname', 265, 32, ''],
+  ['gname', 297, 32, ''],
+  ['devmajor', 329, 8, '0000000'],
+  ['devminor', 337, 8, '0000000'],
+  ['prefix', 345, 155, ''],
+];
+
+function rawField(h: Uint8Array, off: number, len: number): Uint8Array {
+  let end = off;
+  while (end < off + len && h[end] !== 0) end++;
+  return h.subarray(off, end);
+}
+
+/**
+ * Refuses (ERR_TAR_METADATA) an entry whose header blocks are not exactly those
+ * {@link tarHeader} writes for (name, size, mtime): the fixed fields first, by name, then every
+ * byte of the pax header (when there is one), its records and the ustar header.
+ */
+function checkWrittenHeader(h: Uint8Array, name: string, size: number, mtime: number, paxBytes: Uint8Array | undefined): void {
+  for (const [what, off, len, want] of FIXED_FIELDS) {
+    if (fromLatin1(rawField(h, off, len)) !== want) {
+      fail('ERR_TAR_METADATA', `entry ${JSON.stringify(name)}: ${what} is not the value custos writes (${want === '' ? 'empty' : want})`);
+    }
+  }
+  const expected = tarHeader(name, size, { mtime });
+  const actual = paxBytes === undefined ? h : joinBytes([paxBytes, h]);
+  if (expected.length !== actual.length) {
+    fail('ERR_TAR_METADATA', `entry ${JSON.stringify(name)}: ${paxBytes === undefined ? 'a pax header is missing' : 'a pax header custos would not write'}`);
+  }
+  for (let i = 0; i < expected.length; i++) {
+    if (expected[i] !== actual[i]) fail('ERR_TAR_METADATA', `entry ${JSON.stringify(name)}: header byte ${i} differs from what custos writes`);
+  }
+}
+
+function fromLatin1(b: Uint8Array): string {
+  let s = '';
+  for (const v of b) s += String.fromCharCode(v);
+  return s;
+}
 
 function parsePax(b: Uint8Array): Map<string, string> {
   const out = new Map<string, string>();
@@ -194,6 +275,7 @@ function parsePax(b: Uint8Array): Map<string, string> {
     if (eq <= 0) fail('ERR_TAR', 'pax record has no key');
     const key = rec.slice(0, eq);
     if (!PAX_KEYS.has(key)) fail('ERR_TAR', `unsupported pax record "${key.slice(0, 40)}"`);
+    if (!WRITTEN_PAX_KEYS.has(key)) fail('ERR_TAR_METADATA', `pax record "${key}" is not one custos writes`);
     if (out.has(key)) fail('ERR_TAR', `pax record "${key}" repeated`);
     out.set(key, rec.slice(eq + 1));
     pos += len;
@@ -217,6 +299,9 @@ export async function readTarIndex(read: TarRead, total: number): Promise<TarEnt
   const names = new Set<string>();
   let pos = 0;
   let pax: Map<string, string> | undefined;
+  // the pax header block and its padded data, for the comparison with what the writer produces
+  let paxBytes: Uint8Array | undefined;
+  let archiveMtime: number | undefined;
   for (;;) {
     if (pos + TAR_BLOCK > total) fail('ERR_TAR', 'archive ends without the end-of-archive marker');
     const h = await read(pos, TAR_BLOCK);
@@ -237,8 +322,12 @@ export async function readTarIndex(read: TarRead, total: number): Promise<TarEnt
       fail('ERR_TAR', 'not a POSIX ustar header');
     }
     const type = h[156] === 0 ? '0' : String.fromCharCode(h[156]!);
+    if (type !== '0' && type !== 'x') fail('ERR_TAR', `entry type "${type}" is not allowed (only regular files)`);
     let size = octal(h, 124, 12, 'size');
     const dataOff = pos + TAR_BLOCK;
+    const mtime = octal(h, 136, 12, 'mtime');
+    if (archiveMtime === undefined) archiveMtime = mtime;
+    else if (mtime !== archiveMtime) fail('ERR_TAR_METADATA', `header at offset ${pos} has another mtime than the archive's first header`);
     if (type === 'x') {
       if (pax !== undefined) fail('ERR_TAR', 'two pax headers in a row');
       if (size > TAR_MAX_PAX_SIZE) fail('ERR_TAR', 'pax header too large');
@@ -246,10 +335,10 @@ export async function readTarIndex(read: TarRead, total: number): Promise<TarEnt
       const pb = await read(dataOff, size + tarPadding(size));
       if (!isZero(pb.subarray(size))) fail('ERR_TAR', 'non-zero padding after a pax header');
       pax = parsePax(pb.subarray(0, size));
+      paxBytes = joinBytes([h, pb]);
       pos = dataOff + size + tarPadding(size);
       continue;
     }
-    if (type !== '0') fail('ERR_TAR', `entry type "${type}" is not allowed (only regular files)`);
     const prefix = field(h, 345, 155);
     let name = prefix === '' ? field(h, 0, 100) : `${prefix}/${field(h, 0, 100)}`;
     if (pax?.has('path')) name = pax.get('path')!;
@@ -262,10 +351,12 @@ export async function readTarIndex(read: TarRead, total: number): Promise<TarEnt
     checkTarName(name);
     if (names.has(name)) fail('ERR_TAR', `entry ${JSON.stringify(name)} appears twice`);
     if (size > TAR_MAX_ENTRY_SIZE) fail('ERR_LIMIT', `entry ${JSON.stringify(name)} exceeds the entry size limit`);
+    checkWrittenHeader(h, name, size, mtime, paxBytes);
+    paxBytes = undefined;
     if (dataOff + size + tarPadding(size) > total) fail('ERR_TAR', `entry ${JSON.stringify(name)} overruns the archive`);
     if (entries.length >= TAR_MAX_ENTRIES) fail('ERR_LIMIT', 'too many entries');
     names.add(name);
-    entries.push({ name, size, offset: dataOff, mtime: octal(h, 136, 12, 'mtime'), mode: octal(h, 100, 8, 'mode') });
+    entries.push({ name, size, offset: dataOff, mtime, mode: TAR_MODE });
     // Padding is outside every digest, so it must be zero: no byte of a bundle is unchecked.
     if (tarPadding(size) > 0 && !isZero(await read(dataOff + size, tarPadding(size)))) {
       fail('ERR_TAR', `non-zero padding after ${JSON.stringify(name)}`);

@@ -2,24 +2,49 @@
  * CLI plumbing shared by every command: the output context (stdout for results, stderr for
  * diagnostics, `--json` printing exactly one object), `-` as stdin/stdout, colour only when
  * allowed (NO_COLOR, https://no-color.org), and a progress bar only on an interactive stderr.
+ *
+ * Every human line is escaped here ({@link escapeTerminal}): commands embed strings from
+ * bundles, chains, trust stores and requests in their lines, and none of them may reach the
+ * terminal as a control sequence. Colour is therefore not a string a command can splice in:
+ * `style()` returns a {@link Styled} part, and only `out()` turns it into an SGR sequence.
  */
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { joinBytes, toU8 } from '../bytes.js';
 import { CustosError, fail } from '../errors.js';
+import { escapeTerminal } from './escape.js';
 
 /** A usage error: wrong flags or arguments (exit code 2). */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+type StyleKind = 'ok' | 'fail' | 'dim' | 'bold';
+
+/**
+ * A piece of a human line shown in a style (colour or weight). Its text is escaped like every
+ * other part; as a plain string (a template literal) it is the bare text, without colour.
+ */
+export class Styled {
+  constructor(
+    readonly kind: StyleKind,
+    readonly text: string,
+  ) {}
+  toString(): string {
+    return this.text;
+  }
+}
+
+/** One part of a human line: text (escaped when printed) or a styled part. */
+export type LinePart = string | Styled;
+
 /** Everything a command may print to, set up once from the global flags. */
 export interface Io {
   readonly json: boolean;
   readonly quiet: boolean;
   readonly color: boolean;
-  /** A human line on stdout (suppressed with --json). */
-  out(line: string): void;
+  /** A human line on stdout from its parts, each escaped (suppressed with --json). */
+  out(...parts: LinePart[]): void;
   /** A diagnostic line on stderr (suppressed with --quiet, except errors). */
   info(line: string): void;
   error(line: string): void;
@@ -29,7 +54,22 @@ export interface Io {
   readonly printed: boolean;
   /** A progress reporter for `total` bytes; a no-op unless stderr is a TTY and output is human. */
   progress(label: string, total: number): Progress;
-  style(kind: 'ok' | 'fail' | 'dim' | 'bold', s: string): string;
+  style(kind: StyleKind, s: string): Styled;
+}
+
+const SGR: { readonly [K in StyleKind]: string } = { ok: '32', fail: '31', dim: '2', bold: '1' };
+
+/**
+ * A human line from its parts: each part escaped, styled parts wrapped in their SGR sequence
+ * when `color` is on. The only place an escape sequence enters human output.
+ */
+export function renderLine(parts: readonly LinePart[], color: boolean): string {
+  let line = '';
+  for (const p of parts) {
+    if (p instanceof Styled) line += color ? `\x1b[${SGR[p.kind]}m${escapeTerminal(p.text)}\x1b[0m` : escapeTerminal(p.text);
+    else line += escapeTerminal(p);
+  }
+  return line;
 }
 
 export interface Progress {
@@ -41,20 +81,19 @@ const NO_PROGRESS: Progress = { add() {}, done() {} };
 
 export function makeIo(opts: { json: boolean; quiet: boolean }): Io {
   const color = !opts.json && process.env.NO_COLOR === undefined && process.stdout.isTTY === true && process.env.TERM !== 'dumb';
-  const codes = { ok: '32', fail: '31', dim: '2', bold: '1' } as const;
   let printed = false;
   return {
     json: opts.json,
     quiet: opts.quiet,
     color,
-    out(line) {
-      if (!opts.json) process.stdout.write(`${line}\n`);
+    out(...parts) {
+      if (!opts.json) process.stdout.write(`${renderLine(parts, color)}\n`);
     },
     info(line) {
-      if (!opts.quiet) process.stderr.write(`${line}\n`);
+      if (!opts.quiet) process.stderr.write(`${escapeTerminal(line)}\n`);
     },
     error(line) {
-      process.stderr.write(`custos: ${line}\n`);
+      process.stderr.write(`custos: ${escapeTerminal(line)}\n`);
     },
     get printed() {
       return printed;
@@ -67,10 +106,10 @@ export function makeIo(opts: { json: boolean; quiet: boolean }): Io {
     },
     progress(label, total) {
       if (opts.json || opts.quiet || process.stderr.isTTY !== true || total < 8 * 1024 * 1024) return NO_PROGRESS;
-      return progressBar(label, total);
+      return progressBar(escapeTerminal(label), total);
     },
     style(kind, s) {
-      return color ? `\x1b[${codes[kind]}m${s}\x1b[0m` : s;
+      return new Styled(kind, s);
     },
   };
 }

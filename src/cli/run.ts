@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { CustosError } from '../errors.js';
 import { EXIT, exitCodeFor, GLOBAL_OPTIONS, type Command, type Values } from './command.js';
 import { COMMANDS } from './commands/index.js';
+import { escapeTerminal } from './escape.js';
 import { makeIo, UsageError } from './io.js';
 
 function topHelp(): string {
@@ -73,8 +74,8 @@ export async function run(argv: string[]): Promise<number> {
     const group = COMMANDS.filter((c) => c.name.startsWith(`${first} `));
     process.stderr.write(
       group.length > 0
-        ? `custos: "${first}" needs a subcommand: ${group.map((c) => c.name).join(', ')}\n`
-        : `custos: unknown command "${first}" (see custos --help)\n`,
+        ? `custos: "${escapeTerminal(first)}" needs a subcommand: ${group.map((c) => c.name).join(', ')}\n`
+        : `custos: unknown command "${escapeTerminal(first)}" (see custos --help)\n`,
     );
     return EXIT.usage;
   }
@@ -89,7 +90,8 @@ export async function run(argv: string[]): Promise<number> {
       strict: true,
     }));
   } catch (e) {
-    process.stderr.write(`custos ${command.name}: ${(e as Error).message}\n\n${commandHelp(command)}`);
+    // parseArgs quotes the offending argument: escaped like every human line (see escape.ts)
+    process.stderr.write(`custos ${command.name}: ${escapeTerminal((e as Error).message)}\n\n${commandHelp(command)}`);
     return EXIT.usage;
   }
   if (values.help === true) {
@@ -105,7 +107,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     const code = exitCodeFor(e);
     if (e instanceof UsageError) {
-      process.stderr.write(`custos ${command.name}: ${e.message}\n\n${commandHelp(command)}`);
+      process.stderr.write(`custos ${command.name}: ${escapeTerminal(e.message)}\n\n${commandHelp(command)}`);
     } else {
       const code = e instanceof CustosError ? e.code : 'ERR_IO';
       const message = e instanceof Error ? e.message : String(e);

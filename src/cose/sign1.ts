@@ -8,6 +8,7 @@
  */
 import { assertBytes, concatBytes } from '../bytes.js';
 import { decode, encode, Tag, type DecodeOptions } from '../cbor.js';
+import { p256NormalizeLowS } from '../crypto/p256-policy.js';
 import { CustosError, fail } from '../errors.js';
 import { algFromCose, COSE_ALG, verifySignature, type SignatureAlg, type Signer } from '../keys/signing.js';
 
@@ -114,7 +115,10 @@ export function signSign1(payload: Uint8Array, signer: Signer, opts: Sign1Option
   }
   const protectedBytes = encode(prot);
   const aad = opts.externalAad === undefined ? new Uint8Array(0) : assertBytes('externalAad', opts.externalAad);
-  const signature = signer.sign(sigStructure(protectedBytes, aad, payload));
+  const raw = signer.sign(sigStructure(protectedBytes, aad, payload));
+  // ES256 is produced low-S only, whatever the signer (an HSM/KMS may return either form):
+  // verification refuses the high-S twin (crypto/p256-policy.ts).
+  const signature = signer.alg === 'ES256' ? p256NormalizeLowS(raw) : raw;
   return encode(new Tag([protectedBytes, unprot, opts.detached ? null : payload, signature], COSE_SIGN1_TAG), {
     allowedTags: [COSE_SIGN1_TAG],
   });

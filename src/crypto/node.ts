@@ -7,6 +7,7 @@ import * as nc from 'node:crypto';
 import { CustosError } from '../errors.js';
 import { mlkem768x25519Decapsulate, mlkem768x25519Encapsulate, mlkem768x25519PublicKey } from './mlkem.js';
 import { ed25519SignatureShapeAllowed } from './ed25519-policy.js';
+import { p256NormalizeLowS, p256SignatureLowS } from './p256-policy.js';
 import type { CryptoBackend, Sha256Hasher } from './types.js';
 
 export { mlkem768x25519Decapsulate, mlkem768x25519Encapsulate, mlkem768x25519PublicKey };
@@ -222,7 +223,8 @@ export function p256Sign(secret: Uint8Array, message: Uint8Array): Uint8Array {
       format: 'jwk',
     });
   });
-  return u8(nc.sign('sha256', message, { key, dsaEncoding: 'ieee-p1363' }));
+  // OpenSSL returns either form; custos produces low-S only (p256-policy.ts).
+  return p256NormalizeLowS(u8(nc.sign('sha256', message, { key, dsaEncoding: 'ieee-p1363' })));
 }
 
 /**
@@ -235,7 +237,8 @@ function sec1PrefixOk(publicKey: Uint8Array): boolean {
 }
 
 export function p256Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  if (signature.length !== 64) return false;
+  // OpenSSL accepts both (r, s) and (r, n − s); the shared policy refuses the high-S twin.
+  if (!p256SignatureLowS(signature)) return false;
   const prefix = publicKey.length === 65 ? P256_SPKI_UNCOMPRESSED : publicKey.length === 33 ? P256_SPKI_COMPRESSED : null;
   if (prefix === null || !sec1PrefixOk(publicKey)) return false;
   try {

@@ -44,9 +44,9 @@ export interface CryptoBackend {
   x25519(secret: Uint8Array, publicKey: Uint8Array): Uint8Array;
   /** P-256 public key (65-byte uncompressed SEC1) from a 32-byte private scalar. */
   p256PublicKey(secret: Uint8Array): Uint8Array;
-  /** ECDSA P-256 with SHA-256 over `message`; signature is r ‖ s (64 bytes, IEEE P1363). */
+  /** ECDSA P-256 with SHA-256 over `message`; signature is r ‖ s (64 bytes, IEEE P1363), always low-S (s ≤ n/2). */
   p256Sign(secret: Uint8Array, message: Uint8Array): Uint8Array;
-  /** Verifies r ‖ s over SHA-256(message); public key SEC1 (33 or 65 bytes). High-S accepted, as in COSE. */
+  /** Verifies r ‖ s over SHA-256(message); public key SEC1 (33 or 65 bytes). High-S (s > n/2) is refused: custos policy, see p256-policy.ts. */
   p256Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
   /** scrypt (RFC 7914) with N = 2^logN; callers bound logN before calling. */
   scrypt(password: Uint8Array, salt: Uint8Array, logN: number, r: number, p: number, dkLen: number): Uint8Array;

@@ -12,6 +12,7 @@ import { randomBytes as nrandom } from '@noble/hashes/utils.js';
 import { CustosError } from '../errors.js';
 import { mlkem768x25519Decapsulate, mlkem768x25519Encapsulate, mlkem768x25519PublicKey } from './mlkem.js';
 import { ed25519SignatureShapeAllowed } from './ed25519-policy.js';
+import { p256NormalizeLowS, p256SignatureLowS } from './p256-policy.js';
 import type { CryptoBackend, Sha256Hasher } from './types.js';
 
 export { mlkem768x25519Decapsulate, mlkem768x25519Encapsulate, mlkem768x25519PublicKey };
@@ -152,13 +153,16 @@ export function p256PublicKey(secret: Uint8Array): Uint8Array {
 
 export function p256Sign(secret: Uint8Array, message: Uint8Array): Uint8Array {
   seed32('P-256 private key', secret);
-  return p256.sign(message, secret, { prehash: true, lowS: false, format: 'compact' });
+  // Low-S only (p256-policy.ts); noble normalises when lowS is true.
+  return p256NormalizeLowS(p256.sign(message, secret, { prehash: true, lowS: true, format: 'compact' }));
 }
 
 export function p256Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (signature.length !== 64 || (publicKey.length !== 65 && publicKey.length !== 33)) return false;
+  // The shared policy decides low-S (p256-policy.ts), the same check node.ts applies before OpenSSL.
+  if (!p256SignatureLowS(signature)) return false;
   try {
-    return p256.verify(signature, message, publicKey, { prehash: true, lowS: false, format: 'compact' });
+    return p256.verify(signature, message, publicKey, { prehash: true, lowS: true, format: 'compact' });
   } catch {
     return false;
   }

@@ -22,6 +22,7 @@ import { AtomicFile, TarFile, TarWriter, type ByteSink } from './bundle-fs.js';
 import { OffThreadSha256 } from './hash-worker.js';
 import { runItemChecks, runLogChecks, type BundlePolicy } from '../bundle/checks.js';
 import { runReceiptChecks } from '../bundle/receipts.js';
+import { tarMtime } from '../bundle/tar.js';
 
 /** One item to put in a bundle: its age file (a path, streamed, or bytes) and its evidence files. */
 export interface BundleItemInput {
@@ -91,7 +92,7 @@ export async function createBundle(out: string | ByteSink, opts: CreateBundleOpt
   for (const c of opts.checkpoints ?? []) if (!SAFE_NAME.test(c.name)) fail('ERR_INVALID_ARGUMENT', `checkpoint name ${JSON.stringify(c.name)} is not safe`);
   const sink = typeof out === 'string' ? await AtomicFile.create(out) : out;
   try {
-    const tar = new TarWriter(sink, { mtime: Math.floor(Date.parse(created) / 1000) });
+    const tar = new TarWriter(sink, { mtime: tarMtime(created) });
     const files: [string, number, Uint8Array][] = [];
     const add = async (name: string, bytes: Uint8Array): Promise<string> => {
       files.push([name, bytes.length, await tar.addBytes(name, bytes)]);
@@ -208,6 +209,12 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       r.failed('manifest', MANIFEST_NAME, codeOf(e), (e as Error).message);
       return { ok: false, checks: r.checks, skipped: r.skipped };
     }
+    // The tar reader admits one mtime per archive; the signed manifest's time must be it, so
+    // header times are covered too (issue 17, item 8).
+    const stamped = tar.entries.find((e) => e.mtime !== tarMtime(manifest.created));
+    if (stamped !== undefined) {
+      r.failed('tar.mtime', stamped.name, 'ERR_TAR_METADATA', `header mtime ${stamped.mtime}, the manifest was created ${manifest.created}`);
+    } else r.pass('tar.mtime', undefined, `every header dated ${manifest.created} (to the second)`);
     const only = opts.only === undefined ? undefined : new Set(opts.only);
     const wanted = (name: string): boolean => {
       if (only === undefined) return true;

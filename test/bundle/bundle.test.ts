@@ -13,7 +13,7 @@ import { commitRecord, minimize, parseDisclosurePolicy, presentRecord } from '..
 import { createBundle, verifyBundle, type BundleItemInput } from '../../src/node/bundle.js';
 import { openBundleItem } from '../../src/node/bundle-open.js';
 import { iterateStream } from '../../src/node/bundle-fs.js';
-import { tarHeader, tarPadding, TAR_END } from '../../src/bundle/tar.js';
+import { readTarIndex, tarHeader, tarPadding, TAR_END } from '../../src/bundle/tar.js';
 import { isCustosError } from '../../src/errors.js';
 
 const sender = SigningKey.generate();
@@ -84,7 +84,9 @@ describe('bundles', () => {
     const good = new Uint8Array(readFileSync(await make('extra-src.tar')));
     const body = good.subarray(0, good.length - TAR_END.length);
     const extra = new TextEncoder().encode('planted');
-    const out = new Uint8Array([...body, ...tarHeader('items/planted.age', extra.length), ...extra, ...new Uint8Array(tarPadding(extra.length)), ...TAR_END]);
+    // stamped with the archive's own mtime, so only the manifest can tell it is not signed
+    const mtime = (await readTarIndex(async (o, n) => good.slice(o, o + n), good.length))[0]!.mtime;
+    const out = new Uint8Array([...body, ...tarHeader('items/planted.age', extra.length, { mtime }), ...extra, ...new Uint8Array(tarPadding(extra.length)), ...TAR_END]);
     const p = join(dir, 'extra.tar');
     writeFileSync(p, out);
     const r = await verifyBundle(p, { trust, policy });

@@ -159,7 +159,7 @@ describe('node and web backends agree byte for byte', () => {
     );
   });
 
-  it('p256: same public key; each backend verifies the other, high-S accepted, tampering rejected', () => {
+  it('p256: same public key; each backend verifies the other, signatures are low-S, the high-S twin and tampering rejected', () => {
     fc.assert(
       fc.property(b32, bytes(), fc.nat(), (sk, msg, flip) => {
         same((b) => b.p256PublicKey(sk));
@@ -177,11 +177,13 @@ describe('node and web backends agree byte for byte', () => {
           const sig = signer.p256Sign(sk, msg);
           expect(verifier.p256Verify(pk, msg, sig)).toBe(true);
           expect(verifier.p256Verify(compressed, msg, sig)).toBe(true);
-          // The high-S twin (r, n - s) is also valid: COSE does not require low S.
+          // custos produces low-S only and refuses the high-S twin (r, n - s), valid in plain
+          // ECDSA (custos policy, src/crypto/p256-policy.ts).
           const s = BigInt(`0x${toHex(sig.subarray(32))}`);
+          expect(s <= P256_N / 2n).toBe(true);
           const twin = Uint8Array.of(...sig.subarray(0, 32), ...hex32(P256_N - s));
           same((b) => b.p256Verify(pk, msg, twin));
-          expect(nodeB.p256Verify(pk, msg, twin)).toBe(true);
+          expect(nodeB.p256Verify(pk, msg, twin)).toBe(false);
           const bad = sig.slice();
           bad[flip % 64] = bad[flip % 64]! ^ (1 << (flip % 8));
           same((b) => b.p256Verify(pk, msg, bad));

@@ -1,6 +1,7 @@
 /**
  * ECDSA P-256 verification edge cases beyond Wycheproof: node (OpenSSL) and web (noble) must
- * give the same verdict on odd public-key encodings and out-of-range r, s.
+ * give the same verdict on odd public-key encodings and out-of-range r, s, and both refuse
+ * the high-S twin (custos policy, src/crypto/p256-policy.ts).
  */
 import { describe, expect, it } from 'vitest';
 import * as nodeB from '../../src/crypto/node.js';
@@ -41,7 +42,7 @@ describe('p256 verification edge cases: node and web agree', () => {
   const s = BigInt(`0x${Buffer.from(sig.subarray(32)).toString('hex')}`);
   const sigs: [string, bigint, bigint, boolean][] = [
     ['as signed', r, s, true],
-    ['high-S twin (COSE accepts it)', r, N - s, true],
+    ['high-S twin (refused: custos low-S policy)', r, N - s, false],
     ['r = 0', 0n, s, false],
     ['s = 0', r, 0n, false],
     ['r + n', r + N < 2n ** 256n ? r + N : r, s, r + N >= 2n ** 256n],

@@ -1,5 +1,6 @@
 /**
  * Wycheproof vectors through BOTH crypto backends: valid cases accepted with the expected
+ * output (except high-S ECDSA, which custos refuses by policy: see the P-256 case),
  * output, invalid cases rejected (with the documented error code where the API throws).
  * Each case's outcome is also compared across backends, so the two agree on every vector.
  */
@@ -8,6 +9,11 @@ import { equalBytes, toHex } from '../../src/bytes.js';
 import { CustosError } from '../../src/errors.js';
 import type { CryptoBackend } from '../../src/crypto/types.js';
 import { BACKENDS, hexField, loadWycheproof, type WycheproofGroup, type WycheproofTest } from './wycheproof.js';
+
+const fromHexBE = (x: bigint) => Uint8Array.from(x.toString(16).padStart(64, '0').match(/../g)!, (h) => parseInt(h, 16));
+
+/** Valid cases of the P-256 P1363 file whose s > n/2 (counted from the JSON independently of custos). */
+const HIGH_S_VALID = 70;
 
 type Outcome = string; // "ok:<hex>" | "err:<code>" | "true" | "false"
 
@@ -83,7 +89,19 @@ describe('Wycheproof through node and web backends', () => {
     expect(counts).toEqual({ valid: 88, invalid: 63 });
   });
 
-  it('ecdsa P-256 SHA-256 r‖s: valid signatures verify (uncompressed and compressed keys), invalid ones do not', () => {
+  // custos policy (src/crypto/p256-policy.ts): only low-S signatures (s ≤ n/2) are accepted, so
+  // a signed event has exactly one valid byte string. Wycheproof calls the high-S form of a valid
+  // signature "valid" (plain ECDSA accepts it); custos refuses it, and its low-S twin (r, n − s),
+  // the same signature in the one form custos accepts, must verify: the arithmetic is unchanged.
+  it('ecdsa P-256 SHA-256 r‖s: valid low-S signatures verify, valid high-S ones are refused (custos policy) while their low-S twin verifies, invalid ones do not', () => {
+    const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+    const sOf = (sig: Uint8Array) => BigInt(`0x${toHex(sig.subarray(32)) || '0'}`);
+    const twin = (sig: Uint8Array) => {
+      const out = sig.slice();
+      out.set(fromHexBE(N - sOf(sig)), 32);
+      return out;
+    };
+    let highS = 0;
     const { failures, counts } = sweep(
       'ecdsa_secp256r1_sha256_p1363',
       (b, g, t) => {
@@ -96,12 +114,26 @@ describe('Wycheproof through node and web backends', () => {
         const sig = hexField(t, 'sig');
         const a = run(() => b.p256Verify(full, msg, sig));
         const c = run(() => b.p256Verify(compressed, msg, sig));
-        return a === c ? a : `uncompressed=${a} compressed=${c}`;
+        let out = a === c ? a : `uncompressed=${a} compressed=${c}`;
+        if (t.result === 'valid' && sig.length === 64 && sOf(sig) > N / 2n) {
+          out += ` twin=${run(() => b.p256Verify(full, msg, twin(sig)))}`;
+        }
+        return out;
       },
-      (o, _g, t) => (o === String(t.result === 'valid') ? null : 'wrong verdict'),
+      (o, _g, t) => {
+        const sig = hexField(t, 'sig');
+        if (t.result !== 'valid') return o === 'false' ? null : 'invalid signature accepted';
+        if (sOf(sig) > N / 2n) {
+          highS++;
+          return o === 'false twin=true' ? null : 'high-S not refused, or its low-S twin not accepted';
+        }
+        return o === 'true' ? null : 'valid low-S signature refused';
+      },
     );
     expect(failures).toEqual([]);
     expect(counts).toEqual({ valid: 173, invalid: 89 });
+    // counted once per backend: the vectors' high-S valid cases, each refused by both
+    expect(highS / BACKENDS.length).toBe(HIGH_S_VALID);
   });
 
   it('chacha20-poly1305: valid seal/open round-trips byte for byte, forged tags and bad nonces rejected', () => {

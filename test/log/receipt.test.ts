@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fromBase64, toHex, utf8 } from '../../src/bytes.js';
 import { decodeSign1 } from '../../src/cose/sign1.js';
+import { flipSign1S, isHighS } from '../support/p256.js';
 import { SigningKey } from '../../src/keys/signing.js';
 import { HashTree } from '../../src/log/hashtree.js';
 import { leafHash } from '../../src/log/merkle.js';
@@ -41,7 +42,7 @@ describe('scitt-cose receipt vectors', () => {
     UNSUPPORTED_VDS: 'ERR_RECEIPT_VDS',
     BAD_STATEMENT_SIGNATURE: 'ERR_SIGNATURE_INVALID',
   };
-  for (const v of manifest.vectors.filter((x) => x.id !== 'valid-ccf-vds2')) {
+  for (const v of manifest.vectors.filter((x) => x.id !== 'valid-ccf-vds2' && x.id !== 'valid-es256')) {
     it(v.id, () => {
       const d = V + v.dir + '/';
       const statement = new Uint8Array(readFileSync(d + 'statement.cose'));
@@ -63,6 +64,35 @@ describe('scitt-cose receipt vectors', () => {
       expect(verifyReceipt(receipt, { key: pemKey(d + 'log-key.pub'), entry: utf8('other') }).ok).toBe(false);
     });
   }
+  it('valid-es256: both signatures are high-S, refused by custos policy; the low-S receipt twin verifies', () => {
+    // Both ES256 signatures of this vector are high-S (s > n/2): valid plain ECDSA, refused by
+    // custos policy (src/crypto/p256-policy.ts: one valid byte string per signed object).
+    const d = V + 'v1/valid-es256/';
+    const statement = new Uint8Array(readFileSync(d + 'statement.cose'));
+    const receipt = new Uint8Array(readFileSync(d + 'receipt.cose'));
+    const exp = JSON.parse(readFileSync(d + 'expected.json', 'utf8'));
+    const keys = { issuerKey: pemKey(d + 'issuer-key.pub'), logKey: pemKey(d + 'log-key.pub') };
+    expect(isHighS(decodeSign1(statement, { strict: false }).signature)).toBe(true);
+    expect(isHighS(decodeSign1(receipt, { strict: false }).signature)).toBe(true);
+    const entry = statementEntry(statement);
+    expect(toHex(entry)).toBe(exp.leaf_entry);
+    const asIs = verifyStatementReceipt(statement, receipt, keys);
+    expect([asIs.ok, asIs.code]).toEqual([false, 'ERR_SIGNATURE_INVALID']);
+    const receiptAsIs = verifyReceipt(receipt, { key: keys.logKey, entry });
+    expect([receiptAsIs.ok, receiptAsIs.code]).toEqual([false, 'ERR_RECEIPT_INVALID']);
+    // The receipt's low-S twin (its signature covers the root, not the leaf) verifies and
+    // reconstructs the vector's tree: only the policy refused it, the proof arithmetic is intact.
+    const twin = verifyReceipt(flipSign1S(receipt), { key: keys.logKey, entry });
+    expect(twin.ok).toBe(true);
+    expect(toHex(twin.root!)).toBe(exp.reconstructed_root);
+    expect([twin.treeSize, twin.leafIndex]).toEqual([exp.tree_size, exp.leaf_index]);
+    // This is why custos refuses high-S: the statement's twin is a second valid statement with
+    // another log entry (the entry hashes the signature bytes), which the receipt does not cover.
+    const stmtTwin = flipSign1S(statement);
+    expect(toHex(statementEntry(stmtTwin))).not.toBe(exp.leaf_entry);
+    expect(verifyStatementReceipt(stmtTwin, flipSign1S(receipt), keys).ok).toBe(false);
+  });
+
   it('the CCF vds=2 receipt is refused as unsupported, not mis-verified', () => {
     const d = V + 'v1/valid-ccf-vds2/';
     const receipt = new Uint8Array(readFileSync(d + 'receipt.cose'));

@@ -110,7 +110,7 @@ async function stdinToTemp(): Promise<string> {
 export function printReport(io: Io, report: BundleReport): void {
   for (const c of report.checks) {
     const mark = c.ok ? io.style('ok', 'ok  ') : io.style('fail', 'FAIL');
-    io.out(`${mark} ${c.check}${c.subject !== undefined ? ` ${c.subject}` : ''}${c.ok ? '' : ` [${c.code}]`}: ${c.detail}`);
+    io.out(mark, ` ${c.check}${c.subject !== undefined ? ` ${c.subject}` : ''}${c.ok ? '' : ` [${c.code}]`}: ${c.detail}`);
   }
   if (report.skipped.length > 0) io.out(io.style('dim', `not checked (module not available): ${report.skipped.join(', ')}`));
   const failed = report.checks.filter((c) => !c.ok).length;
@@ -178,13 +178,13 @@ export const inspect: Command = {
       io.result(JSON.parse(JSON.stringify(info, (_k, x: unknown) => (x instanceof Uint8Array ? toHex(x) : x))));
       return 0;
     }
-    io.out(`${args[0]} ${io.style('dim', '(not verified: use custos verify)')}`);
+    io.out(`${args[0]} `, io.style('dim', '(not verified: use custos verify)'));
     io.out(`├─ manifest: created ${info.created} by ${info.issuer}${info.case ? `, case ${info.case}` : ''}${info.request ? `, request ${info.request}` : ''}`);
     info.items.forEach((it, i) => {
       const last = i === info.items.length - 1 && info.checkpoints.length === 0;
       const b = last ? '└─' : '├─';
       const p = last ? '   ' : '│  ';
-      io.out(`${b} item ${io.style('bold', it.id)}${it.mediaType ? ` (${it.mediaType})` : ''}${it.size !== undefined ? `, ${it.size} bytes plaintext` : ''}`);
+      io.out(`${b} item `, io.style('bold', it.id), `${it.mediaType ? ` (${it.mediaType})` : ''}${it.size !== undefined ? `, ${it.size} bytes plaintext` : ''}`);
       const shown = it.files.filter((f) => !f.name.startsWith('receipts/'));
       for (const f of shown) io.out(`${p}├─ ${f.name}  ${f.size} B  sha256 ${f.sha256.slice(0, 16)}…`);
       for (const line of it.details) io.out(`${p}│    ${line}`);

@@ -96,7 +96,8 @@ export const requestStatusCmd: Command = {
       return 1;
     }
     const s = requestStatus(r, rep.chain, str(v, 'now') ?? new Date().toISOString());
-    io.out(JSON.stringify(s, null, 2));
+    // one call per line: the escaping in io.out turns a newline inside a line into \n
+    for (const line of JSON.stringify(s, null, 2).split('\n')) io.out(line);
     io.result({ ok: true, status: s });
     return 0;
   },
@@ -132,7 +133,7 @@ export const requestStats: Command = {
     if (v.csv === true) process.stdout.write(statisticsCsv(stats));
     else if (v.svg === true) process.stdout.write(fulfilmentChartSvg(stats));
     else if (io.json) io.result(stats);
-    else io.out(JSON.stringify(stats, null, 2));
+    else for (const line of JSON.stringify(stats, null, 2).split('\n')) io.out(line);
     return 0;
   },
 };
