@@ -70,8 +70,8 @@ export function suppressTable<K extends string>(
   if (sum !== total) fail('ERR_INVALID_ARGUMENT', 'cells do not sum to the total');
   const out = {} as Record<K, Cell>;
   const set = (key: K, c: Cell): void => {
-    // defineProperty: a key such as "__proto__" (a refusal-ground code is caller text) must
-    // become a cell, not the object's prototype.
+    // defineProperty: suppressTable is public and its keys are the caller's; a key "__proto__"
+    // must become a cell, not the object's prototype.
     Object.defineProperty(out, key, { value: c, enumerable: true, writable: true, configurable: true });
   };
   if (k <= 1) {
