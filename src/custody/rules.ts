@@ -86,7 +86,9 @@ export interface RuleInput {
 function digestFailures(known: Readonly<Record<string, Uint8Array>>, stated: Readonly<Record<string, Uint8Array>>): string[] {
   const bad: string[] = [];
   for (const [alg, d] of Object.entries(stated)) {
-    const k = known[alg];
+    // Own properties only: a digest named "constructor" or "toString" must not find
+    // Object.prototype's member (it did, and gave a false ERR_DIGEST_CARRYOVER).
+    const k = Object.hasOwn(known, alg) ? known[alg] : undefined;
     if (k !== undefined && !equalBytes(k, d)) bad.push(alg);
   }
   return bad;

@@ -77,7 +77,11 @@ export interface DeadlineOptions {
 
 interface Ctx {
   readonly rules: PeriodRules;
-  /** Periods that run from issue are counted at the issuer's offset (the one written in issuedAt). */
+  /**
+   * Where the issuing authority's own acts are counted (ex-post validation): the offset written
+   * in issuedAt. Every other period, whether it runs from receipt or from issue, is owed by the
+   * answering side and counted where that act is done (1182/71 Art. 2(1), 3): `rules`.
+   */
   readonly issueRules: PeriodRules;
   readonly received: number;
   readonly issued: number;
@@ -96,7 +100,7 @@ function push(
   c: Ctx,
   d: Omit<Deadline, 'dueAt' | 'elapsedDueAt' | 'fromAt' | 'countedIn' | 'provisional' | 'period'> & { amount: number; unit: PeriodUnit; start: number; provisional?: boolean },
 ): number {
-  const rules = d.from === 'issue' ? c.issueRules : c.rules;
+  const rules = d.from === 'issue' && d.party === 'issuing-authority' ? c.issueRules : c.rules;
   const due = periodEnd(d.start, d.amount, d.unit, rules);
   const elapsed = periodEnd(d.start, d.amount, d.unit, { ...rules, method: 'elapsed' });
   const { amount, unit, start, provisional, ...rest } = d;

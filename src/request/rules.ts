@@ -28,6 +28,14 @@ export function needsJudicialLevel(categories: readonly DataCategory[]): boolean
   return categories.includes('traffic') || categories.includes('content');
 }
 
+/**
+ * 2023/1543 Art. 7(1): EPOCs and EPOC-PRs go to the designated establishment or the legal
+ * representative (Directive (EU) 2023/1544) of the service provider, not to the provider at
+ * large (Art. 7(2)–(3), addressing another establishment in an emergency or on default, are
+ * not modelled: such an order names the establishment it goes to).
+ */
+const EPOC_ADDRESSEES: readonly string[] = ['designated-establishment', 'legal-representative'];
+
 const ms = (s: string): number => parseInstant('time', s).epochMs;
 const HOURS_48 = 48 * 3_600_000;
 
@@ -161,7 +169,7 @@ function checkEpoc(r: Extract<EvidenceRequest, { instrument: 'EPOC' }>, report: 
   if (!needsJudicialLevel(r.dataCategories) && r.enforcing !== undefined) {
     report('enforcing', 'notification applies only to traffic or content data (2023/1543 Art. 8(1))');
   }
-  if (!['service-provider', 'designated-establishment', 'legal-representative'].includes(r.addressee.kind)) {
+  if (!EPOC_ADDRESSEES.includes(r.addressee.kind)) {
     report('addressee.kind', 'expected a designated establishment or legal representative of a service provider (2023/1543 Art. 7)');
   }
 }
@@ -171,7 +179,7 @@ function checkEpocPr(r: Extract<EvidenceRequest, { instrument: 'EPOC-PR' }>, rep
   // Art. 4(3): any data category; judge, court, investigating judge or prosecutor, or validated by one.
   checkAuthority(r, JUDICIAL_OR_PROSECUTOR, true, '2023/1543 Art. 4(3), 4(5)', report);
   checkOffence(r, report);
-  if (!['service-provider', 'designated-establishment', 'legal-representative'].includes(r.addressee.kind)) {
+  if (!EPOC_ADDRESSEES.includes(r.addressee.kind)) {
     report('addressee.kind', 'expected a designated establishment or legal representative of a service provider (2023/1543 Art. 7)');
   }
 }

@@ -23,6 +23,7 @@
 import { fail } from '../errors.js';
 import { DATA_CATEGORIES, INSTRUMENTS, type DataCategory, type EvidenceRequest, type Instrument } from './schema.js';
 import { requestStatus, type RequestStatusOptions } from './status.js';
+import { protectedQuantiles } from './quantiles.js';
 import { suppressTable, withholdTable, type Cell, type SuppressedTable } from './suppression.js';
 import { formatUtc, parseInstant } from './time.js';
 import { isVerifiedStatusChain, type VerifiedStatusChain } from './verify.js';
@@ -72,7 +73,12 @@ export interface OversightStatistics {
   readonly byRefusalGround: SuppressedTable<string>;
   readonly overdue: SuppressedTable<'overdue' | 'not-overdue'> & { readonly rate: number | null };
   readonly timeToFulfilment: {
-    /** Null when the fulfilled count is hidden or below the threshold (p90: also below 10). */
+    /**
+     * With a threshold k ≥ 2: the mean of the k times centred on the median (p90) rank, and the
+     * mean of all; each null when the fulfilled count is hidden, below k, or when publishing it
+     * next to the others would let a difference isolate fewer than k requests (p90: also below
+     * 10 values). See `protectedQuantiles`.
+     */
     readonly medianHours: number | null;
     readonly meanHours: number | null;
     readonly p90Hours: number | null;
@@ -118,7 +124,8 @@ function rowFor(request: EvidenceRequest, chain: VerifiedStatusChain, nowMs: num
         ? 'partially-fulfilled'
         : 'open';
   const category = [...DATA_CATEGORIES].reverse().find((c) => request.dataCategories.includes(c))!;
-  const zone = opts.timeZones?.[request.addressee.state];
+  const zones = opts.timeZones;
+  const zone = zones !== undefined && Object.hasOwn(zones, request.addressee.state) ? zones[request.addressee.state] : undefined;
   const status = requestStatus(request, chain, formatUtc(nowMs), {
     ...(opts.deadlineOptions ?? {}),
     ...(zone !== undefined ? { timeZone: zone } : {}),
@@ -234,11 +241,10 @@ export function statistics(
     bins[bin.key]!++;
   }
   const histogram = typeof fulfilledCell === 'number' ? (suppressTable(bins, hours.length, k) ?? withholdTable(binKeys)) : withholdTable(binKeys);
-  const showStats = typeof fulfilledCell === 'number' && hours.length > 0 && hours.length >= k;
-  const n = hours.length;
-  const median = n === 0 ? 0 : n % 2 === 1 ? hours[(n - 1) / 2]! : (hours[n / 2 - 1]! + hours[n / 2]!) / 2;
-  const mean = n === 0 ? 0 : hours.reduce((a, b) => a + b, 0) / n;
-  const p90 = n === 0 ? 0 : hours[Math.ceil(0.9 * n) - 1]!;
+  // Medians and percentiles follow the threshold rule of the counts (see quantiles.ts).
+  const showStats = typeof fulfilledCell === 'number' && hours.length > 0;
+  const q = protectedQuantiles(hours, k);
+  const fig = (x: number | null): number | null => (showStats && x !== null ? round2(x) : null);
 
   const rate = typeof overdue.cells.overdue === 'number' && typeof overdue.cells['not-overdue'] === 'number' && T > 0
     ? round2(overdueRaw.overdue / T)
@@ -255,10 +261,9 @@ export function statistics(
     byRefusalGround,
     overdue: { ...overdue, rate },
     timeToFulfilment: {
-      medianHours: showStats ? round2(median) : null,
-      meanHours: showStats ? round2(mean) : null,
-      // Below 10 values the nearest-rank p90 is the maximum: one request's exact time.
-      p90Hours: showStats && n >= 10 ? round2(p90) : null,
+      medianHours: fig(q.median),
+      meanHours: fig(q.mean),
+      p90Hours: fig(q.p90),
       histogram,
     },
     excluded,

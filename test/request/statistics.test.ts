@@ -4,7 +4,7 @@ import { isCustosError } from '../../src/errors.js';
 import { fulfilmentChartSvg, statisticsCsv, statisticsJson, xmlEscape } from '../../src/request/render.js';
 import type { EvidenceRequest } from '../../src/request/schema.js';
 import { statistics, type OversightStatistics } from '../../src/request/statistics.js';
-import { suppressTable, type Cell } from '../../src/request/suppression.js';
+import type { Cell } from '../../src/request/suppression.js';
 import { verifyStatusChain, type VerifiedStatusChain } from '../../src/request/verify.js';
 import { buildChain, loadRequest, parties } from './helpers.js';
 
@@ -47,64 +47,7 @@ function feasibleValues(cells: Record<string, Cell>, total: number, k: number): 
   return out;
 }
 
-describe('suppressTable', () => {
-  it('documents its example', () => {
-    expect(suppressTable({ EPOC: 40, 'EPOC-PR': 3, EIO: 12 }, 55, 5)).toEqual({ total: 55, cells: { EPOC: 40, 'EPOC-PR': '<5', EIO: 'x' } });
-  });
-  it.each([
-    ['nothing small', { a: 10, b: 7, c: 0 }, 17, 5, { total: 17, cells: { a: 10, b: 7, c: 0 } }],
-    ['two small cells pinned by the bounds need a third', { a: 1, b: 1, c: 20, d: 30 }, 52, 5, { total: 52, cells: { a: '<5', b: '<5', c: 'x', d: 30 } }],
-    ['a complement of exactly k is not enough', { a: 1, b: 5, c: 9 }, 15, 5, { total: 15, cells: { a: '<5', b: 'x', c: 'x' } }],
-    ['k ≤ 1 publishes everything', { a: 1, b: 2 }, 3, 1, { total: 3, cells: { a: 1, b: 2 } }],
-    ['all zero', { a: 0, b: 0 }, 0, 5, { total: 0, cells: { a: 0, b: 0 } }],
-  ] as Array<[string, Record<string, number>, number, number, unknown]>)('%s', (_n, values, total, k, expected) => {
-    expect(suppressTable(values, total, k)).toEqual(expected);
-  });
-  it('withholds tables it cannot protect', () => {
-    expect(suppressTable({ a: 3 }, 3, 5)).toBeNull(); // total below k
-    expect(suppressTable({ a: 1, b: 5 }, 6, 5)).toBeNull(); // 6 = 1 + 5 pins both
-  });
-  it('rejects cells that do not add up', () => {
-    expect(code(() => suppressTable({ a: 1, b: 2 }, 4, 5))).toBe('ERR_INVALID_ARGUMENT');
-    expect(code(() => suppressTable({ a: -1, b: 5 }, 4, 5))).toBe('ERR_INVALID_ARGUMENT');
-  });
-
-  it('property: no hidden small count can be narrowed from the total (brute-force attacker)', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.integer({ min: 0, max: 14 }), { minLength: 1, maxLength: 5 }),
-        fc.constantFrom(2, 3, 5),
-        (values, k) => {
-          const table = Object.fromEntries(values.map((v, i) => [`c${i}`, v]));
-          const total = values.reduce((a, b) => a + b, 0);
-          const s = suppressTable(table, total, k);
-          const hasSmall = values.some((v) => v > 0 && v < k);
-          if (s === null) {
-            // only when something needed protecting
-            return hasSmall || (total > 0 && total < k);
-          }
-          expect(s.total).toBe(total);
-          for (const [key, c] of Object.entries(s.cells)) {
-            const v = table[key]!;
-            if (typeof c === 'number') expect(c).toBe(v);
-            else if (c === 'x') expect(v).toBeGreaterThanOrEqual(k);
-            else expect(c === `<${k}` && v >= 1 && v < k).toBe(true);
-            if (v > 0 && v < k) expect(c).toBe(`<${k}`);
-          }
-          const feasible = feasibleValues(s.cells as Record<string, Cell>, total, k);
-          for (const [key, c] of Object.entries(s.cells)) {
-            if (c !== `<${k}`) continue;
-            const f = feasible.get(key)!;
-            expect(f.has(table[key]!)).toBe(true);
-            for (let v = 1; v < k; v++) expect(f.has(v)).toBe(true);
-          }
-          return true;
-        },
-      ),
-      { numRuns: RUNS },
-    );
-  });
-});
+// suppressTable and auditTable: see disclosure-control.test.ts.
 
 // ---- a pool of verified requests with known outcomes ------------------------------------------
 
