@@ -5,7 +5,9 @@
  * event, the signer's kid) and refuses, before signing, an event the verifier would reject for
  * its place in the chain (a non-custodian acting, an unreceived transfer, time going backwards,
  * anything after destruction, a changed digest). Chains are immutable values: appending returns
- * a new chain and leaves the old one as it was.
+ * a new chain and leaves the old one as it was. Appending costs O(1) amortised in time and memory:
+ * the chains made here share one append-only store of events (events.ts), and the rules state
+ * after each chain's last event is kept beside it.
  */
 import { assertString } from '../bytes.js';
 import { signSign1, HEADER } from '../cose/index.js';
@@ -13,6 +15,7 @@ import { CustosError, fail } from '../errors.js';
 import type { Signer } from '../keys/signing.js';
 import type { TrustStore } from '../keys/trust.js';
 import { CUSTODY_EVENT_CONTENT_TYPE, eventHash, MAX_CHAIN_EVENTS, openCustodyEvent, type CustodyChain } from './chain.js';
+import { emptyEvents, eventsWith, snapshotEvents } from './events.js';
 import { encodeCustodyEvent, eventTime, parseCustodyEvent, type CustodyEvent, type CustodyEventType } from './event.js';
 import { DEFAULT_EVENT_ROLES, INITIAL_STATE, stepCustody, type CustodyState, type EventRolePolicy } from './rules.js';
 
@@ -44,27 +47,31 @@ interface Tail {
   readonly state: CustodyState;
   readonly last: Uint8Array | undefined;
   readonly seq: number;
+  /** The chain's events as a view of events.ts (what the next chain extends). */
+  readonly events: readonly Uint8Array[];
 }
 
-// The rules state after a chain's last event, so that appending n events costs O(n), not O(n²).
+// The rules state after the last event of each chain made here (frozen, so it cannot go stale),
+// so that appending n events costs O(n), not O(n²).
 const tails = new WeakMap<CustodyChain, Tail>();
 
 function tailOf(chain: CustodyChain, policy: EventRolePolicy): Tail {
   const cached = tails.get(chain);
   if (cached !== undefined) return cached;
+  // A chain made elsewhere (parseChain, a hand-built object) may change between calls: not
+  // cached; its events are copied once and the rules run on the copy, which the next chain extends.
+  const events = snapshotEvents(chain.events, MAX_CHAIN_EVENTS);
   let state = INITIAL_STATE;
   let last: Uint8Array | undefined;
   // an index loop: forEach would skip the holes of a sparse array (and chain onto the wrong event)
-  for (let index = 0; index < chain.events.length; index++) {
-    const bytes = chain.events[index]!;
+  for (let index = 0; index < events.length; index++) {
+    const bytes = events[index]!;
     const { event } = openCustodyEvent(bytes);
     if (event.chainId !== chain.id) fail('ERR_CHAIN_ID', `event ${index} belongs to chain "${event.chainId}"`);
     last = eventHash(bytes);
     state = stepCustody(state, { index, event, hash: last }, policy).state;
   }
-  const tail = { state, last, seq: chain.events.length };
-  tails.set(chain, tail);
-  return tail;
+  return { state, last, seq: events.length, events };
 }
 
 /**
@@ -78,8 +85,9 @@ function tailOf(chain: CustodyChain, policy: EventRolePolicy): Tail {
 export function createChain(id: string): CustodyChain {
   assertString('id', id, 200);
   if (id.length === 0) fail('ERR_INVALID_ARGUMENT', '"id" must not be empty');
-  const chain: CustodyChain = Object.freeze({ id, events: Object.freeze([]) as readonly Uint8Array[] });
-  tails.set(chain, { state: INITIAL_STATE, last: undefined, seq: 0 });
+  const events = emptyEvents();
+  const chain: CustodyChain = Object.freeze({ id, events });
+  tails.set(chain, { state: INITIAL_STATE, last: undefined, seq: 0, events });
   return chain;
 }
 
@@ -152,8 +160,9 @@ export function appendEvent(
   const first = step.failures[0];
   if (first !== undefined) throw new CustosError(first.code, `refusing to append: ${first.message}`);
 
-  const next: CustodyChain = Object.freeze({ id: chain.id, events: Object.freeze([...chain.events, bytes]) });
-  tails.set(next, { state: step.state, last: hash, seq: tail.seq + 1 });
+  const events = eventsWith(tail.events, bytes);
+  const next: CustodyChain = Object.freeze({ id: chain.id, events });
+  tails.set(next, { state: step.state, last: hash, seq: tail.seq + 1, events });
   return { chain: next, event: bytes, hash };
 }
 

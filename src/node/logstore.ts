@@ -1,7 +1,7 @@
 /**
  * The embedded, fs-backed transparency log: one directory in the C2SP tlog-tiles layout
  * (`checkpoint`, `tile/<L>/<N>[.p/<W>]`, `tile/entries/<N>[.p/<W>]`) that any static file server
- * can serve unchanged, plus `checkpoints/<size>` (every signed checkpoint, kept as history) and
+ * can serve unchanged, plus `checkpoints/<size>` (signed checkpoint history, see Retention) and
  * `lock` (the single-writer lock).
  *
  * Durability: appends are group-committed. Concurrent `append` calls made while a batch is
@@ -11,6 +11,19 @@
  * copy) get replaced and the batch's promises resolve. On open, the largest history checkpoint
  * that verifies under the log key is the durable state; tiles are reloaded and must hash to its
  * root (else ERR_LOG_CORRUPT), and files a crashed batch left beyond that state are removed.
+ *
+ * Retention of checkpoint history: what a verifier may come back for is a checkpoint it was
+ * given (a receipt's, an inclusion or consistency bundle's, `checkpoint()`'s): proofs against
+ * that size, consistency from it. So `checkpoints/` keeps the newest (the commit point recovery
+ * starts from) and every checkpoint this store handed out through `checkpoint`, `checkpointAt`,
+ * `prove`, `receipt`, `proveConsistency` or `consistencyReceipt`; a batch's checkpoint that was
+ * never handed out is removed once the next one is durable, so history grows with the
+ * checkpoints issued, not with the batches (one file per append before, when each append was
+ * its own batch). A checkpoint recovered on open may have been handed out by the previous
+ * process, so it is kept too (one file per open that appends). Nothing older is removed: a log
+ * written before this rule keeps its history. A checkpoint fetched from the `checkpoint` file by
+ * a static file server is not tracked: `checkpointAt` of its size is undefined once the log has
+ * grown (the tiles still give every proof; a verifier holding it has its text).
  *
  * Memory: the store keeps every perfect subtree hash in memory (about 64 bytes per entry,
  * 64 MB for a million entries) so that proofs cost O(log n) hashes with no disk reads.
@@ -66,6 +79,11 @@ class FsLogStore implements LogStore {
   readonly #lock: LogLock;
   #tail: Uint8Array[] = []; // entries of the incomplete last bundle
   #latest = '';
+  #latestSize = 0;
+  /** Sizes whose checkpoint this store handed out: their history files are kept. */
+  readonly #issued = new Set<number>();
+  /** History up to this size was on disk at open (perhaps handed out before): kept. */
+  #openedSize = -1;
   #queue: Pending[] = [];
   #flushing: Promise<void> | null = null;
   #broken: CustosError | null = null;
@@ -143,6 +161,8 @@ class FsLogStore implements LogStore {
       });
     }
     this.#latest = fromUtf8(text!);
+    this.#latestSize = size;
+    this.#openedSize = size;
     if (adopt) await writeFileAtomic(join(cpDir, String(size)), text!);
     const current = await readOrNull(join(this.dir, 'checkpoint'));
     if (current === null || !equalBytes(current, text!)) await writeFileAtomic(join(this.dir, 'checkpoint'), text!);
@@ -268,22 +288,37 @@ class FsLogStore implements LogStore {
     const bytes = utf8(text);
     await writeFileAtomic(join(this.dir, 'checkpoints', String(size)), bytes);
     await writeFileAtomic(join(this.dir, 'checkpoint'), bytes);
+    const [prev, hadLatest] = [this.#latestSize, this.#latest !== ''];
     this.#latest = text;
+    this.#latestSize = size;
+    // Retention: the previous checkpoint goes unless it is kept (the new one is durable now).
+    if (hadLatest && prev !== size && !this.#kept(prev)) await fs.rm(join(this.dir, 'checkpoints', String(prev)), { force: true }).catch(() => undefined);
     // Partial tiles may go once the full tile is durable (tlog-tiles "Partial Tiles").
     await Promise.all(becameFull.map((p) => fs.rm(join(this.dir, p), { recursive: true, force: true }).catch(() => undefined)));
   }
 
   // ---- reading and proofs -----------------------------------------------------------------
 
+  /** Whether the history file of `size` is kept (see Retention). */
+  #kept(size: number): boolean {
+    return size <= this.#openedSize || this.#issued.has(size);
+  }
+
   async checkpoint(): Promise<string> {
+    this.#issued.add(this.#latestSize);
     return this.#latest;
   }
 
   async checkpointAt(size: number): Promise<string | undefined> {
     assertInteger('size', size);
-    if (size === this.size) return this.#latest;
+    // #latestSize, not this.size: during a batch the tree is already larger than the newest checkpoint
+    if (size === this.#latestSize) {
+      this.#issued.add(size);
+      return this.#latest;
+    }
     const b = await readOrNull(join(this.dir, 'checkpoints', String(size)));
-    return b === null ? undefined : fromUtf8(b);
+    // a file being removed (never handed out, superseded) is not handed out now either
+    return b === null || !this.#kept(size) ? undefined : fromUtf8(b);
   }
 
   async #checkpointFor(size: number): Promise<string> {
