@@ -5,6 +5,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'node/index': 'src/node/index.ts',
+    'pg/index': 'src/pg/index.ts',
     'cli/main': 'src/cli/main.ts',
     'crypto/node': 'src/crypto/node.ts',
     'crypto/web': 'src/crypto/web.ts',
@@ -12,7 +13,7 @@ export default defineConfig({
   format: ['esm'],
   target: 'node20',
   platform: 'node',
-  dts: { entry: { index: 'src/index.ts', 'node/index': 'src/node/index.ts' } },
+  dts: { entry: { index: 'src/index.ts', 'node/index': 'src/node/index.ts', 'pg/index': 'src/pg/index.ts' } },
   // No source maps in the package: they pointed at ../src, which is not shipped, and inlining
   // the sources would double its size for a debugging aid users can build from the repository.
   sourcemap: false,
@@ -20,7 +21,8 @@ export default defineConfig({
   splitting: true,
   treeshake: true,
   // `#crypto` stays a runtime import so package.json `imports` picks the backend.
-  external: ['#crypto'],
+  // `pg` is an optional peer dependency, loaded only by custos/pg (and `custos serve log --pg`).
+  external: ['#crypto', 'pg'],
   // Worker scripts are plain .mjs files started with `new Worker(url)` (never eval'd source);
   // src/node/workers/locate.ts finds them in dist/workers/.
   async onSuccess() {
