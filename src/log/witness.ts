@@ -35,6 +35,14 @@ export interface CheckpointReport extends LogReport {
   readonly checkpoint?: Checkpoint;
   /** Witnesses whose cosignatures verified, with their timestamps. */
   readonly cosignedBy: readonly { readonly name: string; readonly keyId: number; readonly timestamp: number }[];
+  /**
+   * When the quorum was reached (seconds since the epoch): the latest of the `quorum` earliest
+   * cosignature timestamps of distinct trusted witness keys. The checkpoint, and so every entry
+   * it includes, provably existed by then; present only when `ok` and `quorum > 0`. This is the
+   * witnessed time verifiers judge key validity and revocation against (a signer's own date is
+   * only a claim).
+   */
+  readonly quorumAt?: number;
 }
 
 function toVerifier(v: VerifierInput): NoteVerifier {
@@ -106,11 +114,20 @@ export function verifyCheckpoint(text: string | Uint8Array, keys: readonly Verif
       }
     }
   }
+  let quorumAt: number | undefined;
   if (quorum > 0) {
-    const distinctKeys = new Set(cosignedBy.map((c) => witnesses.find((w) => w.name === c.name && w.keyId === c.keyId)!.publicKey.join(',')));
-    if (distinctKeys.size >= quorum) checks.pass('witness.quorum', `${distinctKeys.size} of ${quorum}`);
-    else checks.failed('witness.quorum', 'ERR_WITNESS_QUORUM', `${distinctKeys.size} trusted witnesses cosigned, ${quorum} required`);
+    // earliest cosignature per distinct public key (two names for one key count once)
+    const earliest = new Map<string, number>();
+    for (const c of cosignedBy) {
+      const key = witnesses.find((w) => w.name === c.name && w.keyId === c.keyId)!.publicKey.join(',');
+      earliest.set(key, Math.min(earliest.get(key) ?? Infinity, c.timestamp));
+    }
+    if (earliest.size >= quorum) {
+      checks.pass('witness.quorum', `${earliest.size} of ${quorum}`);
+      quorumAt = [...earliest.values()].sort((a, b) => a - b)[quorum - 1];
+    } else checks.failed('witness.quorum', 'ERR_WITNESS_QUORUM', `${earliest.size} trusted witnesses cosigned, ${quorum} required`);
   }
   const r = checks.report();
-  return r.ok ? { ...r, checkpoint: cp, cosignedBy } : { ...r, cosignedBy };
+  if (!r.ok) return { ...r, cosignedBy };
+  return quorumAt !== undefined ? { ...r, checkpoint: cp, cosignedBy, quorumAt } : { ...r, checkpoint: cp, cosignedBy };
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromUtf8, toHex, utf8 } from '../../src/bytes.js';
 import { SigningKey } from '../../src/keys/signing.js';
@@ -164,6 +165,10 @@ describe('checkpoints, cosignatures and witness policies', () => {
     const r = verifyCheckpoint(c, policy);
     expect(r.ok).toBe(true);
     expect(r.cosignedBy.map((x) => x.timestamp).sort()).toEqual([t, t + 1]);
+    // the quorum (2) was reached when the second witness cosigned
+    expect(r.quorumAt).toBe(t + 1);
+    expect(verifyCheckpoint(c, { ...policy, quorum: 1 }).quorumAt).toBe(t);
+    expect(verifyCheckpoint(c, { log: [logV] }).quorumAt).toBeUndefined();
     // cosigning twice with the same witness is refused (duplicate line)
     expect(() => cosign(c, ws[2]!.s, { time: t + 2 })).toThrow();
     // a future timestamp is rejected
@@ -177,6 +182,21 @@ describe('checkpoints, cosignatures and witness policies', () => {
     raw[11]! ^= 1; // inside the timestamp
     lines[lines.length - 1] = `${parts[0]} ${parts[1]} ${raw.toString('base64')}`;
     expect(verifyCheckpoint(lines.join('\n') + '\n', policy).code).toBe('ERR_COSIGNATURE_INVALID');
+  });
+  it('quorumAt is when the quorum-th distinct witness had cosigned, whatever the order of the lines (property)', () => {
+    const t0 = 1_700_000_000;
+    fc.assert(
+      fc.property(fc.subarray([0, 1, 2], { minLength: 1 }), fc.array(fc.nat(10_000), { minLength: 3, maxLength: 3 }), fc.nat(2), (who, offsets, q) => {
+        let c = signed;
+        for (const i of who) c = cosign(c, ws[i]!.s, { time: t0 + offsets[i]! });
+        const quorum = Math.min(q + 1, ws.length);
+        const r = verifyCheckpoint(c, { log: [logV], witnesses: ws.map((w) => w.v), quorum, now: t0 + 20_000 });
+        if (who.length < quorum) return r.code === 'ERR_WITNESS_QUORUM' && r.quorumAt === undefined;
+        const times = who.map((i) => t0 + offsets[i]!).sort((a, b) => a - b);
+        return r.ok && r.quorumAt === times[quorum - 1];
+      }),
+      { numRuns: Number(process.env['CUSTOS_FC_RUNS'] ?? 30) },
+    );
   });
   it('checkpoint body validation', () => {
     for (const bad of ['o\n01\n' + 'A'.repeat(43) + '=\n', 'o\n1\nAAAA\n', 'o\n1\n', '\n1\n' + 'A'.repeat(43) + '=\n', 'o\n1\n' + 'A'.repeat(43) + '=\n\n']) {
