@@ -15,11 +15,44 @@ import { Checks, type LogReport } from './report.js';
 /** A key given as a verifier key string or an already parsed verifier. */
 export type VerifierInput = string | NoteVerifier;
 
+/**
+ * A log or witness key with the window in which its signatures count (seconds since the epoch),
+ * as a trust store records it. A cosignature counts only if its own timestamp lies in the
+ * witness key's window; a log signature only if the checkpoint's witnessed time (`quorumAt`)
+ * does, so a log key with a window needs a witness quorum: without witnesses nothing shows when
+ * the checkpoint was signed, and it is refused (`ERR_KEY_NOT_VALID`).
+ */
+export interface WindowedKey {
+  readonly key: VerifierInput;
+  readonly notBefore?: number;
+  readonly notAfter?: number;
+  readonly revokedAt?: number;
+}
+
+/** A key, with or without a validity window. */
+export type PolicyKey = VerifierInput | WindowedKey;
+
+function windowOf(k: PolicyKey): WindowedKey {
+  return typeof k === 'string' || !('key' in k) ? { key: k } : k;
+}
+
+function hasWindow(w: WindowedKey): boolean {
+  return w.notBefore !== undefined || w.notAfter !== undefined || w.revokedAt !== undefined;
+}
+
+/** Why a signature at `t` (seconds) falls outside the key's window, or undefined when it is inside. */
+function outsideWindow(w: WindowedKey, t: number): string | undefined {
+  if (w.notBefore !== undefined && t < w.notBefore) return 'before the key was valid';
+  if (w.notAfter !== undefined && t >= w.notAfter) return 'after the key expired';
+  if (w.revokedAt !== undefined && t >= w.revokedAt) return 'after the key was revoked';
+  return undefined;
+}
+
 export interface WitnessPolicy {
   /** Keys of the log (type 0x01). At least one must sign. */
-  readonly log: readonly VerifierInput[];
+  readonly log: readonly PolicyKey[];
   /** Trusted witnesses (type 0x04 cosigners). */
-  readonly witnesses?: readonly VerifierInput[];
+  readonly witnesses?: readonly PolicyKey[];
   /** How many distinct trusted witnesses must cosign (N of M). Default 0. */
   readonly quorum?: number;
   /** Expected origin line; when set, any other origin fails. */
@@ -62,9 +95,11 @@ function toVerifier(v: VerifierInput): NoteVerifier {
 export function verifyCheckpoint(text: string | Uint8Array, keys: readonly VerifierInput[] | WitnessPolicy): CheckpointReport {
   const policy: WitnessPolicy = Array.isArray(keys) ? { log: keys as readonly VerifierInput[] } : (keys as WitnessPolicy);
   if (!policy || !Array.isArray(policy.log) || policy.log.length === 0) fail('ERR_INVALID_ARGUMENT', 'at least one log key is required');
-  const logKeys = policy.log.map(toVerifier);
+  const logWindows = policy.log.map(windowOf);
+  const logKeys = logWindows.map((w) => toVerifier(w.key));
   for (const k of logKeys) if (k.type !== NOTE_TYPE_ED25519) fail('ERR_INVALID_ARGUMENT', 'log keys must be Ed25519 note keys (type 0x01)');
-  const witnesses = (policy.witnesses ?? []).map(toVerifier);
+  const witnessWindows = (policy.witnesses ?? []).map(windowOf);
+  const witnesses = witnessWindows.map((w) => toVerifier(w.key));
   for (const w of witnesses) if (w.type !== NOTE_TYPE_COSIGNATURE) fail('ERR_INVALID_ARGUMENT', 'witness keys must be cosignature keys (type 0x04)');
   const quorum = policy.quorum ?? 0;
   if (!Number.isSafeInteger(quorum) || quorum < 0 || quorum > witnesses.length) fail('ERR_INVALID_ARGUMENT', '"quorum" must be between 0 and the number of witnesses');
@@ -99,12 +134,17 @@ export function verifyCheckpoint(text: string | Uint8Array, keys: readonly Verif
     const maxFuture = policy.maxFutureSeconds ?? 600;
     const body = new TextEncoder().encode(note.text);
     for (const sig of note.signatures) {
-      const w = witnesses.find((x) => x.name === sig.name && x.keyId === sig.keyId);
-      if (w === undefined) continue;
+      const wi = witnesses.findIndex((x) => x.name === sig.name && x.keyId === sig.keyId);
+      if (wi < 0) continue;
+      const w = witnesses[wi]!;
       const label = `${sig.name}+${hex8(sig.keyId)}`;
       const ts = cosignatureTime(sig.signature);
+      const outside = ts === undefined ? undefined : outsideWindow(witnessWindows[wi]!, ts);
       if (!w.verify(body, sig.signature) || ts === undefined) {
         checks.failed('witness.cosignature', 'ERR_COSIGNATURE_INVALID', `cosignature by ${label} does not verify`);
+      } else if (outside !== undefined) {
+        // not counted towards the quorum; reported, so a revoked witness is visible
+        checks.failed('witness.cosignature', 'ERR_KEY_NOT_VALID', `cosignature by ${label} is dated ${outside}`);
       } else if (ts > now + maxFuture) {
         checks.failed('witness.cosignature', 'ERR_COSIGNATURE_INVALID', `cosignature by ${label} is timestamped in the future`);
       } else {
@@ -126,6 +166,17 @@ export function verifyCheckpoint(text: string | Uint8Array, keys: readonly Verif
       checks.pass('witness.quorum', `${earliest.size} of ${quorum}`);
       quorumAt = [...earliest.values()].sort((a, b) => a - b)[quorum - 1];
     } else checks.failed('witness.quorum', 'ERR_WITNESS_QUORUM', `${earliest.size} trusted witnesses cosigned, ${quorum} required`);
+  }
+  // The log key's own window is judged at the witnessed time: the log's signature states none.
+  // Any verified log key without a window, or inside its window, is enough (key rotation).
+  const signers = logWindows.filter((_, i) => logResult.verifiedBy.includes(logKeys[i]!));
+  if (signers.length > 0 && signers.every(hasWindow)) {
+    if (quorumAt === undefined) checks.failed('checkpoint.logKeyValid', 'ERR_KEY_NOT_VALID', 'the log key has a validity window, and no witness quorum shows when this checkpoint was signed');
+    else {
+      const outside = signers.map((w) => outsideWindow(w, quorumAt!));
+      if (outside.includes(undefined)) checks.pass('checkpoint.logKeyValid', `witnessed at ${new Date(quorumAt * 1000).toISOString()}, inside the log key's window`);
+      else checks.failed('checkpoint.logKeyValid', 'ERR_KEY_NOT_VALID', `witnessed ${outside[0]!}`);
+    }
   }
   const r = checks.report();
   if (!r.ok) return { ...r, cosignedBy };

@@ -198,6 +198,36 @@ describe('checkpoints, cosignatures and witness policies', () => {
       { numRuns: Number(process.env['CUSTOS_FC_RUNS'] ?? 30) },
     );
   });
+  // Attacks on key windows: a revoked witness back-dating nothing (its cosignature after the
+  // revocation must not count), a revoked log key signing a new checkpoint (judged at the
+  // witnessed time, not at any time the log states), a windowed log key without witnesses
+  // (no time can be established: refused, never assumed valid).
+  it('witness and log key windows: a cosignature counts only inside its key window; a log key is judged at the witnessed time', () => {
+    const t = 1_700_000_000;
+    const c = cosign(cosign(signed, ws[0]!.s, { time: t }), ws[1]!.s, { time: t + 50 });
+    const base = { log: [logV], now: t + 100 };
+    // witness 1 revoked at t + 10: its cosignature at t + 50 does not count, and is reported
+    const revoked = verifyCheckpoint(c, { ...base, witnesses: [ws[0]!.v, { key: ws[1]!.v, revokedAt: t + 10 }], quorum: 2 });
+    expect(revoked.ok).toBe(false);
+    expect(revoked.checks.some((x) => x.code === 'ERR_KEY_NOT_VALID')).toBe(true);
+    expect(revoked.checks.find((x) => x.check === 'witness.quorum')?.code).toBe('ERR_WITNESS_QUORUM');
+    // revoked after it cosigned: counts
+    expect(verifyCheckpoint(c, { ...base, witnesses: [ws[0]!.v, { key: ws[1]!.v, revokedAt: t + 51 }], quorum: 2 }).ok).toBe(true);
+    // a witness key not yet valid
+    expect(verifyCheckpoint(c, { ...base, witnesses: [{ key: ws[0]!.v, notBefore: t + 1 }, ws[1]!.v], quorum: 2 }).ok).toBe(false);
+    // the log key, revoked before the quorum was reached (t + 50), fails whatever the checkpoint says
+    const w2 = { witnesses: [ws[0]!.v, ws[1]!.v], quorum: 2 };
+    const logRevoked = verifyCheckpoint(c, { ...base, ...w2, log: [{ key: logV, revokedAt: t + 49 }] });
+    expect(logRevoked.ok).toBe(false);
+    expect(logRevoked.checks.find((x) => x.check === 'checkpoint.logKeyValid')?.code).toBe('ERR_KEY_NOT_VALID');
+    expect(verifyCheckpoint(c, { ...base, ...w2, log: [{ key: logV, revokedAt: t + 50 }] }).ok).toBe(false);
+    expect(verifyCheckpoint(c, { ...base, ...w2, log: [{ key: logV, revokedAt: t + 51 }] }).ok).toBe(true);
+    expect(verifyCheckpoint(c, { ...base, ...w2, log: [{ key: logV, notBefore: t + 60 }] }).ok).toBe(false);
+    // a windowed log key with no witness quorum: no time can be established
+    expect(verifyCheckpoint(c, { ...base, log: [{ key: logV, notBefore: t - 100 }] }).code).toBe('ERR_KEY_NOT_VALID');
+    // a window-less log key needs no witnesses (as before)
+    expect(verifyCheckpoint(c, { ...base, log: [{ key: logV }] }).ok).toBe(true);
+  });
   it('checkpoint body validation', () => {
     for (const bad of ['o\n01\n' + 'A'.repeat(43) + '=\n', 'o\n1\nAAAA\n', 'o\n1\n', '\n1\n' + 'A'.repeat(43) + '=\n', 'o\n1\n' + 'A'.repeat(43) + '=\n\n']) {
       expect(() => parseCheckpoint(bad)).toThrow();
