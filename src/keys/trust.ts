@@ -61,21 +61,34 @@ const authoritySchema = z.strictObject({
   keys: z.array(trustedKeySchema).min(1).max(256),
 });
 
+/** The optional validity window of a log or witness key (as for authority keys). */
+const windowFields = {
+  notBefore: isoInstant.optional(),
+  notAfter: isoInstant.optional(),
+  revokedAt: isoInstant.optional(),
+};
+
 const noteKeySchema = z.strictObject({
   name: z.string().min(1).max(500),
   /** C2SP signed-note verifier key: `name+hex(keyid)+base64(type‖key)`. */
   vkey: z.string().min(1).max(2000),
+  ...windowFields,
 });
+
+const logKeySchema = z.strictObject({ origin: z.string().min(1).max(500), vkey: z.string().min(1).max(2000), ...windowFields });
 
 /** The JSON schema of a trust store document. */
 export const trustStoreSchema = z.strictObject({
   version: z.literal(1),
   authorities: z.array(authoritySchema).max(10_000),
   /** Transparency logs the verifier trusts (checkpoint signers), by origin. */
-  logs: z.array(z.strictObject({ origin: z.string().min(1).max(500), vkey: z.string().min(1).max(2000) })).max(1000).optional(),
+  logs: z.array(logKeySchema).max(1000).optional(),
   /** Witnesses whose cosignatures count, and how many must cosign. */
   witnesses: z.array(noteKeySchema).max(1000).optional(),
   witnessQuorum: z.number().int().min(0).max(1000).optional(),
+}).refine((d) => (d.witnessQuorum ?? 0) <= (d.witnesses?.length ?? 0), {
+  message: 'witnessQuorum is larger than the number of witnesses listed: no checkpoint could ever meet it',
+  path: ['witnessQuorum'],
 });
 
 export type TrustStoreDocument = z.infer<typeof trustStoreSchema>;
@@ -96,6 +109,14 @@ export interface Authority {
   readonly jurisdiction: string;
   readonly roles: readonly string[];
   readonly keys: readonly TrustedKey[];
+}
+
+/** A signed-note verifier key with its validity window in seconds since the epoch (what `verifyCheckpoint` takes). */
+export interface WindowedNoteKey {
+  readonly key: string;
+  readonly notBefore?: number;
+  readonly notAfter?: number;
+  readonly revokedAt?: number;
 }
 
 /** Result of a non-throwing key lookup, for verification reports. */
@@ -220,6 +241,29 @@ export class TrustStore {
   /** The authority owning a kid regardless of time (for reports), if any. */
   authorityOf(kid: Uint8Array): Authority | undefined {
     return this.#byKid.get(bytesKey(assertBytes('kid', kid)))?.authority;
+  }
+
+  /**
+   * The checkpoint policy for the log `origin`: its trusted keys and the trusted witnesses, each
+   * with its validity window in seconds (see `verifyCheckpoint`), and the quorum (`quorum`, or the
+   * store's `witnessQuorum`, else 0).
+   */
+  checkpointPolicy(origin: string, quorum?: number): { log: WindowedNoteKey[]; witnesses: WindowedNoteKey[]; quorum: number; origin: string } {
+    const win = (k: { vkey: string; notBefore?: string | undefined; notAfter?: string | undefined; revokedAt?: string | undefined }): WindowedNoteKey => ({
+      key: k.vkey,
+      ...(k.notBefore !== undefined ? { notBefore: Math.floor(Date.parse(k.notBefore) / 1000) } : {}),
+      ...(k.notAfter !== undefined ? { notAfter: Math.floor(Date.parse(k.notAfter) / 1000) } : {}),
+      ...(k.revokedAt !== undefined ? { revokedAt: Math.floor(Date.parse(k.revokedAt) / 1000) } : {}),
+    });
+    const witnesses = (this.document.witnesses ?? []).map(win);
+    return {
+      log: (this.document.logs ?? []).filter((l) => l.origin === origin).map(win),
+      witnesses,
+      // never lowered to fit: a store that requires more witnesses than it lists does not parse,
+      // and a caller asking for more than there are is refused by verifyCheckpoint
+      quorum: quorum ?? this.document.witnessQuorum ?? 0,
+      origin,
+    };
   }
 
   toJSON(): TrustStoreDocument {

@@ -127,3 +127,34 @@ describe('trust store', () => {
     expect(code(() => TrustStore.parse('{not json'))).toBe('ERR_TRUST_STORE');
   });
 });
+
+describe('trust store: log and witness keys', () => {
+  const vkey = 'example.com/log+33d7b496+AeHTu4Q3hEIMHNqc6fASMsq3rKNx280NI+oO5xCFkkSx';
+  const wkey = 'witness.example+8d66cf3f+BNpk5JQ5Hlg2a7R4cLWfAAutVDnyP6ysf1vfEUSUcpwr';
+  const base = { version: 1 as const, authorities: [] };
+
+  it('validity windows on log and witness keys become the checkpoint policy, in seconds', () => {
+    const t = TrustStore.parse({
+      ...base,
+      logs: [{ origin: 'example.com/log', vkey, notBefore: '2026-01-01T00:00:00Z', revokedAt: '2026-06-01T00:00:00Z' }, { origin: 'other', vkey }],
+      witnesses: [{ name: 'w', vkey: wkey, notAfter: '2027-01-01T00:00:00Z' }],
+      witnessQuorum: 1,
+    });
+    const p = t.checkpointPolicy('example.com/log');
+    expect(p.log).toEqual([{ key: vkey, notBefore: Date.parse('2026-01-01T00:00:00Z') / 1000, revokedAt: Date.parse('2026-06-01T00:00:00Z') / 1000 }]);
+    expect(p.witnesses).toEqual([{ key: wkey, notAfter: Date.parse('2027-01-01T00:00:00Z') / 1000 }]);
+    expect(p.quorum).toBe(1);
+    expect(t.checkpointPolicy('unknown').log).toEqual([]);
+  });
+
+  it('a quorum larger than the witnesses listed is refused (it would otherwise be lowered to fit, or never be met)', () => {
+    expect(() => TrustStore.parse({ ...base, witnessQuorum: 1 })).toThrow(expect.objectContaining({ code: 'ERR_TRUST_STORE' }));
+    expect(() => TrustStore.parse({ ...base, witnesses: [{ name: 'w', vkey: wkey }], witnessQuorum: 2 })).toThrow(expect.objectContaining({ code: 'ERR_TRUST_STORE' }));
+    expect(TrustStore.parse({ ...base, witnesses: [{ name: 'w', vkey: wkey }], witnessQuorum: 1 }).checkpointPolicy('x').quorum).toBe(1);
+  });
+
+  it('window times must be real instants', () => {
+    expect(() => TrustStore.parse({ ...base, logs: [{ origin: 'o', vkey, revokedAt: '2026-02-30T00:00:00Z' }] })).toThrow(expect.objectContaining({ code: 'ERR_TRUST_STORE' }));
+    expect(() => TrustStore.parse({ ...base, witnesses: [{ name: 'w', vkey: wkey, notBefore: 'yesterday' }] })).toThrow(expect.objectContaining({ code: 'ERR_TRUST_STORE' }));
+  });
+});
