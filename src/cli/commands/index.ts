@@ -7,10 +7,15 @@ import { keygen, pubkey } from './keys.js';
 import { logAppend, logCheckpoint, logInit, logProve, logVerify } from './log.js';
 import { redact } from './redact.js';
 import { requestDeadlines, requestStats, requestStatusCmd, requestValidate } from './request.js';
+import { trustAdd, trustInit, trustList, trustRevoke } from './trust.js';
 
 export const COMMANDS: readonly Command[] = [
   keygen,
   pubkey,
+  trustInit,
+  trustAdd,
+  trustRevoke,
+  trustList,
   seal,
   bundleCreate,
   verify,
