@@ -4,12 +4,15 @@
  * what it creates; this names any test that did not (a warning listing the leftovers) and makes
  * sure that nothing of the project stays in the system temp folder either way.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export default function setup(): () => void {
   const sandbox = mkdtempSync(join(tmpdir(), 'custos-test-run-'));
+  // traversable by other users (not listable): a test's PostgreSQL cluster runs as `postgres`
+  // in a folder of its own inside; every folder a test makes is still mkdtemp's 0700
+  chmodSync(sandbox, 0o711);
   const previous = process.env['TMPDIR'];
   process.env['TMPDIR'] = sandbox;
   return () => {
