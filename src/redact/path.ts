@@ -169,6 +169,25 @@ export function formatPath(segments: readonly PathSegment[]): string {
   return formatSegments(segments);
 }
 
+/**
+ * True when `pattern` names the map key at the end of `concrete` literally (not by a wildcard),
+ * the steps before it matching: the key is a field name the pattern's author wrote down.
+ *
+ * @example
+ * ```ts
+ * namesKey(parsePath('sessions[*].ip'), parsePath('sessions').segments); // true
+ * namesKey(parsePath('contacts.*.lastSeen'), parsePath('contacts["a@b.example"]').segments); // false
+ * ```
+ */
+export function namesKey(pattern: RecordPath, concrete: readonly PathSegment[]): boolean {
+  const n = concrete.length;
+  const last = concrete[n - 1];
+  const at = pattern.segments[n - 1];
+  if (last === undefined || last.kind !== 'key' || at === undefined || at.kind !== 'key' || at.key !== last.key) return false;
+  for (let i = 0; i < n - 1; i++) if (!segmentMatches(pattern.segments[i]!, concrete[i]!)) return false;
+  return true;
+}
+
 function segmentMatches(p: PathSegment, c: PathSegment): boolean {
   switch (p.kind) {
     case 'key':

@@ -26,6 +26,7 @@ import { fromHex, toHex } from '../bytes.js';
 import { encode } from '../cbor.js';
 import { CustosError, fail } from '../errors.js';
 import { resolveCommitted, type CommittedRecord, type Disclosure } from './commit.js';
+import { checkVisibleKeys } from './keys.js';
 import { coversPath, formatPath, parsePath, type RecordPath } from './path.js';
 
 const pathString = z.string().superRefine((s, ctx) => {
@@ -206,6 +207,14 @@ export function minimize(committed: CommittedRecord, policy: DisclosurePolicy, r
     }
   }
   const picked = resolved.nodes.filter((n) => chosen.has(n.key));
+  // ... and no key of a withheld entry left behind in clear.
+  const visible = (owner: string | undefined): boolean => owner === undefined || chosen.has(owner);
+  const named = [
+    ...(policy.document.public ?? []),
+    ...Object.values(purposes).flatMap((p) => Object.values(p.categories).flat()),
+  ].map((p) => parsePath(p));
+  const shown = [...resolved.leaves.filter((l) => visible(l.owner)).map((l) => l.segments), ...picked.map((n) => n.segments)];
+  checkVisibleKeys(resolved.entries, visible, patterns, named, shown, request.purpose);
   const disclosures: Disclosure[] = picked.map((n) => ({ bytes: n.disclosure.bytes, digest: n.disclosure.digest, path: formatPath(n.segments) }));
   const withheldCount = resolved.nodes.length - picked.length;
   const disclosedDigests = picked.map((n) => toHex(n.disclosure.digest)).sort();

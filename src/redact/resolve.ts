@@ -50,6 +50,8 @@ export interface Resolved {
   readonly record: RecordMap;
   readonly nodes: readonly DisclosureNode[];
   readonly leaves: readonly LeafNode[];
+  /** Map entries committed in clear (their keys show wherever their map does); with `leaves`. */
+  readonly entries: readonly LeafNode[];
   /** Digest lists and tag-60 elements seen, disclosed or not (for statistics and tests). */
   readonly digestCount: number;
   /** Holder side (decoys given): digests that are neither a given disclosure nor a decoy. */
@@ -69,6 +71,7 @@ interface Ctx {
   used: number;
   readonly nodes: DisclosureNode[] | undefined;
   readonly leaves: LeafNode[] | undefined;
+  readonly entries: LeafNode[] | undefined;
 }
 
 /**
@@ -150,6 +153,7 @@ function walkMap(m: Map<unknown, unknown>, path: Path, owner: string | undefined
       continue;
     }
     if (RESERVED_KEYS.includes(k)) fail('ERR_RESERVED_KEY', `${where(path)}: reserved key ${JSON.stringify(k)}`);
+    ctx.entries?.push({ segments: segmentsOf({ up: path, step: k }), owner });
     out[k] = walkValue(v, path, k, owner, ctx, depth + 1);
   }
   if (list !== undefined) {
@@ -201,7 +205,7 @@ function walkArray(a: readonly unknown[], path: Path, owner: string | undefined,
 }
 
 export interface ResolveOptions {
-  /** Collect every visible scalar with its path (holder side, for policies). Default false. */
+  /** Collect every visible scalar and clear map entry with its path (holder side, for policies). Default false. */
   readonly leaves?: boolean;
   /** Collect where each disclosure sits (holder side). Default true; a verifier needs only the record. */
   readonly nodes?: boolean;
@@ -230,11 +234,12 @@ export function resolveRecord(record: unknown, disclosures: readonly DecodedDisc
     used: 0,
     nodes: (opts.nodes ?? true) ? [] : undefined,
     leaves: opts.leaves ? [] : undefined,
+    entries: opts.leaves ? [] : undefined,
   };
   const out = walkMap(record, undefined, undefined, ctx, 0);
   if (ctx.used !== byDigest.size) {
     const n = byDigest.size - ctx.used;
     fail('ERR_DISCLOSURE_UNREFERENCED', `${n} disclosure(s) match no digest in the record`);
   }
-  return { record: out, nodes: ctx.nodes ?? [], leaves: ctx.leaves ?? [], digestCount: ctx.seen.size, unknownCount: ctx.withheld, decoyCount: ctx.decoyHits };
+  return { record: out, nodes: ctx.nodes ?? [], leaves: ctx.leaves ?? [], entries: ctx.entries ?? [], digestCount: ctx.seen.size, unknownCount: ctx.withheld, decoyCount: ctx.decoyHits };
 }
