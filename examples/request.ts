@@ -58,13 +58,13 @@ try {
   ];
   const chain: Uint8Array[] = [];
   for (const [input, key] of steps) {
-    const { bytes, index } = await publishStatusEvent(log, chain, request.id, input, key, { instrument: request.instrument });
+    const { bytes, index } = await publishStatusEvent(log, chain, request, input, key);
     chain.push(bytes);
     console.log(`  ${input.kind.padEnd(15)} logged at index ${index}`);
   }
   await log.close();
 
-  const report = verifyStatusChain(chain, trust, { requestId: request.id, instrument: request.instrument });
+  const report = verifyStatusChain(chain, trust, { request });
   console.log(`chain verified: ${report.ok} (${report.checks.length} checks)`);
   const verified = report.chain as VerifiedStatusChain;
 

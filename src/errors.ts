@@ -104,6 +104,7 @@ export const ERROR_CODES = {
   ERR_PATH_SYNTAX: 'a path expression is malformed',
   // requests
   ERR_REQUEST_INVALID: 'a request does not match its template',
+  ERR_REQUEST_MISMATCH: 'a status chain is bound to another request document than the one given',
   ERR_TRANSITION: 'a status transition is not allowed',
   ERR_TIME_INVALID: 'a time lacks an explicit zone or is not a valid instant',
   // bundle

@@ -14,8 +14,11 @@ import { decodeSign1, HEADER, signSign1, type Sign1 } from '../cose/sign1.js';
 import * as crypto from '#crypto';
 import { CustosError, fail } from '../errors.js';
 import type { Signer } from '../keys/signing.js';
-import { ONCE_KINDS, STATUS_KINDS, TERMINAL_KINDS, TRANSITIONS, type StatusKind } from './kinds.js';
-import type { Instrument } from './schema.js';
+import { ONCE_KINDS, STATUS_KINDS, TRANSITIONS } from './kinds.js';
+import { checkParties } from './parties.js';
+import { requestDigest } from './document.js';
+import type { EvidenceRequest } from './schema.js';
+import { validateRequest } from './validate.js';
 import { isInstantText, parseInstant } from './time.js';
 
 /** COSE content type (RFC 9052 §3.1 label 3) of a status event payload. */
@@ -58,18 +61,25 @@ export const statusInputSchema = z.strictObject({
 });
 export type StatusInput = z.infer<typeof statusInputSchema>;
 
+const digest32 = z.custom<Uint8Array>((b) => b instanceof Uint8Array && b.length === 32, 'expected 32 bytes');
+
 const payloadSchema = statusInputSchema.extend({
   v: z.literal(1),
   request: text(128),
+  /**
+   * issued only: SHA-256 of the request document's deterministic CBOR (`requestDigest`), so the
+   * chain is bound to the document it was issued for, not just to its id.
+   */
+  document: digest32.optional(),
   seq: z.int().min(0).max(1_000_000),
-  prev: z.custom<Uint8Array>((b) => b instanceof Uint8Array && b.length === 32, 'expected 32 bytes').nullable(),
+  prev: digest32.nullable(),
 });
 
 /** A decoded (not yet verified) status event. */
 export type StatusEvent = z.infer<typeof payloadSchema>;
 
 /** Per-kind fields: each kind carries what it needs, and nothing that belongs to another kind. */
-function checkKindFields(e: StatusInput): void {
+function checkKindFields(e: StatusInput & { document?: Uint8Array | undefined }): void {
   const need = (ok: boolean, msg: string): void => {
     if (!ok) fail('ERR_EVENT_INVALID', `${e.kind}: ${msg}`);
   };
@@ -78,6 +88,7 @@ function checkKindFields(e: StatusInput): void {
   const refusal = e.kind === 'refused' || e.kind === 'objected';
   need(refusal === (e.grounds !== undefined), 'grounds belong to refused and objected, which require them');
   need((e.kind === 'extended') === (e.extension !== undefined), 'extension belongs to extended, which requires it');
+  need((e.kind === 'issued') === (e.document !== undefined), 'document (the request digest) belongs to issued, which requires it');
   need(e.items === undefined || e.kind === 'partially-fulfilled' || e.kind === 'fulfilled', 'items belong to (partially-)fulfilled');
   if (e.estimate !== undefined) {
     need(parseInstant('estimate', e.estimate).epochMs > parseInstant('at', e.at).epochMs, 'estimate must be after at');
@@ -95,19 +106,21 @@ function parsePayload(value: unknown): StatusEvent {
 }
 
 /**
- * Checks that `next` may follow `history` (all of one request, in order). Throws ERR_TRANSITION
- * for a status the graph does not allow, ERR_TIME_BACKWARDS for time going back, and
- * ERR_ROLE_NOT_ALLOWED when the wrong party acts.
+ * Checks that `next` may follow `history` (all of one request, in order) for `request`, the
+ * document the chain is bound to. Throws ERR_TRANSITION for a status the graph or the
+ * instrument does not allow, ERR_TIME_BACKWARDS for time going back, and ERR_ROLE_NOT_ALLOWED
+ * when the wrong party acts (see `parties.ts`; `jurisdiction` is the signer's, when known).
  *
  * @example
  * ```ts
- * checkTransition([issued], fulfilled); // throws ERR_TRANSITION: issued → fulfilled is not allowed
+ * checkTransition([issued], fulfilled, request); // throws ERR_TRANSITION: issued → fulfilled is not allowed
  * ```
  */
-export function checkTransition(history: readonly StatusEvent[], next: StatusEvent, instrument?: Instrument): void {
+export function checkTransition(history: readonly StatusEvent[], next: StatusEvent, request: EvidenceRequest, jurisdiction?: string): void {
   const last = history[history.length - 1];
   if (last === undefined) {
     if (next.kind !== 'issued') fail('ERR_TRANSITION', `a request's first status must be issued, not ${next.kind}`);
+    checkParties(history, next, request, jurisdiction);
     return;
   }
   if (!TRANSITIONS[last.kind].includes(next.kind)) fail('ERR_TRANSITION', `${last.kind} → ${next.kind} is not allowed`);
@@ -115,29 +128,10 @@ export function checkTransition(history: readonly StatusEvent[], next: StatusEve
   if (ONCE_KINDS.has(next.kind) && seen.has(next.kind)) fail('ERR_TRANSITION', `${next.kind} may happen only once`);
   const needsReceipt = !['issued', 'received', 'validated', 'withdrawn'].includes(next.kind);
   if (needsReceipt && !seen.has('received')) fail('ERR_TRANSITION', `${next.kind} before received`);
-  if (next.kind === 'extended') {
-    // 2023/1543 Art. 11(1) allows one 30-day extension; 2014/41 Art. 12(5) one of up to 30 days; no
-    // extension exists for an EPOC (Art. 10).
-    const extensions = history.filter((e) => e.kind === 'extended').length;
-    if (instrument === 'EPOC') fail('ERR_TRANSITION', 'an EPOC has no extension (2023/1543 Art. 10)');
-    if ((instrument === 'EPOC-PR' || instrument === 'EIO') && extensions > 0) {
-      fail('ERR_TRANSITION', `${instrument} allows one extension`);
-    }
-  }
   if (parseInstant('at', next.at).epochMs < parseInstant('at', last.at).epochMs) {
     fail('ERR_TIME_BACKWARDS', `status ${next.seq} is dated before status ${last.seq}`);
   }
-  const issuer = history[0]?.actor;
-  const receiver = history.find((e) => e.kind === 'received')?.actor;
-  const receiverSide: readonly StatusKind[] = ['acknowledged', 'in-progress', 'delay-notified', 'partially-fulfilled', 'fulfilled', 'refused'];
-  if (next.kind === 'withdrawn' && next.actor !== issuer) fail('ERR_ROLE_NOT_ALLOWED', 'only the issuing authority withdraws');
-  if (receiverSide.includes(next.kind) && next.actor !== receiver) {
-    fail('ERR_ROLE_NOT_ALLOWED', `${next.kind} must come from the party that received the request`);
-  }
-  if (next.kind === 'received' && next.actor === issuer) fail('ERR_ROLE_NOT_ALLOWED', 'the issuer cannot receive its own request');
-  if (next.kind === 'objected' && (next.actor === issuer || next.actor === receiver)) {
-    fail('ERR_ROLE_NOT_ALLOWED', 'objections come from the enforcing authority, not the issuer or addressee');
-  }
+  checkParties(history, next, request, jurisdiction);
 }
 
 /** A decoded status event with its COSE message and bytes. */
@@ -169,23 +163,22 @@ export function decodeStatusEvent(bytes: Uint8Array): DecodedStatusEvent {
 
 /**
  * Signs the next status event of a request's chain, after checking that the transition is
- * allowed. `chain` holds the request's earlier events (COSE bytes, in order; empty for
- * `issued`). Times are kept as written, with their offset: the offset of `received` is where
+ * allowed. `request` is the request document (checked with `validateRequest`): `issued` binds
+ * its digest, and every later event must extend a chain bound to the same document (else
+ * ERR_REQUEST_MISMATCH). `chain` holds the request's earlier events (COSE bytes, in order;
+ * empty for `issued`). Times are kept as written, with their offset: the offset of `received` is where
  * the addressee counts its calendar days.
  *
  * @example
  * ```ts
- * const issued = signStatusEvent([], 'AT-WKSTA-2026-000417', { kind: 'issued', at: '2026-03-27T16:45:00+01:00', actor: 'at-wksta' }, key);
- * const received = signStatusEvent([issued], 'AT-WKSTA-2026-000417', { kind: 'received', at: '2026-03-27T17:00:00+01:00', actor: 'ie-mail' }, providerKey);
+ * const issued = signStatusEvent([], request, { kind: 'issued', at: '2026-03-27T16:45:00+01:00', actor: 'at-wksta' }, key);
+ * const received = signStatusEvent([issued], request, { kind: 'received', at: '2026-03-27T17:00:00+01:00', actor: 'ie-mail' }, providerKey);
  * ```
  */
-export function signStatusEvent(
-  chain: readonly Uint8Array[],
-  requestId: string,
-  input: StatusInput,
-  signer: Signer,
-  opts: { instrument?: Instrument } = {},
-): Uint8Array {
+export function signStatusEvent(chain: readonly Uint8Array[], request: EvidenceRequest, input: StatusInput, signer: Signer): Uint8Array {
+  const doc = validateRequest(request);
+  const requestId = doc.id;
+  const document = requestDigest(doc);
   // Times first, so that a floating local time is ERR_TIME_INVALID like everywhere else.
   parseInstant('input.at', (input as { at?: unknown } | null)?.at);
   const est = (input as { estimate?: unknown } | null)?.estimate;
@@ -207,14 +200,19 @@ export function signStatusEvent(
     request: requestId,
     seq: history.length,
     prev: last === undefined ? null : last.digest,
+    ...(parsed.data.kind === 'issued' ? { document } : {}),
   });
   for (const h of history) {
     if (h.event.request !== requestId) fail('ERR_CHAIN_ID', 'the chain holds another request\'s events');
   }
+  const bound = history[0]?.event.document;
+  if (bound !== undefined && !equalBytes(bound, document)) {
+    fail('ERR_REQUEST_MISMATCH', 'the chain was issued for another version of this request document');
+  }
   checkTransition(
     history.map((h) => h.event),
     event,
-    opts.instrument,
+    doc,
   );
   // The schema bounds text in characters, readers bound the signed event in bytes
   // (STATUS_MAX_BYTES): a long text in a script of 2–4 UTF-8 bytes per character would give an
@@ -246,18 +244,17 @@ export interface StatusLog {
  * @example
  * ```ts
  * const log = await openLog('./log', { … });
- * const { bytes, index } = await publishStatusEvent(log, chain, req.id, { kind: 'acknowledged', at, actor }, key);
+ * const { bytes, index } = await publishStatusEvent(log, chain, req, { kind: 'acknowledged', at, actor }, key);
  * ```
  */
 export async function publishStatusEvent(
   log: StatusLog,
   chain: readonly Uint8Array[],
-  requestId: string,
+  request: EvidenceRequest,
   input: StatusInput,
   signer: Signer,
-  opts: { instrument?: Instrument } = {},
 ): Promise<{ bytes: Uint8Array; index: number }> {
-  const bytes = signStatusEvent(chain, requestId, input, signer, opts);
+  const bytes = signStatusEvent(chain, request, input, signer);
   let index: number;
   try {
     ({ index } = await log.append(bytes));

@@ -43,10 +43,15 @@ export {
 } from './events.js';
 export type { DecodedStatusEvent, StatusEvent, StatusInput, StatusLog } from './events.js';
 export { isVerifiedStatusChain, verifyStatusChain } from './verify.js';
+export { requestDigest } from './document.js';
 export type { StatusChainReport, StatusCheck, VerifiedStatusChain, VerifiedStatusEvent } from './verify.js';
 export { requestStatus } from './status.js';
 export type { DeadlineState, DeadlineStatus, RequestStatusOptions, RequestStatusReport } from './status.js';
 export { suppressTable, withholdTable } from './suppression.js';
+export { auditTable } from './audit.js';
+export type { CellInterval, ProtectionAudit } from './audit.js';
+export { protectedQuantiles } from './quantiles.js';
+export type { ProtectedQuantiles } from './quantiles.js';
 export type { Cell as StatisticsCell, SuppressedTable } from './suppression.js';
 export { FULFILMENT_BINS, OUTCOMES, statistics } from './statistics.js';
 export type { OversightStatistics, Outcome, StatisticsOptions, StatisticsPeriod } from './statistics.js';

@@ -5,7 +5,9 @@
  * data), with small-count suppression for publication.
  *
  * Only verified, hash-linked, signed status events count: `chains` must come from
- * `verifyStatusChain`. A request is in the period when its `issued` event is, in [from, to).
+ * `verifyStatusChain`, and each request must be the document its chain is bound to (instrument,
+ * categories and emergency flag are read from the chain's verified copy; ERR_REQUEST_MISMATCH
+ * for a request edited after issue). A request is in the period when its `issued` event is, in [from, to).
  * Its outcome and whether it was overdue are judged at `now` (default: the end of the period).
  *
  * Definitions:
@@ -20,7 +22,9 @@
  *   `requestStatus`) was missed, whether it was met late or is still open at `now`; windows,
  *   the issuer's own deadlines and the soft EIO deadlines of Art. 12(2) and 32(2) do not count.
  */
+import { equalBytes } from '../bytes.js';
 import { fail } from '../errors.js';
+import { requestDigest } from './document.js';
 import { DATA_CATEGORIES, INSTRUMENTS, type DataCategory, type EvidenceRequest, type Instrument } from './schema.js';
 import { requestStatus, type RequestStatusOptions } from './status.js';
 import { protectedQuantiles } from './quantiles.js';
@@ -152,7 +156,7 @@ function rowFor(request: EvidenceRequest, chain: VerifiedStatusChain, nowMs: num
  *
  * @example
  * ```ts
- * const chains = requests.map((r) => verifyStatusChain(eventsOf(r.id), trust, { requestId: r.id }).chain!);
+ * const chains = requests.map((r) => verifyStatusChain(eventsOf(r.id), trust, { request: r }).chain!);
  * const stats = statistics(requests, chains, { from: '2026-01-01T00:00:00Z', to: '2027-01-01T00:00:00Z' }, { suppressBelow: 5 });
  * writeFileSync('stats.csv', statisticsCsv(stats));
  * writeFileSync('ttf.svg', fulfilmentChartSvg(stats));
@@ -189,9 +193,14 @@ export function statistics(
       requestsWithoutChain++;
       continue;
     }
+    // Counted from the verified document only: a request edited after issue (same id, another
+    // emergency flag or instrument) would move between cells.
+    if (!equalBytes(requestDigest(r), chain.document)) {
+      fail('ERR_REQUEST_MISMATCH', `request ${r.id} differs from the document its status chain was issued for`);
+    }
     const issuedAt = chain.events[0]!.atMs;
     if (issuedAt < from || issuedAt >= to || issuedAt > nowMs) continue;
-    const row = rowFor(r, chain, nowMs, opts);
+    const row = rowFor(chain.request, chain, nowMs, opts);
     if (row !== undefined) rows.push(row);
   }
   const chainsWithoutRequest = [...byId.keys()].filter((id) => !seen.has(id)).length;

@@ -13,7 +13,9 @@
  * the new estimate of the latest `delay-notified` has passed; a delay notice does not move a
  * legal deadline, it is reported next to it.
  */
+import { equalBytes } from '../bytes.js';
 import { fail } from '../errors.js';
+import { requestDigest } from './document.js';
 import { deadlines, type Deadline, type DeadlineOptions } from './deadlines.js';
 import { TERMINAL_KINDS, type StatusKind } from './kinds.js';
 import type { EvidenceRequest } from './schema.js';
@@ -83,11 +85,13 @@ function metBy(request: EvidenceRequest, id: string): readonly StatusKind[] {
 }
 
 /**
- * The status of one request at `now`, from its verified status chain.
+ * The status of one request at `now`, from its verified status chain. `request` must be the
+ * document the chain is bound to (ERR_REQUEST_MISMATCH otherwise); what the deadlines depend on
+ * (instrument, emergency, parties) is read from the chain's verified copy.
  *
  * @example
  * ```ts
- * const report = verifyStatusChain(chain, trust, { requestId: req.id, instrument: req.instrument });
+ * const report = verifyStatusChain(chain, trust, { request: req });
  * const s = requestStatus(req, report.chain!, new Date().toISOString(), { timeZone: 'Europe/Dublin' });
  * if (s.escalation.owed) notifySupervisor(s.overdue);
  * ```
@@ -99,7 +103,12 @@ export function requestStatus(
   opts: RequestStatusOptions = {},
 ): RequestStatusReport {
   if (!isVerifiedStatusChain(chain)) fail('ERR_INVALID_ARGUMENT', '"chain" must come from verifyStatusChain');
-  if (chain.requestId !== request.id) fail('ERR_INVALID_ARGUMENT', 'the chain belongs to another request');
+  if (chain.requestId !== request?.id) fail('ERR_INVALID_ARGUMENT', 'the chain belongs to another request');
+  // The document the chain is bound to decides; one edited after issue (same id) is refused.
+  if (!equalBytes(requestDigest(request), chain.document)) {
+    fail('ERR_REQUEST_MISMATCH', 'the request differs from the document its status chain was issued for');
+  }
+  request = chain.request;
   const nowMs = parseInstant('now', now).epochMs;
   const events = chain.events.filter((e) => e.atMs <= nowMs);
   const last = events[events.length - 1];

@@ -7,17 +7,19 @@
  * {@link VerifiedStatusChain}, the one input statistics and status reports accept: they cannot
  * be fed unverified events by mistake.
  */
-import { assertString } from '../bytes.js';
+import { equalBytes } from '../bytes.js';
 import { isCustosError, fail, type ErrorCode } from '../errors.js';
 import { verifySign1 } from '../cose/sign1.js';
 import type { TrustStore } from '../keys/trust.js';
 import { checkTransition, decodeStatusEvent, linksTo, MAX_STATUS_EVENTS, type DecodedStatusEvent, type StatusEvent } from './events.js';
-import type { Instrument } from './schema.js';
+import { requestDigest } from './document.js';
+import type { EvidenceRequest } from './schema.js';
 import { parseInstant } from './time.js';
+import { validateRequest } from './validate.js';
 
 export interface StatusCheck {
   readonly index: number;
-  readonly check: 'decode' | 'signature' | 'key' | 'actor' | 'request' | 'sequence' | 'link' | 'transition';
+  readonly check: 'decode' | 'signature' | 'key' | 'actor' | 'request' | 'document' | 'sequence' | 'link' | 'transition';
   readonly ok: boolean;
   readonly code?: ErrorCode;
   readonly message?: string;
@@ -34,6 +36,14 @@ export interface VerifiedStatusEvent extends StatusEvent {
 /** A fully verified chain of one request's status events. Created only by {@link verifyStatusChain}. */
 export interface VerifiedStatusChain {
   readonly requestId: string;
+  /**
+   * The request document the chain is bound to (its `issued` event names this document's
+   * digest), validated and frozen: instrument, data categories and emergency flag for
+   * `requestStatus` and `statistics` come from here only.
+   */
+  readonly request: EvidenceRequest;
+  /** SHA-256 of the document's deterministic CBOR (`requestDigest`). */
+  readonly document: Uint8Array;
   readonly events: readonly VerifiedStatusEvent[];
 }
 
@@ -74,11 +84,15 @@ function failure(index: number, check: StatusCheck['check'], e: unknown): Status
 }
 
 /**
- * Verifies one request's status events (COSE bytes, in order).
+ * Verifies one request's status events (COSE bytes, in order) against the request document
+ * they were issued for: `issued` must name `request`'s digest (check `document`), and who may
+ * sign each status follows from that document's instrument and parties (check `transition`).
+ * `request` is required: without it the party rules cannot run. An invalid document throws
+ * ERR_REQUEST_INVALID (misuse).
  *
  * @example
  * ```ts
- * const report = verifyStatusChain(chain, trust, { requestId: req.id, instrument: req.instrument });
+ * const report = verifyStatusChain(chain, trust, { request: req });
  * if (!report.ok) console.table(report.checks.filter((c) => !c.ok));
  * else statistics([req], [report.chain!], period);
  * ```
@@ -86,23 +100,19 @@ function failure(index: number, check: StatusCheck['check'], e: unknown): Status
 export function verifyStatusChain(
   chain: readonly Uint8Array[],
   trust: TrustStore,
-  opts: { requestId?: string; instrument?: Instrument } = {},
+  opts: { request: EvidenceRequest },
 ): StatusChainReport {
   if (!Array.isArray(chain)) fail('ERR_INVALID_ARGUMENT', '"chain" expected an array of status events');
+  if (opts?.request === undefined || opts.request === null) fail('ERR_INVALID_ARGUMENT', '"opts.request" (the request document) is required');
+  const doc = validateRequest(opts.request);
+  const document = requestDigest(doc);
   // No verdict on a chain that large (thrown, as for custody chains): see MAX_STATUS_EVENTS.
   if (chain.length > MAX_STATUS_EVENTS) fail('ERR_LIMIT', `the status chain has more than ${MAX_STATUS_EVENTS} events`);
-  if (opts.requestId !== undefined) assertString('requestId', opts.requestId, 128);
   const checks: StatusCheck[] = [];
   const decoded: Array<DecodedStatusEvent | undefined> = [];
   const out: VerifiedStatusEvent[] = [];
   if (chain.length === 0) checks.push({ index: 0, check: 'decode', ok: false, code: 'ERR_CHAIN_EMPTY', message: 'no status events' });
-  const requestId = opts.requestId ?? (() => {
-    try {
-      return chain[0] === undefined ? undefined : decodeStatusEvent(chain[0]).event.request;
-    } catch {
-      return undefined;
-    }
-  })();
+  const requestId = doc.id;
   // An index loop, not forEach: forEach skips the holes of a sparse array, so a trailing hole
   // would verify as if absent (finding F-9). Every index up to length gets a decode check.
   const visit = (bytes: Uint8Array | undefined, i: number): void => {
@@ -124,6 +134,7 @@ export function verifyStatusChain(
     const e = d.event;
     const atMs = parseInstant('at', e.at).epochMs;
     let authority: string | undefined;
+    let jurisdiction: string | undefined;
     if (d.sign1.kid === undefined) {
       checks.push({ index: i, check: 'key', ok: false, code: 'ERR_KEY_UNKNOWN', message: 'no kid in the protected header' });
     } else {
@@ -132,6 +143,7 @@ export function verifyStatusChain(
       else {
         checks.push({ index: i, check: 'key', ok: true });
         authority = hit.authority.id;
+        jurisdiction = hit.authority.jurisdiction;
         try {
           const good = verifySign1(d.sign1, hit.key);
           checks.push(good ? { index: i, check: 'signature', ok: true } : { index: i, check: 'signature', ok: false, code: 'ERR_SIGNATURE_INVALID', message: 'signature does not verify' });
@@ -150,6 +162,11 @@ export function verifyStatusChain(
     checks.push(e.request === requestId
       ? { index: i, check: 'request', ok: true }
       : { index: i, check: 'request', ok: false, code: 'ERR_CHAIN_ID', message: 'event belongs to another request' });
+    if (i === 0) {
+      checks.push(e.document !== undefined && equalBytes(e.document, document)
+        ? { index: i, check: 'document', ok: true }
+        : { index: i, check: 'document', ok: false, code: 'ERR_REQUEST_MISMATCH', message: 'issued names another request document (or none)' });
+    }
     checks.push(e.seq === i
       ? { index: i, check: 'sequence', ok: true }
       : { index: i, check: 'sequence', ok: false, code: 'ERR_CHAIN_SEQ', message: `expected seq ${i}, got ${e.seq}` });
@@ -160,7 +177,7 @@ export function verifyStatusChain(
       : { index: i, check: 'link', ok: false, code: 'ERR_CHAIN_BROKEN', message: 'prev does not name the previous event' });
     try {
       const history = decoded.slice(0, i).filter((x): x is DecodedStatusEvent => x !== undefined).map((x) => x.event);
-      checkTransition(history, e, opts.instrument);
+      checkTransition(history, e, doc, authority === undefined ? undefined : jurisdiction);
       checks.push({ index: i, check: 'transition', ok: true });
     } catch (err) {
       checks.push(failure(i, 'transition', err));
@@ -169,8 +186,8 @@ export function verifyStatusChain(
   };
   for (let i = 0; i < chain.length; i++) visit(chain[i], i);
   const ok = checks.length > 0 && checks.every((c) => c.ok);
-  if (!ok || requestId === undefined) return { ok: false, checks };
-  const result: VerifiedStatusChain = Object.freeze({ requestId, events: Object.freeze(out) });
+  if (!ok) return { ok: false, checks };
+  const result: VerifiedStatusChain = Object.freeze({ requestId, request: deepFreeze(structuredClone(doc)), document, events: Object.freeze(out) });
   verified.add(result);
   return { ok: true, checks, chain: result };
 }

@@ -25,6 +25,7 @@ import { decodeManifest } from '../../src/bundle/manifest.js';
 import { commitRecord } from '../../src/redact/commit.js';
 import { decodeStatusEvent, signStatusEvent } from '../../src/request/events.js';
 import { verifyStatusChain } from '../../src/request/verify.js';
+import { validateRequest } from '../../src/request/validate.js';
 import { TrustStore } from '../../src/keys/trust.js';
 import { SigningKey } from '../../src/keys/signing.js';
 
@@ -350,13 +351,14 @@ describe('limits: at the bound and one past it', () => {
     const trust = TrustStore.parse({ version: 1, authorities: [] });
     // junk elements: each fails its own decode check, cheaply; the bound is on their number
     const junk = (n: number) => Array.from({ length: n }, () => Uint8Array.of(0xd2));
-    expect(code(() => verifyStatusChain(junk(l.value), trust))).toBe('none');
-    expect(code(() => verifyStatusChain(junk(l.value + 1), trust))).toBe(l.code);
+    const request = validateRequest(JSON.parse(readFileSync(new URL('../../examples/requests/epoc-traffic.json', import.meta.url), 'utf8')));
+    expect(code(() => verifyStatusChain(junk(l.value), trust, { request }))).toBe('none');
+    expect(code(() => verifyStatusChain(junk(l.value + 1), trust, { request }))).toBe(l.code);
     const input = { kind: 'issued', at: '2026-03-27T16:45:00+01:00', actor: 'issuer' } as const;
     // a chain one short of the bound may still grow (here its junk fails to decode instead) …
-    expect(code(() => signStatusEvent(junk(l.value - 1), 'REQ-1', input, key))).not.toBe(l.code);
+    expect(code(() => signStatusEvent(junk(l.value - 1), request, input, key))).not.toBe(l.code);
     // … a full one may not, and nothing is decoded or signed
-    expect(code(() => signStatusEvent(junk(l.value), 'REQ-1', input, key))).toBe(l.code);
+    expect(code(() => signStatusEvent(junk(l.value), request, input, key))).toBe(l.code);
   });
   it('every limit in LIMITS is tested here and listed in the README', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');

@@ -18,13 +18,17 @@ import { ERROR_CODES, isCustosError } from '../../src/errors.js';
 import type { SigningKey } from '../../src/keys/signing.js';
 import { MAX_STATUS_EVENTS, STATUS_CONTENT_TYPE, STATUS_MAX_BYTES, decodeStatusEvent, signStatusEvent, type StatusInput } from '../../src/request/events.js';
 import { verifyStatusChain, type StatusChainReport } from '../../src/request/verify.js';
-import { buildChain, parties } from '../request/helpers.js';
+import { buildChain, loadRequest, parties } from '../request/helpers.js';
 import { RUNS, counters, mutations, runCase, type Target } from './harness.js';
 
 /** Replays a failure printed by a property: CUSTOS_FC_SEED=<seed> CUSTOS_FC_PATH=<path> (with -t to pick it). */
 const REPLAY = process.env.CUSTOS_FC_SEED === undefined ? {} : { seed: Number(process.env.CUSTOS_FC_SEED), ...(process.env.CUSTOS_FC_PATH ? { path: process.env.CUSTOS_FC_PATH } : {}) };
 const P = parties();
-const ID = 'AT-WKSTA-2026-000417';
+const REQ = loadRequest('epoc-traffic.json');
+const ID = REQ.id;
+/** The same request edited after issue (same id), and another request: neither may verify the chain. */
+const EDITED = { ...REQ, emergency: { flag: true, justification: 'edited after issue' } } as typeof REQ;
+const OTHER = { ...REQ, id: 'OTHER-REQUEST' } as typeof REQ;
 type Step = Omit<StatusInput, 'actor'> & { actor: 'issuer' | 'provider' | 'enforcer' };
 const steps: Step[] = [
   { kind: 'issued', at: '2026-03-27T16:45:00+01:00', actor: 'issuer' },
@@ -36,7 +40,7 @@ const steps: Step[] = [
   { kind: 'partially-fulfilled', at: '2026-04-06T12:00:00+02:00', actor: 'provider', items: 2 },
   { kind: 'fulfilled', at: '2026-04-09T12:00:00+02:00', actor: 'provider', items: 3 },
 ];
-const chain = buildChain(ID, steps, P.keys);
+const chain = buildChain(REQ, steps, P.keys);
 const payloadOf = (b: Uint8Array) => decodeStatusEvent(b).sign1.payload!;
 const eq = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
 const digest = (i: number) => decodeStatusEvent(chain[i]!).digest;
@@ -96,7 +100,7 @@ describe('request status chains: bounds and hostile chains', () => {
   const past = eventOfSize(STATUS_MAX_BYTES + 1, 3);
 
   it('the genuine chain verifies', () => {
-    const r = verifyStatusChain(chain, P.trust, { requestId: ID, instrument: 'EPOC' });
+    const r = verifyStatusChain(chain, P.trust, { request: REQ });
     expect(r.ok).toBe(true);
     expect(r.chain!.events.map((e) => e.kind)).toEqual(steps.map((s) => s.kind));
   });
@@ -104,18 +108,18 @@ describe('request status chains: bounds and hostile chains', () => {
   it('STATUS_MAX_BYTES inside a chain: an event at the bound verifies, one byte past is ERR_CBOR_SIZE at its index', () => {
     expect(at.length).toBe(STATUS_MAX_BYTES);
     expect(past.length).toBe(STATUS_MAX_BYTES + 1);
-    const ok = verifyStatusChain([...chain.slice(0, 3), at], P.trust, { requestId: ID });
+    const ok = verifyStatusChain([...chain.slice(0, 3), at], P.trust, { request: REQ });
     expect(ok.ok).toBe(true);
     expect(ok.chain!.events[3]!.kind).toBe('delay-notified');
     expect(ok.chain!.events[3]!.reasons).toEqual(decodeStatusEvent(at).event.reasons);
-    const r = verifyStatusChain([...chain.slice(0, 3), past], P.trust, { requestId: ID });
+    const r = verifyStatusChain([...chain.slice(0, 3), past], P.trust, { request: REQ });
     expect(r.ok).toBe(false);
     expect(codesAt(r, 3)).toEqual(['ERR_CBOR_SIZE']);
     for (const i of [0, 1, 2]) expect(codesAt(r, i)).toEqual([]);
     // An event after the oversized one cannot link to it.
     const next = forge({ v: 1, request: ID, seq: 4, prev: decodeStatusEvent(at).digest, kind: 'in-progress', at: '2026-04-04T10:00:00+02:00', actor: 'provider' });
-    expect(verifyStatusChain([...chain.slice(0, 3), at, next], P.trust).ok).toBe(true);
-    const broken = verifyStatusChain([...chain.slice(0, 3), past, next], P.trust);
+    expect(verifyStatusChain([...chain.slice(0, 3), at, next], P.trust, { request: REQ }).ok).toBe(true);
+    const broken = verifyStatusChain([...chain.slice(0, 3), past, next], P.trust, { request: REQ });
     expect(broken.ok).toBe(false);
     expect(codesAt(broken, 4).length).toBeGreaterThan(0);
     expect(documentedChecks(broken)).toBeUndefined();
@@ -124,22 +128,22 @@ describe('request status chains: bounds and hostile chains', () => {
 
   it('seq at its bound (1,000,000) decodes and fails the sequence check; one past is ERR_EVENT_INVALID', () => {
     const ev = (seq: number) => forge({ v: 1, request: ID, seq, prev: digest(2), kind: 'in-progress', at: '2026-03-28T09:00:00+01:00', actor: 'provider' });
-    const r = verifyStatusChain([...chain.slice(0, 3), ev(1_000_000)], P.trust, { requestId: ID });
+    const r = verifyStatusChain([...chain.slice(0, 3), ev(1_000_000)], P.trust, { request: REQ });
     expect(codesAt(r, 3)).toEqual(['ERR_CHAIN_SEQ']);
-    const r2 = verifyStatusChain([...chain.slice(0, 3), ev(1_000_001)], P.trust, { requestId: ID });
+    const r2 = verifyStatusChain([...chain.slice(0, 3), ev(1_000_001)], P.trust, { request: REQ });
     expect(codesAt(r2, 3)).toEqual(['ERR_EVENT_INVALID']);
-    expect(verifyStatusChain([...chain.slice(0, 3), ev(3)], P.trust, { requestId: ID }).ok).toBe(true);
+    expect(verifyStatusChain([...chain.slice(0, 3), ev(3)], P.trust, { request: REQ }).ok).toBe(true);
     counters.cases += 3;
   });
 
   it('a 16 MiB element is refused by size before decoding; MAX_STATUS_EVENTS junk elements give a report, one more ERR_LIMIT', () => {
     let t0 = performance.now();
-    const r = verifyStatusChain([...chain.slice(0, 2), new Uint8Array(16 * 1024 * 1024).fill(0x5a)], P.trust);
+    const r = verifyStatusChain([...chain.slice(0, 2), new Uint8Array(16 * 1024 * 1024).fill(0x5a)], P.trust, { request: REQ });
     expect(codesAt(r, 2)).toEqual(['ERR_CBOR_SIZE']);
     expect(performance.now() - t0).toBeLessThan(2_000);
     t0 = performance.now();
     const junk = Array.from({ length: MAX_STATUS_EVENTS - chain.length }, (_, i) => (i % 3 === 0 ? Uint8Array.of(0xd2) : i % 3 === 1 ? chain[0]! : past));
-    const big = verifyStatusChain([...chain, ...junk], P.trust, { requestId: ID });
+    const big = verifyStatusChain([...chain, ...junk], P.trust, { request: REQ });
     expect(big.ok).toBe(false);
     expect(documentedChecks(big)).toBeUndefined();
     expect(codesAt(big, chain.length + 2)).toEqual(['ERR_CBOR_SIZE']);
@@ -149,7 +153,7 @@ describe('request status chains: bounds and hostile chains', () => {
     t0 = performance.now();
     let code: unknown;
     try {
-      verifyStatusChain([...chain, ...junk, past], P.trust, { requestId: ID });
+      verifyStatusChain([...chain, ...junk, past], P.trust, { request: REQ });
     } catch (e) {
       code = isCustosError(e) ? e.code : e;
     }
@@ -192,19 +196,18 @@ describe('request status chains: bounds and hostile chains', () => {
     );
     const arb = fc.record({
       edits: fc.array(edit, { minLength: 0, maxLength: 3 }),
-      requestId: fc.constantFrom<string | undefined>(ID, ID, undefined, 'OTHER-REQUEST'),
-      instrument: fc.constantFrom<'EPOC' | 'EIO' | undefined>('EPOC', 'EIO', undefined),
+      doc: fc.constantFrom<'genuine' | 'edited' | 'other'>('genuine', 'genuine', 'edited', 'other'),
     });
     const genuine = chain.map(payloadOf);
     let verified = 0;
     let refused = 0;
     const d = await fc.check(
-      fc.asyncProperty(arb, async ({ edits, requestId, instrument }) => {
+      fc.asyncProperty(arb, async ({ edits, doc }) => {
         const input = edits.reduce<unknown[]>((c, e) => e(c), chain.slice());
         const t: Target<StatusChainReport> = {
           name: 'verifyStatusChain',
           samples: [new Uint8Array(0)],
-          run: () => verifyStatusChain(input as Uint8Array[], P.trust, { ...(requestId !== undefined ? { requestId } : {}), ...(instrument !== undefined ? { instrument } : {}) }),
+          run: () => verifyStatusChain(input as Uint8Array[], P.trust, { request: doc === 'genuine' ? REQ : doc === 'edited' ? EDITED : OTHER }),
           oracle: (_b, r) => {
             const shape = documentedChecks(r);
             if (shape !== undefined) return shape;
@@ -217,9 +220,9 @@ describe('request status chains: bounds and hostile chains', () => {
             if (r.ok && holes.length > 0) {
               return `F-9: ok for an array with holes at ${holes.join(', ')}`;
             }
-            if (prefix && requestId !== 'OTHER-REQUEST' && !r.ok) return `a genuine prefix of ${input.length} failed: ${JSON.stringify(r.checks.filter((c) => !c.ok))} (${r.checks.length} checks, requestId ${String(requestId)}, instrument ${String(instrument)})`;
+            if (prefix && doc === 'genuine' && !r.ok) return `a genuine prefix of ${input.length} failed: ${JSON.stringify(r.checks.filter((c) => !c.ok))} (${r.checks.length} checks)`;
             if (!r.ok) return undefined;
-            if (requestId === 'OTHER-REQUEST') return 'verified for another request id';
+            if (doc !== 'genuine') return `verified for ${doc === 'edited' ? 'a document edited after issue' : 'another request'}`;
             if (input.length - holes.length > n) return 'verified a chain longer than the genuine one';
             for (let k = 0; k < input.length - holes.length; k++) {
               const x = input[k];
@@ -261,7 +264,7 @@ describe('request status chains: bounds and hostile chains', () => {
     for (const a of [trailing, deleted, new Array<Uint8Array>(1)]) {
       let r: StatusChainReport | undefined;
       try {
-        r = verifyStatusChain(a, P.trust, { requestId: ID });
+        r = verifyStatusChain(a, P.trust, { request: REQ });
       } catch (e) {
         expect(isCustosError(e, 'ERR_INVALID_ARGUMENT')).toBe(true);
       }
@@ -285,7 +288,7 @@ describe('request status chains: bounds and hostile chains', () => {
     };
     let out: Uint8Array | undefined;
     try {
-      out = signStatusEvent(chain.slice(0, 3), ID, greek, P.provider);
+      out = signStatusEvent(chain.slice(0, 3), REQ, greek, P.provider);
     } catch (e) {
       expect(isCustosError(e)).toBe(true);
     }

@@ -17,6 +17,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isCustosError } from '../../src/errors.js';
 import { auditTable } from '../../src/request/audit.js';
+import type { EvidenceRequest } from '../../src/request/schema.js';
+import { statistics } from '../../src/request/statistics.js';
+import { verifyStatusChain } from '../../src/request/verify.js';
+import { buildChain, loadRequest, parties } from './helpers.js';
 import { protectedQuantiles } from '../../src/request/quantiles.js';
 import { suppressTable, type Cell, type SuppressedTable } from '../../src/request/suppression.js';
 
@@ -119,6 +123,35 @@ describe('suppressTable against an attacker who knows the method', () => {
     // The output the old method gave passes a plain LP audit, yet knowing that method ("x" is the
     // smallest cell, ties by key) leaves one table: why the choice of "x" must not look at values.
     expect(auditTable({ total: 66, cells: { EPOC: 6, 'EPOC-PR': '<5', EIO: 'x', MLA: 50, 'COE-P2': 0 } }, 5).ok).toBe(true);
+  });
+
+  it('the issue\'s 66 requests through statistics(): byInstrument publishes EPOC-PR "<5" that no attacker narrows', () => {
+    const P = parties();
+    const counts: Array<[string, number]> = [['epoc-traffic.json', 6], ['epoc-pr.json', 4], ['eio.json', 6], ['mla.json', 50]];
+    const requests: EvidenceRequest[] = [];
+    const chains = [];
+    let i = 0;
+    for (const [file, n] of counts) {
+      const t = loadRequest(file);
+      for (let j = 0; j < n; j++, i++) {
+        const request = { ...t, id: `REQ-66-${i}` } as EvidenceRequest;
+        const chain = buildChain(request, [
+          { kind: 'issued', at: '2026-06-01T08:00:00Z', actor: 'issuer' },
+          { kind: 'received', at: '2026-06-01T09:00:00Z', actor: 'provider' },
+          { kind: 'fulfilled', at: `2026-06-02T${String(10 + (i % 12)).padStart(2, '0')}:00:00Z`, actor: 'provider' },
+        ], P.keys);
+        requests.push(request);
+        chains.push(verifyStatusChain(chain, P.trust, { request }).chain!);
+      }
+    }
+    const s = statistics(requests, chains, { from: '2026-01-01T00:00:00Z', to: '2027-01-01T00:00:00Z' }, { suppressBelow: 5 });
+    expect(s.withheld).toBe(false);
+    expect(s.byInstrument).toEqual({ total: 66, cells: { EPOC: 'x', 'EPOC-PR': '<5', EIO: 6, MLA: 50, 'COE-P2': 0 } });
+    expect([...methodAttack(method, s.byInstrument, 5).get('EPOC-PR')!].sort()).toEqual([1, 2, 3, 4]);
+    // every published table passes the audit
+    for (const t of <SuppressedTable<string>[]>[s.byInstrument, s.byDataCategory, s.byEmergency, s.byOutcome, s.overdue, s.byRefusalGround, s.timeToFulfilment.histogram]) {
+      expect(auditTable(t, 5).ok).toBe(true);
+    }
   });
 
   it.each([

@@ -16,6 +16,8 @@ export function parties() {
   const provider = SigningKey.fromSecret(seed(2));
   const enforcer = SigningKey.fromSecret(seed(3));
   const outsider = SigningKey.fromSecret(seed(4));
+  // an authority of Germany, the issuing state of epoc-emergency-subscriber.json (ex-post validation)
+  const validator = SigningKey.fromSecret(seed(5));
   const auth = (id: string, jurisdiction: string, key: SigningKey) => ({
     id,
     name: id,
@@ -25,19 +27,19 @@ export function parties() {
   });
   const trust = TrustStore.parse({
     version: 1,
-    authorities: [auth('issuer', 'AT', issuer), auth('provider', 'IE', provider), auth('enforcer', 'IE', enforcer)],
+    authorities: [auth('issuer', 'AT', issuer), auth('provider', 'IE', provider), auth('enforcer', 'IE', enforcer), auth('validator', 'DE', validator)],
   });
-  const keys: Record<string, SigningKey> = { issuer, provider, enforcer, outsider };
-  return { issuer, provider, enforcer, outsider, trust, keys };
+  const keys: Record<string, SigningKey> = { issuer, provider, enforcer, outsider, validator };
+  return { issuer, provider, enforcer, outsider, validator, trust, keys };
 }
 
-/** Builds a chain from [actor, input] steps, each signed by the actor's key. */
+/** Builds a chain for `request` from [actor, input] steps, each signed by the actor's key. */
 export function buildChain(
-  requestId: string,
-  steps: ReadonlyArray<Omit<StatusInput, 'actor'> & { actor: 'issuer' | 'provider' | 'enforcer' }>,
+  request: EvidenceRequest,
+  steps: ReadonlyArray<Omit<StatusInput, 'actor'> & { actor: 'issuer' | 'provider' | 'enforcer' | 'validator' }>,
   keys: Record<string, SigningKey>,
 ): Uint8Array[] {
   const chain: Uint8Array[] = [];
-  for (const s of steps) chain.push(signStatusEvent(chain, requestId, s, keys[s.actor]!));
+  for (const s of steps) chain.push(signStatusEvent(chain, request, s, keys[s.actor]!));
   return chain;
 }

@@ -16,6 +16,8 @@ import {
   type StatusInput,
 } from '../../src/request/events.js';
 import { ONCE_KINDS, STATUS_KINDS, TERMINAL_KINDS, TRANSITIONS, type StatusKind } from '../../src/request/kinds.js';
+import { requestDigest } from '../../src/request/document.js';
+import type { EvidenceRequest } from '../../src/request/schema.js';
 import { requestStatus } from '../../src/request/status.js';
 import { isVerifiedStatusChain, verifyStatusChain } from '../../src/request/verify.js';
 import { buildChain, loadRequest, parties } from './helpers.js';
@@ -24,6 +26,9 @@ const RUNS = Number(process.env.CUSTOS_FC_RUNS ?? 60);
 const P = parties();
 const epoc = loadRequest('epoc-traffic.json');
 const ID = epoc.id;
+const pr = loadRequest('epoc-pr.json');
+/** The MLA template under the EPOC's id: the generic party rules, no ex-post validation. */
+const mla = { ...loadRequest('mla.json'), id: ID } as EvidenceRequest;
 
 type Step = Omit<StatusInput, 'actor'> & { actor: 'issuer' | 'provider' | 'enforcer' };
 const happy: Step[] = [
@@ -50,13 +55,13 @@ function forge(payload: StatusEvent, key = P.provider): Uint8Array {
 }
 
 describe('status events', () => {
-  const chain = buildChain(ID, happy, P.keys);
+  const chain = buildChain(epoc, happy, P.keys);
 
   it('a well-formed chain verifies, every check listed', () => {
-    const r = verifyStatusChain(chain, P.trust, { requestId: ID, instrument: 'EPOC' });
+    const r = verifyStatusChain(chain, P.trust, { request: epoc });
     expect(r.ok).toBe(true);
     expect(r.checks.filter((c) => !c.ok)).toEqual([]);
-    expect(new Set(r.checks.map((c) => c.check))).toEqual(new Set(['decode', 'key', 'signature', 'actor', 'request', 'sequence', 'link', 'transition']));
+    expect(new Set(r.checks.map((c) => c.check))).toEqual(new Set(['decode', 'key', 'signature', 'actor', 'request', 'document', 'sequence', 'link', 'transition']));
     expect(r.chain?.events.map((e) => e.kind)).toEqual(happy.map((s) => s.kind));
     expect(isVerifiedStatusChain(r.chain)).toBe(true);
     expect(isVerifiedStatusChain({ ...r.chain })).toBe(false);
@@ -74,7 +79,7 @@ describe('status events', () => {
     ['reordered', (c) => [c[0]!, c[2]!, c[1]!, c[3]!, c[4]!], 'ERR_CHAIN_SEQ'],
     ['middle dropped', (c) => [c[0]!, c[1]!, c[3]!, c[4]!], 'ERR_CHAIN_SEQ'],
     ['empty', () => [], 'ERR_CHAIN_EMPTY'],
-    ['another request spliced in', (c) => [...c.slice(0, 4), buildChain('OTHER-1', happy, P.keys)[4]!], 'ERR_CHAIN_ID'],
+    ['another request spliced in', (c) => [...c.slice(0, 4), buildChain({ ...epoc, id: 'OTHER-1' }, happy, P.keys)[4]!], 'ERR_CHAIN_ID'],
     ['a byte flipped in the signature', (c) => {
       const x = c.map((b) => b.slice());
       x[2]![x[2]!.length - 1]! ^= 1;
@@ -92,28 +97,28 @@ describe('status events', () => {
     }, 'ERR_TRANSITION'],
   ];
   it.each(failing)('%s → not ok (%s)', (_n, mutate, expected) => {
-    const r = verifyStatusChain(mutate(chain), P.trust, { requestId: ID, instrument: 'EPOC' });
+    const r = verifyStatusChain(mutate(chain), P.trust, { request: epoc });
     expect(r.ok).toBe(false);
     expect(r.chain).toBeUndefined();
     expect(r.checks.filter((c) => !c.ok).map((c) => c.code)).toContain(expected);
   });
 
   it('a key used outside its validity window fails the key check', () => {
-    const early = buildChain(ID, [{ kind: 'issued', at: '2019-12-31T23:00:00Z', actor: 'issuer' }], P.keys);
-    const r = verifyStatusChain(early, P.trust);
+    const early = buildChain(epoc, [{ kind: 'issued', at: '2019-12-31T23:00:00Z', actor: 'issuer' }], P.keys);
+    const r = verifyStatusChain(early, P.trust, { request: epoc });
     expect(r.checks.find((c) => !c.ok)?.code).toBe('ERR_KEY_NOT_VALID');
   });
 });
 
 describe('hostile status events', () => {
-  const chain = buildChain(ID, happy, P.keys);
+  const chain = buildChain(epoc, happy, P.keys);
   it('property: any single bit flip anywhere in the chain is caught, never thrown', () => {
     fc.assert(
       fc.property(fc.nat({ max: chain.length - 1 }), fc.nat(), fc.nat({ max: 7 }), (i, pos, bit) => {
         const mutated = chain.map((b) => b.slice());
         const target = mutated[i]!;
         target[pos % target.length]! ^= 1 << bit;
-        const r = verifyStatusChain(mutated, P.trust, { requestId: ID, instrument: 'EPOC' });
+        const r = verifyStatusChain(mutated, P.trust, { request: epoc });
         expect(r.ok).toBe(false);
         for (const c of r.checks) if (!c.ok) expect(typeof c.code).toBe('string');
       }),
@@ -125,7 +130,7 @@ describe('hostile status events', () => {
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.nat({ max: chain[3]!.length - 1 }).map((n) => chain[3]!.slice(0, n))), (bytes) => {
         const c = code(() => decodeStatusEvent(bytes));
         expect(c === undefined || !c.startsWith('not a CustosError')).toBe(true);
-        expect(verifyStatusChain([bytes], P.trust).ok).toBe(false);
+        expect(verifyStatusChain([bytes], P.trust, { request: epoc }).ok).toBe(false);
       }),
       { numRuns: RUNS * 3 },
     );
@@ -150,7 +155,7 @@ describe('transitions at signing', () => {
     ['issued twice', [...base, { kind: 'issued', at: at(1), actor: 'issuer' }], 'ERR_TRANSITION', undefined],
     ['anything after fulfilled', [...base, { kind: 'fulfilled', at: at(1), actor: 'provider' }, { kind: 'in-progress', at: at(2), actor: 'provider' }], 'ERR_TRANSITION', undefined],
     ['anything after withdrawn', [...base, { kind: 'withdrawn', at: at(1), actor: 'issuer' }, { kind: 'received', at: at(2), actor: 'provider' }], 'ERR_TRANSITION', undefined],
-    ['acknowledged before received', [happy[0]!, { kind: 'validated', at: at(1), actor: 'enforcer' }, { kind: 'acknowledged', at: at(2), actor: 'provider' }], 'ERR_TRANSITION', undefined],
+    ['acknowledged before received', [happy[0]!, { kind: 'acknowledged', at: at(2), actor: 'provider' }], 'ERR_TRANSITION', undefined],
     ['an EPOC has no extension', [...base, { kind: 'extended', at: at(1), actor: 'issuer', extension: { code: 'other' } }], 'ERR_TRANSITION', 'EPOC'],
     ['EPOC-PR extends once', [...base, { kind: 'extended', at: at(1), actor: 'issuer', extension: { code: 'preservation-30-days' } }, { kind: 'extended', at: at(2), actor: 'issuer', extension: { code: 'preservation-30-days' } }], 'ERR_TRANSITION', 'EPOC-PR'],
     ['objected then fulfilled', [...base, { kind: 'objected', at: at(1), actor: 'enforcer', grounds: [{ code: 'immunity' }] }, { kind: 'fulfilled', at: at(2), actor: 'provider' }], 'ERR_TRANSITION', undefined],
@@ -170,7 +175,7 @@ describe('transitions at signing', () => {
     const chain: Uint8Array[] = [];
     let err: string | undefined;
     for (const s of steps) {
-      err = code(() => chain.push(signStatusEvent(chain, ID, s, P.keys[s.actor]!, instrument === undefined ? {} : { instrument })));
+      err = code(() => chain.push(signStatusEvent(chain, instrument === 'EPOC-PR' ? pr : epoc, s, P.keys[s.actor]!)));
       if (err !== undefined) break;
     }
     expect(err).toBe(expected);
@@ -186,6 +191,8 @@ function invariantsHold(kinds: readonly StatusKind[]): boolean {
   }
   for (const k of ONCE_KINDS) if (kinds.filter((x) => x === k).length > 1) return false;
   if (kinds.slice(0, -1).some((k) => TERMINAL_KINDS.has(k))) return false;
+  // the MLA document asks for no ex-post validation, so validated is refused (see parties.ts)
+  if (kinds.includes('validated')) return false;
   const firstReceived = kinds.indexOf('received');
   return kinds.every((k, i) => ['issued', 'received', 'validated', 'withdrawn'].includes(k) || (firstReceived >= 0 && firstReceived < i));
 }
@@ -209,11 +216,11 @@ describe('transition properties', () => {
         const accepted: StatusKind[] = [];
         kinds.forEach((k, i) => {
           const before = [...accepted, k];
-          const ok = code(() => chain.push(signStatusEvent(chain, ID, input(k, i), P.keys[actorFor(k)]!, { instrument: 'MLA' }))) === undefined;
+          const ok = code(() => chain.push(signStatusEvent(chain, mla, input(k, i), P.keys[actorFor(k)]!))) === undefined;
           expect(ok).toBe(invariantsHold(before));
           if (ok) accepted.push(k);
         });
-        if (chain.length > 0) expect(verifyStatusChain(chain, P.trust, { instrument: 'MLA' }).ok).toBe(true);
+        if (chain.length > 0) expect(verifyStatusChain(chain, P.trust, { request: mla }).ok).toBe(true);
       }),
       { numRuns: RUNS },
     );
@@ -225,11 +232,11 @@ describe('transition properties', () => {
         const chain: Uint8Array[] = [];
         let prev: Uint8Array | null = null;
         kinds.forEach((k, i) => {
-          const bytes = forge({ v: 1, request: ID, seq: i, prev, ...input(k, i) } as StatusEvent, P.keys[actorFor(k)]);
+          const bytes = forge({ v: 1, request: ID, seq: i, prev, ...input(k, i), ...(k === 'issued' ? { document: requestDigest(mla) } : {}) } as StatusEvent, P.keys[actorFor(k)]);
           chain.push(bytes);
           prev = decodeStatusEvent(bytes).digest;
         });
-        expect(verifyStatusChain(chain, P.trust, { instrument: 'MLA' }).ok).toBe(invariantsHold(kinds));
+        expect(verifyStatusChain(chain, P.trust, { request: mla }).ok).toBe(invariantsHold(kinds));
       }),
       { numRuns: RUNS },
     );
@@ -237,8 +244,8 @@ describe('transition properties', () => {
 });
 
 describe('requestStatus', () => {
-  const chain = buildChain(ID, happy, P.keys);
-  const verified = verifyStatusChain(chain, P.trust, { requestId: ID, instrument: 'EPOC' }).chain!;
+  const chain = buildChain(epoc, happy, P.keys);
+  const verified = verifyStatusChain(chain, P.trust, { request: epoc }).chain!;
   const byId = (s: ReturnType<typeof requestStatus>, id: string) => s.deadlines.find((d) => d.id === id);
 
   it('before the deadline: pending, escalation scheduled', () => {
@@ -269,35 +276,33 @@ describe('requestStatus', () => {
     expect(s.escalation).toEqual({ owed: false, at: null, reasons: [] });
   });
   it('a passed delay estimate is a reason to escalate on its own', () => {
-    const pr = loadRequest('epoc-pr.json');
     const steps: Step[] = [
       { kind: 'issued', at: '2026-02-27T09:00:00+01:00', actor: 'issuer' },
       { kind: 'received', at: '2026-02-27T11:00:00+01:00', actor: 'provider' },
       { kind: 'extended', at: '2026-04-20T10:00:00+02:00', actor: 'issuer', extension: { code: 'preservation-30-days' } },
     ];
-    const v = verifyStatusChain(buildChain(pr.id, steps, P.keys), P.trust, { instrument: 'EPOC-PR' }).chain!;
+    const v = verifyStatusChain(buildChain(pr, steps, P.keys), P.trust, { request: pr }).chain!;
     const s = requestStatus(pr, v, '2026-05-01T00:00:00Z', { timeZone: 'Europe/Luxembourg' });
     expect(byId(s, 'preservation')).toMatchObject({ state: 'pending', dueAt: '2026-05-28T22:00:00Z' });
     expect(byId(s, 'extension-or-confirmation')).toBeUndefined();
   });
   it('an unused EPOC-PR extension lapses without escalation', () => {
-    const pr = loadRequest('epoc-pr.json');
     const steps: Step[] = [
       { kind: 'issued', at: '2026-02-27T09:00:00+01:00', actor: 'issuer' },
       { kind: 'received', at: '2026-02-27T11:00:00+01:00', actor: 'provider' },
     ];
-    const v = verifyStatusChain(buildChain(pr.id, steps, P.keys), P.trust, { instrument: 'EPOC-PR' }).chain!;
+    const v = verifyStatusChain(buildChain(pr, steps, P.keys), P.trust, { request: pr }).chain!;
     const s = requestStatus(pr, v, '2026-05-10T00:00:00Z');
     expect(byId(s, 'extension-or-confirmation')?.state).toBe('lapsed');
     expect(byId(s, 'preservation')?.state).toBe('lapsed');
     expect(s.escalation).toEqual({ owed: false, at: null, reasons: [] });
   });
   it('withdrawn after the due time: missed; before: closed', () => {
-    const late = buildChain(ID, [...happy.slice(0, 3), { kind: 'withdrawn', at: '2026-04-08T10:00:00+02:00', actor: 'issuer' }], P.keys);
-    const v1 = verifyStatusChain(late, P.trust, { instrument: 'EPOC' }).chain!;
+    const late = buildChain(epoc, [...happy.slice(0, 3), { kind: 'withdrawn', at: '2026-04-08T10:00:00+02:00', actor: 'issuer' }], P.keys);
+    const v1 = verifyStatusChain(late, P.trust, { request: epoc }).chain!;
     expect(byId(requestStatus(epoc, v1, '2026-05-01T00:00:00Z'), 'production')?.state).toBe('missed');
-    const early = buildChain(ID, [...happy.slice(0, 3), { kind: 'withdrawn', at: '2026-04-01T10:00:00+02:00', actor: 'issuer' }], P.keys);
-    const v2 = verifyStatusChain(early, P.trust, { instrument: 'EPOC' }).chain!;
+    const early = buildChain(epoc, [...happy.slice(0, 3), { kind: 'withdrawn', at: '2026-04-01T10:00:00+02:00', actor: 'issuer' }], P.keys);
+    const v2 = verifyStatusChain(early, P.trust, { request: epoc }).chain!;
     const s = requestStatus(epoc, v2, '2026-05-01T00:00:00Z');
     expect(byId(s, 'production')?.state).toBe('closed');
     expect(byId(s, 'objection')?.state).toBe('closed');
@@ -321,7 +326,7 @@ describe('publishing to a transparency log', () => {
     const log = { append: async (e: Uint8Array) => ({ index: entries.push(e) - 1 }) };
     const chain: Uint8Array[] = [];
     for (const s of happy) {
-      const { bytes, index } = await publishStatusEvent(log, chain, ID, s, P.keys[s.actor]!);
+      const { bytes, index } = await publishStatusEvent(log, chain, epoc, s, P.keys[s.actor]!);
       expect(index).toBe(chain.length);
       chain.push(bytes);
     }
@@ -333,7 +338,7 @@ describe('publishing to a transparency log', () => {
       const log = await openLog(dir, { signer: P.issuer, origin: 'example.org/requests' });
       const chain: Uint8Array[] = [];
       for (const s of happy.slice(0, 3)) {
-        const { bytes, index } = await publishStatusEvent(log, chain, ID, s, P.keys[s.actor]!);
+        const { bytes, index } = await publishStatusEvent(log, chain, epoc, s, P.keys[s.actor]!);
         chain.push(bytes);
         expect(await log.entry(index)).toEqual(bytes);
       }
@@ -344,23 +349,23 @@ describe('publishing to a transparency log', () => {
   });
   it('a failing log is ERR_IO and the event is not returned', async () => {
     const log = { append: async () => Promise.reject(new Error('disk full')) };
-    await expect(publishStatusEvent(log, [], ID, happy[0]!, P.issuer)).rejects.toMatchObject({ code: 'ERR_IO' });
+    await expect(publishStatusEvent(log, [], epoc, happy[0]!, P.issuer)).rejects.toMatchObject({ code: 'ERR_IO' });
   });
 });
 
 describe('status chain findings F-8 and F-9 (regressions)', () => {
   const start = happy.slice(0, 4);
   it('F-9: a hole in the array is a coded decode failure at its index, never skipped', () => {
-    const chain = buildChain(ID, start, P.keys);
-    expect(verifyStatusChain(chain, P.trust).ok).toBe(true);
+    const chain = buildChain(epoc, start, P.keys);
+    expect(verifyStatusChain(chain, P.trust, { request: epoc }).ok).toBe(true);
     const trailing = chain.slice(0, 2);
     trailing.length = 3; // a pre-sized array: index 2 is a hole
-    const r = verifyStatusChain(trailing, P.trust);
+    const r = verifyStatusChain(trailing, P.trust, { request: epoc });
     expect(r.ok).toBe(false);
     expect(r.checks.filter((c) => !c.ok)).toEqual([expect.objectContaining({ index: 2, check: 'decode', code: 'ERR_INVALID_ARGUMENT' })]);
     const deleted = [...chain];
     delete deleted[3];
-    expect(verifyStatusChain(deleted, P.trust).checks.find((c) => !c.ok)).toMatchObject({ index: 3, code: 'ERR_INVALID_ARGUMENT' });
+    expect(verifyStatusChain(deleted, P.trust, { request: epoc }).checks.find((c) => !c.ok)).toMatchObject({ index: 3, code: 'ERR_INVALID_ARGUMENT' });
     // signing on a sparse chain refuses the hole too (it used to throw a TypeError)
     const code = (f: () => unknown) => {
       try {
@@ -370,13 +375,13 @@ describe('status chain findings F-8 and F-9 (regressions)', () => {
         return isCustosError(e) ? e.code : String(e);
       }
     };
-    expect(code(() => signStatusEvent(trailing, ID, happy[4]!, P.keys[happy[4]!.actor]!))).toBe('ERR_INVALID_ARGUMENT');
-    const holes = verifyStatusChain(new Array<Uint8Array>(2), P.trust);
+    expect(code(() => signStatusEvent(trailing, epoc, happy[4]!, P.keys[happy[4]!.actor]!))).toBe('ERR_INVALID_ARGUMENT');
+    const holes = verifyStatusChain(new Array<Uint8Array>(2), P.trust, { request: epoc });
     expect(holes.ok).toBe(false);
     expect(holes.checks.filter((c) => !c.ok).map((c) => [c.index, c.code])).toEqual([[0, 'ERR_INVALID_ARGUMENT'], [1, 'ERR_INVALID_ARGUMENT']]);
   });
   it('F-8: signStatusEvent refuses an event no reader would accept (ERR_CBOR_SIZE), and signs one that fits', () => {
-    const chain = buildChain(ID, start, P.keys);
+    const chain = buildChain(epoc, start, P.keys);
     const delay = (chars: string, n: number): StatusInput => ({
       kind: 'delay-notified',
       at: '2026-04-03T10:00:00+02:00',
@@ -387,13 +392,13 @@ describe('status chain findings F-8 and F-9 (regressions)', () => {
     // 20 reasons of 1,992 Greek characters: inside the schema (characters), ~80 KB of UTF-8
     let code: unknown;
     try {
-      signStatusEvent(chain, ID, delay('Ω', 20), P.provider);
+      signStatusEvent(chain, epoc, delay('Ω', 20), P.provider);
     } catch (e) {
       code = isCustosError(e) ? e.code : e;
     }
     expect(code).toBe('ERR_CBOR_SIZE');
     // the same in ASCII is ~40 KB: signed, and it verifies in the chain
-    const ok = signStatusEvent(chain, ID, delay('a', 20), P.provider);
-    expect(verifyStatusChain([...chain, ok], P.trust).ok).toBe(true);
+    const ok = signStatusEvent(chain, epoc, delay('a', 20), P.provider);
+    expect(verifyStatusChain([...chain, ok], P.trust, { request: epoc }).ok).toBe(true);
   });
 });

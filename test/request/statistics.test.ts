@@ -82,7 +82,7 @@ function makeCase(i: number): Case {
   if (fate === 'refused') steps.push({ kind: 'refused', at: end, actor: 'provider', grounds: grounds.map((code) => ({ code })) });
   if (fate === 'withdrawn') steps.push({ kind: 'withdrawn', at: end, actor: 'issuer' });
   if (fate === 'partial') steps.push({ kind: 'partially-fulfilled', at: end, actor: 'provider' });
-  const r = verifyStatusChain(buildChain(request.id, steps, P.keys), P.trust, { requestId: request.id, instrument: request.instrument });
+  const r = verifyStatusChain(buildChain(request, steps, P.keys), P.trust, { request });
   if (!r.ok) throw new Error(`fixture chain ${i} does not verify`);
   return { request, chain: r.chain!, fate, hours, grounds: fate === 'refused' ? grounds : [] };
 }

@@ -88,7 +88,7 @@ export const requestStatusCmd: Command = {
   async run(v, args, io) {
     const r = await loadRequest(args[0]!);
     const trust = await loadTrust(str(v, 'trust', true));
-    const rep = verifyStatusChain(await loadChain(str(v, 'chain', true)), trust, { requestId: r.id, instrument: r.instrument });
+    const rep = verifyStatusChain(await loadChain(str(v, 'chain', true)), trust, { request: r });
     if (!rep.ok || rep.chain === undefined) {
       const f = rep.checks.find((c) => !c.ok);
       io.out(`status chain does not verify: ${f?.code ?? ''} ${f?.message ?? ''}`);
@@ -120,7 +120,7 @@ export const requestStats: Command = {
       const eq = a.indexOf('=');
       if (eq <= 0) throw new UsageError(`expected REQUEST.json=STATUS.cbor, got ${a}`);
       const r = await loadRequest(a.slice(0, eq));
-      const rep = verifyStatusChain(await loadChain(a.slice(eq + 1)), trust, { requestId: r.id, instrument: r.instrument });
+      const rep = verifyStatusChain(await loadChain(a.slice(eq + 1)), trust, { request: r });
       if (!rep.ok || rep.chain === undefined) {
         io.info(`skipping ${r.id}: its status chain does not verify`);
         continue;

@@ -62,9 +62,9 @@ export const TRAFFIC_LOG = {
   ],
 };
 
-/** Redactable paths of each record (everything that is not the account key itself). */
+/** Redactable paths of each record (everything that is not the account key itself; `internal` as a whole too, so that withholding it leaves no key behind). */
 export const REDACTABLE = {
-  subscriber: ['subscriber.name', 'subscriber.dateOfBirth', 'subscriber.address', 'subscriber.phone', 'subscriber.paymentMethod', 'registration.createdAt', 'registration.ip', 'internal.riskScore', 'internal.supportNotes'],
+  subscriber: ['subscriber.name', 'subscriber.dateOfBirth', 'subscriber.address', 'subscriber.phone', 'subscriber.paymentMethod', 'registration.createdAt', 'registration.ip', 'internal', 'internal.riskScore', 'internal.supportNotes'],
   traffic: ['logins[*].at', 'logins[*].ip', 'logins[*].userAgent', 'logins[*].subjectLine'],
 };
 
