@@ -10,6 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { appendEvent, createChain, generateIdentity, sealItem, serializeChain, sha256, SigningKey, TrustStore, trustedKeyEntry } from 'custos';
 import { createBundle, openBundleItem, verifyBundle } from 'custos/node';
 
@@ -33,9 +34,11 @@ await createBundle(path, { signer: sender, issuer: 'IE-MAILSVC', request: 'case-
 const report = await verifyBundle(path, { trust });
 for (const c of report.checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.check} ${c.subject ?? ''} ${c.detail}`);
 
-const refused = await openBundleItem(path, 'mailbox', { trust, identities: [recipient.identity], expect: { purpose: 'marketing' } }).catch((e: { code: string }) => e.code);
+// Opening verifies and decrypts in one pass over one handle; the output file appears only
+// after every check passed (a refusal leaves nothing behind).
+const out = join(dir, 'mailbox.txt');
+const refused = await openBundleItem(path, 'mailbox', { trust, identities: [recipient.identity], output: out, expect: { purpose: 'marketing' } }).catch((e: { code: string }) => e.code);
 console.log(`open for another purpose: ${refused}`);
-const { plaintext } = await openBundleItem(path, 'mailbox', { trust, identities: [recipient.identity], expect: { request: 'case-1', purpose: 'investigation' } });
-const text = await new Response(plaintext).text();
-console.log(`opened: ${text.trim()}`);
+await openBundleItem(path, 'mailbox', { trust, identities: [recipient.identity], output: out, expect: { request: 'case-1', purpose: 'investigation' } });
+console.log(`opened: ${readFileSync(out, 'utf8').trim()}`);
 rmSync(dir, { recursive: true, force: true });

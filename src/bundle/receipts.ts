@@ -8,137 +8,149 @@
  * bundle's newest checkpoint of that log (same size, same root), or an older tree that an RFC
  * 9942 consistency receipt in `checkpoints/consistency-<oldSize>.receipt.cose`, signed by the
  * same log, proves to be a prefix of the newest one (RFC 9162 §2.1.4).
+ *
+ * Run by the custody check of each chain member while its events are in hand (no cycle: this
+ * module imports the shared context, not the checks).
  */
 import { equalBytes, toHex } from '../bytes.js';
-import { splitChain } from '../custody/chain.js';
-import { CustosError, type ErrorCode } from '../errors.js';
+import { decodeSign1 } from '../cose/sign1.js';
 import { keyId } from '../keys/signing.js';
-import { parseCheckpoint } from '../log/checkpoint.js';
-import { parseNote } from '../log/note.js';
 import { parseVerifierKey } from '../log/notekeys.js';
 import { verifyConsistencyReceipt, verifyReceipt } from '../log/receipt.js';
-import { decodeSign1 } from '../cose/sign1.js';
 import { verifyTlogProof } from '../log/tlogproof.js';
-import type { BundleManifestItem } from './manifest.js';
-import type { CheckContext } from './checks.js';
-import { EVIDENCE_FILE_MAX_BYTES } from './checks.js';
+import { codeOf, readMember, type CheckContext } from './context.js';
+import type { ItemFacts } from './facts.js';
+import { parseReceiptName } from './naming.js';
 
 /** The newest checkpoint per log origin, established by the checkpoint checks. */
-export type NewestCheckpoints = Map<string, { readonly size: number; readonly root: Uint8Array }>;
+export type NewestCheckpoints = ReadonlyMap<string, { readonly size: number; readonly root: Uint8Array; readonly consistency: Map<string, string | undefined> }>;
 
-const RECEIPT_NAME = /^(0|[1-9][0-9]{0,8})\.(tlog-proof|receipt\.cose)$/;
+type Tree = { origin: string; size: number; root: Uint8Array };
 
-function codeOf(e: unknown): ErrorCode {
-  return e instanceof CustosError ? e.code : 'ERR_INTERNAL';
-}
-
-export async function runReceiptChecks(ctx: CheckContext, item: BundleManifestItem, newest: NewestCheckpoints): Promise<void> {
+/** Verifies one receipt member against the chain's events; returns the event number it proves, or undefined. */
+async function oneReceipt(ctx: CheckContext, name: string, events: readonly Uint8Array[], newest: NewestCheckpoints): Promise<number | undefined> {
   const r = ctx.report;
-  const names = item.receipts ?? [];
-  if (names.length === 0) return;
-  let events: Uint8Array[] = [];
-  if (item.custody !== undefined && ctx.good.has(item.custody)) events = splitChain(await ctx.tar.readAll(item.custody, EVIDENCE_FILE_MAX_BYTES)).events;
   const doc = ctx.trust.document;
   const witnesses = (doc.witnesses ?? []).map((w) => w.vkey);
   const quorum = Math.min(ctx.policy.witnessQuorum ?? doc.witnessQuorum ?? 0, witnesses.length);
-  const logged = new Set<number>();
-  for (const name of names) {
-    const base = name.slice(name.lastIndexOf('/') + 1);
-    const m = RECEIPT_NAME.exec(base);
-    if (!ctx.good.has(name)) {
-      r.failed('receipt', name, 'ERR_DIGEST_MISMATCH', `${name} is missing or does not match the manifest`);
-      continue;
-    }
-    if (m === null) {
-      r.failed('receipt', name, 'ERR_RECEIPT_MALFORMED', 'receipt file name must be <event number>.tlog-proof or .receipt.cose');
-      continue;
-    }
-    const n = Number(m[1]);
-    const entry = events[n];
-    if (entry === undefined) {
-      r.failed('receipt', name, 'ERR_RECEIPT_INVALID', `the custody chain has no event ${n}`);
-      continue;
-    }
-    const bytes = await ctx.tar.readAll(name, EVIDENCE_FILE_MAX_BYTES);
-    try {
-      let tree: { origin: string; size: number; root: Uint8Array } | undefined;
-      if (m[2] === 'tlog-proof') {
-        const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-        const cpText = text.slice(text.indexOf('\n\n') + 2);
-        const origin = cpText.slice(0, cpText.indexOf('\n'));
-        const logs = (doc.logs ?? []).filter((l) => l.origin === origin).map((l) => l.vkey);
-        if (logs.length === 0) {
-          r.failed('receipt', name, 'ERR_NOTE_UNVERIFIED', 'the trust store lists no log with this origin');
-          continue;
-        }
-        const rep = verifyTlogProof(text, { entry, keys: { log: logs, witnesses, quorum, origin } });
-        if (!rep.ok || rep.checkpoint === undefined) {
-          const f = rep.checks.find((c) => !c.ok);
-          r.failed('receipt', name, f?.code ?? 'ERR_RECEIPT_INVALID', `${f?.check}: ${f?.detail ?? 'failed'}`);
-          continue;
-        }
-        tree = { origin, size: rep.checkpoint.size, root: rep.checkpoint.root };
-      } else {
-        // Find the trusted log key the receipt names (kid = RFC 9679 thumbprint of the Ed25519 key).
-        const kid = decodeSign1(bytes, { strict: false }).kid;
-        const log = (doc.logs ?? []).map((l) => ({ origin: l.origin, v: parseVerifierKey(l.vkey) })).find((l) => kid !== undefined && equalBytes(keyId('EdDSA', l.v.publicKey), kid));
-        if (log === undefined) {
-          r.failed('receipt', name, 'ERR_KEY_UNKNOWN', 'the receipt is not signed by a log key in the trust store');
-          continue;
-        }
-        const rep = verifyReceipt(bytes, { key: { alg: 'EdDSA', publicKey: log.v.publicKey }, entry });
-        if (!rep.ok || rep.root === undefined || rep.treeSize === undefined) {
-          const f = rep.checks.find((c) => !c.ok);
-          r.failed('receipt', name, f?.code ?? 'ERR_RECEIPT_INVALID', `${f?.check}: ${f?.detail ?? 'failed'}`);
-          continue;
-        }
-        tree = { origin: log.origin, size: rep.treeSize, root: rep.root };
-      }
-      const top = newest.get(tree.origin);
-      const same = top !== undefined && top.size === tree.size && equalBytes(top.root, tree.root);
-      if (!same) {
-        const why = top === undefined ? 'the bundle has no checkpoint of this log' : await consistent(ctx, tree, top);
-        if (why !== undefined) {
-          r.failed('receipt.consistency', name, 'ERR_CONSISTENCY', `receipt is for tree size ${tree.size}: ${why}`);
-          continue;
-        }
-      }
-      logged.add(n);
-      r.pass('receipt', name, `event ${n} included in ${tree.origin} at tree size ${tree.size}${same ? '' : `, consistent with the newest checkpoint (size ${top!.size})`}`);
-    } catch (e) {
-      r.failed('receipt', name, codeOf(e), (e as Error).message);
-    }
+  const parsed = parseReceiptName(name);
+  const bytes = await readMember(ctx, 'receipt', name, name);
+  if (bytes === undefined) return undefined;
+  if (parsed === undefined) {
+    r.failed('receipt', name, 'ERR_RECEIPT_MALFORMED', 'receipt file name must be <event number>.tlog-proof or .receipt.cose');
+    return undefined;
   }
-  if (events.length > 0) {
-    const missing = events.map((_, i) => i).filter((i) => !logged.has(i));
-    if (missing.length === 0) r.pass('custody.logged', item.id, `all ${events.length} custody events have verified receipts`);
-    else r.failed('custody.logged', item.id, 'ERR_RECEIPT_INVALID', `custody events without a verified receipt: ${missing.join(', ')}`);
+  const n = parsed.event;
+  const entry = events[n];
+  if (entry === undefined) {
+    r.failed('receipt', name, 'ERR_RECEIPT_INVALID', `the custody chain has no verified event ${n}`);
+    return undefined;
+  }
+  try {
+    let tree: Tree;
+    if (parsed.kind === 'tlog-proof') {
+      const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      const cpText = text.slice(text.indexOf('\n\n') + 2);
+      const origin = cpText.slice(0, cpText.indexOf('\n'));
+      const logs = (doc.logs ?? []).filter((l) => l.origin === origin).map((l) => l.vkey);
+      if (logs.length === 0) {
+        r.failed('receipt', name, 'ERR_NOTE_UNVERIFIED', 'the trust store lists no log with this origin');
+        return undefined;
+      }
+      const rep = verifyTlogProof(text, { entry, keys: { log: logs, witnesses, quorum, origin } });
+      if (!rep.ok || rep.checkpoint === undefined) {
+        const f = rep.checks.find((c) => !c.ok);
+        r.failed('receipt', name, f?.code ?? 'ERR_RECEIPT_INVALID', `${f?.check}: ${f?.detail ?? 'failed'}`);
+        return undefined;
+      }
+      tree = { origin, size: rep.checkpoint.size, root: rep.checkpoint.root };
+    } else {
+      // Find the trusted log key the receipt names (kid = RFC 9679 thumbprint of the Ed25519 key).
+      const log = logKeyFor(ctx, bytes, undefined);
+      if (log === undefined) {
+        r.failed('receipt', name, 'ERR_KEY_UNKNOWN', 'the receipt is not signed by a log key in the trust store');
+        return undefined;
+      }
+      const rep = verifyReceipt(bytes, { key: { alg: 'EdDSA', publicKey: log.publicKey }, entry });
+      if (!rep.ok || rep.root === undefined || rep.treeSize === undefined) {
+        const f = rep.checks.find((c) => !c.ok);
+        r.failed('receipt', name, f?.code ?? 'ERR_RECEIPT_INVALID', `${f?.check}: ${f?.detail ?? 'failed'}`);
+        return undefined;
+      }
+      tree = { origin: log.origin, size: rep.treeSize, root: rep.root };
+    }
+    const top = newest.get(tree.origin);
+    const same = top !== undefined && top.size === tree.size && equalBytes(top.root, tree.root);
+    if (!same) {
+      const why = top === undefined ? 'the bundle has no checkpoint of this log' : await consistent(ctx, tree, top);
+      if (why !== undefined) {
+        r.failed('receipt.consistency', name, 'ERR_CONSISTENCY', `receipt is for tree size ${tree.size}: ${why}`);
+        return undefined;
+      }
+    }
+    r.pass('receipt', name, `event ${n} included in ${tree.origin} at tree size ${tree.size}${same ? '' : `, consistent with the newest checkpoint (size ${top!.size})`}`);
+    return n;
+  } catch (e) {
+    r.failed('receipt', name, codeOf(e), (e as Error).message);
+    return undefined;
   }
 }
 
-const consistencyCache = new WeakMap<CheckContext, Map<string, string | undefined>>();
-
-/** Undefined when a consistency receipt proves `old` is a prefix of `top`; else why not. */
-async function consistent(
+/**
+ * Checks the receipts of `items`, which all name one chain whose verified events are `events`
+ * (empty when the chain is absent or failed). Each distinct receipt member is verified once;
+ * each item gets a `custody.logged` verdict over its own receipts.
+ */
+export async function checkReceipts(
   ctx: CheckContext,
-  old: { origin: string; size: number; root: Uint8Array },
-  top: { size: number; root: Uint8Array },
-): Promise<string | undefined> {
+  items: readonly ItemFacts[],
+  events: readonly Uint8Array[],
+  chainRead: boolean,
+  newest: NewestCheckpoints,
+): Promise<void> {
+  const verdicts = new Map<string, number | undefined>();
+  for (const f of items) {
+    const names = f.item.receipts ?? [];
+    if (names.length === 0) continue;
+    if (f.item.custody === undefined || !chainRead) {
+      for (const name of names) {
+        if (!verdicts.has(name)) {
+          verdicts.set(name, undefined);
+          await readMember(ctx, 'receipt', name, name);
+        }
+        ctx.report.failed('receipt', name, 'ERR_RECEIPT_INVALID', `item ${f.item.id} has no readable custody chain for the receipt to prove`);
+      }
+      continue;
+    }
+    const logged = new Set<number>();
+    for (const name of names) {
+      if (!verdicts.has(name)) verdicts.set(name, await oneReceipt(ctx, name, events, newest));
+      const n = verdicts.get(name);
+      if (n !== undefined) logged.add(n);
+    }
+    if (events.length > 0) {
+      const missing = events.map((_, i) => i).filter((i) => !logged.has(i));
+      if (missing.length === 0) ctx.report.pass('custody.logged', f.item.id, `all ${events.length} custody events have verified receipts`);
+      else ctx.report.failed('custody.logged', f.item.id, 'ERR_RECEIPT_INVALID', `custody events without a verified receipt: ${missing.join(', ')}`);
+    }
+  }
+}
+
+/** Undefined when a consistency receipt proves `old` is a prefix of `top`; else why not. Cached per tree. */
+async function consistent(ctx: CheckContext, old: Tree, top: { size: number; root: Uint8Array; consistency: Map<string, string | undefined> }): Promise<string | undefined> {
   if (old.size > top.size) return `newer than the bundle's newest checkpoint (size ${top.size})`;
-  const key = `${old.origin}\n${old.size}\n${toHex(old.root)}`;
-  let cache = consistencyCache.get(ctx);
-  if (cache === undefined) consistencyCache.set(ctx, (cache = new Map()));
-  if (cache.has(key)) return cache.get(key);
+  const key = `${old.size}\n${toHex(old.root)}`;
+  if (top.consistency.has(key)) return top.consistency.get(key);
   const name = `checkpoints/consistency-${old.size}.receipt.cose`;
   let why: string | undefined;
-  if (!(ctx.manifest.checkpoints ?? []).includes(name) || !ctx.good.has(name)) why = `no valid ${name} links it to the newest checkpoint (size ${top.size})`;
+  const bytes = (ctx.manifest.checkpoints ?? []).includes(name) ? await consistencyBytes(ctx, name) : undefined;
+  if (bytes === undefined) why = `no valid ${name} links it to the newest checkpoint (size ${top.size})`;
   else {
     try {
-      const bytes = await ctx.tar.readAll(name, EVIDENCE_FILE_MAX_BYTES);
       const log = logKeyFor(ctx, bytes, old.origin);
       if (log === undefined) why = `${name} is not signed by this log's key`;
       else {
-        const rep = verifyConsistencyReceipt(bytes, { key: { alg: 'EdDSA', publicKey: log }, oldSize: old.size, oldRoot: old.root });
+        const rep = verifyConsistencyReceipt(bytes, { key: { alg: 'EdDSA', publicKey: log.publicKey }, oldSize: old.size, oldRoot: old.root });
         if (!rep.ok || rep.root === undefined) why = `${name} does not verify (${rep.checks.find((c) => !c.ok)?.code ?? 'ERR_CONSISTENCY'})`;
         else if (rep.treeSize !== top.size || !equalBytes(rep.root, top.root)) why = `${name} leads to size ${rep.treeSize}, not to the newest checkpoint`;
       }
@@ -146,24 +158,28 @@ async function consistent(
       why = `${name}: ${(e as Error).message}`;
     }
   }
-  cache.set(key, why);
+  top.consistency.set(key, why);
   return why;
 }
 
-/** The Ed25519 public key of the trusted log (of `origin`) whose RFC 9679 kid signed a COSE message. */
-function logKeyFor(ctx: CheckContext, cose: Uint8Array, origin: string): Uint8Array | undefined {
+const consistencyRead = new WeakMap<CheckContext, Map<string, Uint8Array | undefined>>();
+
+/** A consistency receipt member, read (and digest-checked) once per verification. */
+async function consistencyBytes(ctx: CheckContext, name: string): Promise<Uint8Array | undefined> {
+  let m = consistencyRead.get(ctx);
+  if (m === undefined) consistencyRead.set(ctx, (m = new Map()));
+  if (!m.has(name)) m.set(name, await readMember(ctx, 'checkpoint', name, name));
+  return m.get(name);
+}
+
+/** The trusted log (of `origin`, or any) whose RFC 9679 kid signed a COSE message. */
+function logKeyFor(ctx: CheckContext, cose: Uint8Array, origin: string | undefined): { origin: string; publicKey: Uint8Array } | undefined {
   const kid = decodeSign1(cose, { strict: false }).kid;
   if (kid === undefined) return undefined;
   for (const l of ctx.trust.document.logs ?? []) {
-    if (l.origin !== origin) continue;
+    if (origin !== undefined && l.origin !== origin) continue;
     const v = parseVerifierKey(l.vkey);
-    if (equalBytes(keyId('EdDSA', v.publicKey), kid)) return v.publicKey;
+    if (equalBytes(keyId('EdDSA', v.publicKey), kid)) return { origin: l.origin, publicKey: v.publicKey };
   }
   return undefined;
-}
-
-/** The newest checkpoint text's tree, for tests and tools. */
-export function checkpointTree(text: string): { origin: string; size: number; root: Uint8Array } {
-  const cp = parseCheckpoint(parseNote(text).text);
-  return { origin: cp.origin, size: cp.size, root: cp.root };
 }

@@ -1,7 +1,10 @@
 /** The verification report of a bundle: every check, with its outcome and error code. */
 import type { ErrorCode } from '../errors.js';
 
-/** One check. `subject` names the file or item it is about. */
+/**
+ * One check. `subject` names the file or item it is about. Every check that applies is listed,
+ * and one that could not run is a failure with the reason, never left out.
+ */
 export interface BundleCheck {
   /** Stable check name: `tar`, `manifest.signature`, `file.digest`, `seal`, `custody`, `receipt`, … */
   readonly check: string;
@@ -12,9 +15,14 @@ export interface BundleCheck {
   readonly detail: string;
 }
 
-/** What `verifyBundle` (from `custos/node`) returns: `ok` is true only when every check passed. */
+/** What `verifyBundle` returns: `ok` is true only when every check passed. */
 export interface BundleReport {
   readonly ok: boolean;
+  /**
+   * False when the input is not a readable bundle at all: it could not be read, is not a strict
+   * tar archive, or has no manifest (the CLI exits 3 for these, 1 for a bundle that fails).
+   */
+  readonly readable: boolean;
   readonly checks: readonly BundleCheck[];
   /** Manifest facts, when the manifest could be read (signed or not: see the checks). */
   readonly manifest?: {

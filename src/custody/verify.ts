@@ -40,6 +40,8 @@ export interface ChainEventReport {
   readonly type?: CustodyEventType;
   readonly time?: number;
   readonly actor?: { readonly authority: string; readonly role: string };
+  /** The purpose the event states, if any. */
+  readonly purpose?: string;
   /** Codes of the failures at this index. */
   readonly codes: readonly ErrorCode[];
 }
@@ -194,7 +196,12 @@ export function verifyChain(
       hash,
       status: mine.length === 0 ? 'valid' : 'invalid',
       ...(opened !== undefined
-        ? { type: opened.event.type, time: opened.event.time, actor: { authority: opened.event.actor.authority, role: opened.event.actor.role } }
+        ? {
+            type: opened.event.type,
+            time: opened.event.time,
+            actor: { authority: opened.event.actor.authority, role: opened.event.actor.role },
+            ...(opened.event.purpose !== undefined ? { purpose: opened.event.purpose } : {}),
+          }
         : {}),
       codes: mine.map((f) => f.code),
     });

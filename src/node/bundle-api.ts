@@ -1,9 +1,6 @@
 /** The Node bundle API (re-exports only). */
-export { createBundle, verifyBundle } from './bundle.js';
-export type { BundleItemInput, CreateBundleOptions, VerifyBundleOptions } from './bundle.js';
-export { openBundleItem } from './bundle-open.js';
-export type { OpenBundleItemOptions, OpenExpectation, OpenedBundleItem } from './bundle-open.js';
-export { inspectBundle } from './bundle-inspect.js';
-export type { BundleInfo } from './bundle-inspect.js';
-export { AtomicFile, TAR_READ_CHUNK, TarFile, TarWriter, iterateStream, writeFileAtomic } from './bundle-fs.js';
-export type { ByteSink } from './bundle-fs.js';
+export { createBundle, inspectBundle, nodePassHash, openBundleItem, verifyBundle } from './bundle.js';
+export type { BundleInfo, BundleItemInput, CreateBundleOptions, OpenBundleItemOptions, OpenedBundleItem, VerifyBundleOptions } from './bundle.js';
+export type { OpenExpectation } from '../bundle/open.js';
+export { AtomicFile, TAR_READ_CHUNK, TarFile, TarWriter, iterateStream, openBundleFile, writeFileAtomic } from './bundle-fs.js';
+export type { ByteSink, FileSource } from './bundle-fs.js';

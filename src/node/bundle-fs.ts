@@ -1,24 +1,115 @@
 /**
- * File plumbing for bundles on Node: an atomic output file (temp file in the same directory,
- * fsync, rename, fsync of the directory), a streaming tar writer over any byte sink, and a
- * random-access tar reader over a file.
+ * File plumbing for bundles on Node: {@link openBundleFile}, the {@link BundleSource} over ONE
+ * open file handle (positional reads for the small members, a prefetching stream for items), an
+ * atomic output file ({@link AtomicFile}, a {@link ByteSink} over {@link AtomicWriter}), and
+ * {@link TarFile}, random access to an archive's members by name.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import * as crypto from '#crypto';
-import { assertBytes, toU8 } from '../bytes.js';
+import { assertString } from '../bytes.js';
+import { BundleArchive } from '../bundle/archive.js';
+import type { BundleSource } from '../bundle/source.js';
+import type { TarEntry } from '../bundle/tar.js';
+import { TarWriter, type ByteSink } from '../bundle/tarwriter.js';
 import { CustosError, fail } from '../errors.js';
 import { AtomicWriter } from './files.js';
-import { readTarIndex, TAR_END, tarHeader, tarPadding, type TarEntry, type TarEntryOptions } from '../bundle/tar.js';
 
-/** Where bytes go: a file, stdout, a socket. `write` resolves when the sink accepted the bytes. */
-export interface ByteSink {
-  write(bytes: Uint8Array): Promise<void>;
+export { TarWriter, type ByteSink };
+
+/** Chunk size for streaming member data out of an archive. */
+export const TAR_READ_CHUNK = 2 * 1024 * 1024;
+
+/** A {@link BundleSource} over one open file; close it when done. */
+export interface FileSource extends BundleSource {
+  close(): Promise<void>;
+}
+
+async function readRange(fh: FileHandle, offset: number, length: number): Promise<Uint8Array> {
+  const buf = new Uint8Array(length);
+  let got = 0;
+  while (got < length) {
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await fh.read(buf, got, length - got, offset + got));
+    } catch (e) {
+      throw new CustosError('ERR_IO', 'cannot read the bundle', { cause: e });
+    }
+    if (bytesRead === 0) fail('ERR_TAR', 'archive is shorter than its headers say');
+    got += bytesRead;
+  }
+  return buf;
 }
 
 /**
- * A file that appears under its final name only when complete: written to a temp file in the
- * same directory, fsynced, renamed over `path`, and the directory fsynced. A thin {@link ByteSink}
- * adapter over {@link AtomicWriter}, which also removes temp files left by writers that died.
+ * Opens `path` once: every later read of the bundle goes to this handle, so a file replaced
+ * under the same name afterwards is never read (what was verified is what is decrypted).
+ *
+ * @example
+ * ```ts
+ * const src = await openBundleFile('bundle.tar');
+ * try { const report = await verifyBundle(src, { trust }); } finally { await src.close(); }
+ * ```
+ */
+export async function openBundleFile(path: string): Promise<FileSource> {
+  assertString('path', path);
+  let fh: FileHandle;
+  let size: number;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new CustosError('ERR_IO', `cannot open ${path}`, { cause: e });
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) fail('ERR_IO', `${path} is not a regular file`);
+    size = st.size;
+  } catch (e) {
+    await fh.close();
+    throw e instanceof CustosError ? e : new CustosError('ERR_IO', `cannot stat ${path}`, { cause: e });
+  }
+  let closed = false;
+  const check = (offset: number, length: number): void => {
+    if (closed) fail('ERR_INVALID_ARGUMENT', 'the bundle file is closed');
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > size) {
+      fail('ERR_TAR', `read of ${length} bytes at ${offset} is outside the ${size}-byte archive`);
+    }
+  };
+  return {
+    size,
+    read: async (offset, length) => {
+      check(offset, length);
+      return readRange(fh, offset, length);
+    },
+    // The next block is read while the consumer works on the current one (I/O overlaps CPU).
+    stream: async function* (offset, length) {
+      check(offset, length);
+      const end = offset + length;
+      let next: Promise<Uint8Array> | undefined;
+      const at = (p: number): Promise<Uint8Array> => {
+        const r = readRange(fh, p, Math.min(TAR_READ_CHUNK, end - p));
+        r.catch(() => undefined);
+        return r;
+      };
+      try {
+        for (let p = offset; p < end; p += TAR_READ_CHUNK) {
+          const cur = next ?? at(p);
+          next = p + TAR_READ_CHUNK < end ? at(p + TAR_READ_CHUNK) : undefined;
+          yield await cur;
+        }
+      } finally {
+        await next?.catch(() => undefined); // never close the handle under a read in flight
+      }
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await fh.close();
+    },
+  };
+}
+
+/**
+ * A file that appears under its final name only when complete: a thin {@link ByteSink} adapter
+ * over {@link AtomicWriter} (exclusive temp file under a random name, fsync, rename).
  *
  * @example
  * ```ts
@@ -56,65 +147,7 @@ export class AtomicFile implements ByteSink {
 export { writeFileAtomic } from './files.js';
 
 /**
- * A streaming tar writer: entries go to the sink as they are added, data is never buffered
- * beyond one chunk, and each entry's SHA-256 is computed on the way through.
- */
-export class TarWriter {
-  readonly #sink: ByteSink;
-  readonly #opts: TarEntryOptions;
-  #finished = false;
-
-  constructor(sink: ByteSink, opts: TarEntryOptions = {}) {
-    this.#sink = sink;
-    this.#opts = opts;
-  }
-
-  /** Adds an entry held in memory; returns its SHA-256. */
-  async addBytes(name: string, data: Uint8Array): Promise<Uint8Array> {
-    return this.addStream(name, data.length, [data]);
-  }
-
-  /**
-   * Adds an entry of exactly `size` bytes from `source`; returns its SHA-256. Throws ERR_IO if
-   * the source yields more or fewer bytes (the archive is then unusable: abort the sink).
-   */
-  async addStream(
-    name: string,
-    size: number,
-    source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-    onBytes?: (n: number) => void,
-  ): Promise<Uint8Array> {
-    if (this.#finished) fail('ERR_INVALID_ARGUMENT', 'tar writer already finished');
-    await this.#sink.write(tarHeader(name, size, this.#opts));
-    const h = crypto.createSha256();
-    let n = 0;
-    for await (const chunk of source) {
-      const c = toU8(chunk);
-      n += c.length;
-      if (n > size) fail('ERR_IO', `${name}: source is longer than its declared size`);
-      h.update(c);
-      await this.#sink.write(c);
-      onBytes?.(c.length);
-    }
-    if (n !== size) fail('ERR_IO', `${name}: source ended after ${n} of ${size} bytes`);
-    const pad = tarPadding(size);
-    if (pad > 0) await this.#sink.write(new Uint8Array(pad));
-    return h.digest();
-  }
-
-  /** Writes the end-of-archive marker. */
-  async finish(): Promise<void> {
-    if (this.#finished) return;
-    this.#finished = true;
-    await this.#sink.write(TAR_END);
-  }
-}
-
-/** Chunk size for streaming entry data out of an archive. */
-export const TAR_READ_CHUNK = 1024 * 1024;
-
-/**
- * An archive opened for random access: its checked table of contents, and readers for entries.
+ * An archive file opened for random access to its members by name (one handle).
  *
  * @example
  * ```ts
@@ -123,74 +156,49 @@ export const TAR_READ_CHUNK = 1024 * 1024;
  * ```
  */
 export class TarFile {
-  readonly entries: readonly TarEntry[];
-  readonly size: number;
-  readonly #fh: FileHandle;
-  readonly #byName: Map<string, TarEntry>;
+  readonly #src: FileSource;
+  readonly #archive: BundleArchive;
 
-  private constructor(fh: FileHandle, size: number, entries: TarEntry[]) {
-    this.#fh = fh;
-    this.size = size;
-    this.entries = entries;
-    this.#byName = new Map(entries.map((e) => [e.name, e]));
+  private constructor(src: FileSource, archive: BundleArchive) {
+    this.#src = src;
+    this.#archive = archive;
   }
 
   static async open(path: string): Promise<TarFile> {
-    let fh: FileHandle;
+    const src = await openBundleFile(path);
     try {
-      fh = await open(path, 'r');
+      return new TarFile(src, await BundleArchive.open(src));
     } catch (e) {
-      throw new CustosError('ERR_IO', `cannot open ${path}`, { cause: e });
-    }
-    try {
-      const { size } = await fh.stat();
-      const entries = await readTarIndex((o, n) => readRange(fh, o, n), size);
-      return new TarFile(fh, size, entries);
-    } catch (e) {
-      await fh.close();
+      await src.close();
       throw e;
     }
   }
 
+  get entries(): readonly TarEntry[] {
+    return this.#archive.entries;
+  }
+
+  get size(): number {
+    return this.#src.size;
+  }
+
   get(name: string): TarEntry | undefined {
-    return this.#byName.get(name);
+    return this.#archive.get(name);
   }
 
   /** Reads a whole entry into memory, refusing entries above `maxBytes` (ERR_LIMIT). */
-  async readAll(name: string, maxBytes: number): Promise<Uint8Array> {
-    const e = this.#byName.get(name);
-    if (e === undefined) fail('ERR_BUNDLE_MALFORMED', `${name} is missing`);
-    if (e.size > maxBytes) fail('ERR_LIMIT', `${name} is larger than ${maxBytes} bytes`);
-    return readRange(this.#fh, e.offset, e.size);
+  readAll(name: string, maxBytes: number): Promise<Uint8Array> {
+    return this.#archive.read(name, maxBytes);
   }
 
-  /** Reads `length` bytes of an entry from `start` (clamped to the entry). */
-  async readPart(entry: TarEntry, start: number, length: number): Promise<Uint8Array> {
-    const s = Math.min(Math.max(0, start), entry.size);
-    return readRange(this.#fh, entry.offset + s, Math.min(length, entry.size - s));
+  /** Streams an entry. */
+  stream(entry: TarEntry): AsyncIterable<Uint8Array> {
+    return this.#archive.stream(entry);
   }
 
-  /** Streams an entry (or a range of it) in chunks of {@link TAR_READ_CHUNK}. */
-  async *stream(entry: TarEntry, start = 0, end = entry.size): AsyncGenerator<Uint8Array> {
-    for (let p = start; p < end; p += TAR_READ_CHUNK) {
-      yield await readRange(this.#fh, entry.offset + p, Math.min(TAR_READ_CHUNK, end - p));
-    }
+  close(): Promise<void> {
+    return this.#src.close();
   }
-
-  async close(): Promise<void> {
-    await this.#fh.close();
-  }
-}
-
-async function readRange(fh: FileHandle, offset: number, length: number): Promise<Uint8Array> {
-  const buf = new Uint8Array(length);
-  let got = 0;
-  while (got < length) {
-    const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
-    if (bytesRead === 0) fail('ERR_TAR', 'archive is shorter than its headers say');
-    got += bytesRead;
-  }
-  return buf;
 }
 
 /** Iterates a Web ReadableStream (TypeScript's DOM lib does not type it as async-iterable). */

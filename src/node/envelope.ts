@@ -34,6 +34,11 @@ export interface FileOptions {
    * everything, which was faster here unless other work oversubscribed the cores).
    */
   workers?: number;
+  /**
+   * Awaited after each block (encryptFile): lets a hook that hands work to another thread wait
+   * for it without blocking this thread, so that thread's failure is seen at once.
+   */
+  onBlock?: () => Promise<void>;
 }
 
 /** 32 chunks (2 MiB) a block: large enough to amortise the async overhead, small enough for the RSS bound. */
@@ -123,6 +128,7 @@ export async function encryptFile(
       for (let b = await reader.read(); b !== null; b = await reader.read()) {
         enc.pushTo(b, emit);
         await out.flush(); // the next block is already being read meanwhile
+        await options.onBlock?.();
       }
       enc.finishTo(emit);
       await out.close();

@@ -9,6 +9,13 @@
  * backpressure instead of an unbounded queue). Messages are ordered, so the digest the worker
  * returns after `finish` covers every slot in submission order.
  *
+ * Failure. The main thread never waits for the worker synchronously on the normal path: when no
+ * slot is free, `update` keeps a copy in a small backlog and the caller awaits `drain()` between
+ * blocks (Atomics.waitAsync), so the worker's `error`/`exit` events run and fail the wait at once
+ * with their cause (a thread blocked in Atomics.wait would never see them). The worker starts with
+ * `execArgv: []`: the parent's flags (`--input-type=module`, loaders) are not for a plain .mjs
+ * worker, and some of them make it die at start.
+ *
  * Lanes. {@link OffThreadSha256.startMany} runs several independent digests on ONE worker and one
  * ring (each message names its lane): on two cores, one thread for both of openFile's hashes
  * beside the decrypting thread beats two threads competing with it, and memory stays 8 MiB.
@@ -26,7 +33,11 @@ const SLOT_BYTES = 1 << 20;
 const FREE = 0;
 // each lane may hold one partly filled slot: fewer lanes than slots, so the others keep cycling
 const MAX_LANES = 4;
+/** Bytes a lane may hold back before `update` waits synchronously (a caller that never drains). */
+const BACKLOG_MAX = 64 << 20;
 
+
+type WaitAsync = (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: Promise<string> | string };
 
 /** The worker and slot ring shared by the lanes started together. */
 class Ring {
@@ -45,18 +56,19 @@ class Ring {
     this.ctrl[FREE] = SLOTS;
     this.data = new Uint8Array(data);
     this.open = lanes;
-    this.worker = new Worker(workerFile('sha256.worker.mjs'), { workerData: { data, ctrl, SLOT_BYTES, FREE, lanes } });
+    // Only the flags the worker needs: none (it is plain JavaScript using node: builtins).
+    this.worker = new Worker(workerFile('sha256.worker.mjs'), { workerData: { data, ctrl, SLOT_BYTES, FREE, lanes }, execArgv: [] });
     this.worker.unref();
-    this.worker.on('error', (e) => {
-      this.failed = e;
-      for (const p of this.#pending.values()) p.reject(e);
-      this.#pending.clear();
-    });
-    this.worker.on('exit', () => {
-      if (this.#stopped) return;
-      this.failed ??= new Error('the hashing worker exited');
+    const die = (e: unknown): void => {
+      this.failed ??= e;
       for (const p of this.#pending.values()) p.reject(this.failed);
       this.#pending.clear();
+      // wake a drain() waiting for a free slot: it sees `failed` and throws
+      Atomics.notify(this.ctrl, FREE);
+    };
+    this.worker.on('error', die);
+    this.worker.on('exit', (code) => {
+      if (!this.#stopped) die(new Error(`the hashing worker exited (code ${code})`));
     });
     this.worker.on('message', (m: { lane: number; digest: Uint8Array }) => {
       const p = this.#pending.get(m.lane);
@@ -65,18 +77,37 @@ class Ring {
     });
   }
 
-  acquire(): number {
-    for (;;) {
-      if (this.failed !== undefined) throw new CustosError('ERR_INTERNAL', 'the hashing worker failed', { cause: this.failed });
-      if (Atomics.load(this.ctrl, FREE) > 0) {
-        for (let i = 0; i < SLOTS; i++) {
-          if (Atomics.compareExchange(this.ctrl, 1 + i, 0, 1) === 0) {
-            Atomics.sub(this.ctrl, FREE, 1);
-            return i;
-          }
+  check(): void {
+    if (this.failed !== undefined) throw new CustosError('ERR_INTERNAL', 'the hashing worker failed', { cause: this.failed });
+  }
+
+  /** A free slot, or -1 when every slot is being hashed. */
+  tryAcquire(): number {
+    this.check();
+    if (Atomics.load(this.ctrl, FREE) > 0) {
+      for (let i = 0; i < SLOTS; i++) {
+        if (Atomics.compareExchange(this.ctrl, 1 + i, 0, 1) === 0) {
+          Atomics.sub(this.ctrl, FREE, 1);
+          return i;
         }
       }
-      // every slot is being hashed: wait for the worker to free one (bounded, so a dead worker is noticed)
+    }
+    return -1;
+  }
+
+  /** Waits without blocking the event loop until a slot may be free or the worker failed. */
+  async waitFree(): Promise<void> {
+    this.check();
+    const w = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync(this.ctrl, FREE, 0, 60_000);
+    if (w.async && (await w.value) === 'timed-out') throw new CustosError('ERR_INTERNAL', 'the hashing worker stopped responding');
+    this.check();
+  }
+
+  /** Last resort for a caller that never drains: a synchronous wait (the worker's events cannot run). */
+  acquireBlocking(): number {
+    for (;;) {
+      const i = this.tryAcquire();
+      if (i >= 0) return i;
       if (Atomics.wait(this.ctrl, FREE, 0, 60_000) === 'timed-out') {
         throw new CustosError('ERR_INTERNAL', 'the hashing worker stopped responding');
       }
@@ -120,6 +151,8 @@ export class OffThreadSha256 {
   #slot = -1;
   #fill = 0;
   #done = false;
+  #backlog: Uint8Array[] = [];
+  #backlogBytes = 0;
 
   private constructor(ring: Ring, lane: number) {
     this.#ring = ring;
@@ -155,30 +188,85 @@ export class OffThreadSha256 {
     this.#fill = 0;
   }
 
-  update(bytes: Uint8Array): void {
-    if (this.#done) throw new CustosError('ERR_INVALID_ARGUMENT', 'hash already finished');
+  /** Copies bytes into slots while slots are free; returns how many were taken. */
+  #fillSlots(bytes: Uint8Array, blocking: boolean): number {
     const data = this.#ring.data;
     let o = 0;
     while (o < bytes.length) {
-      if (this.#slot < 0) this.#slot = this.#ring.acquire();
+      if (this.#slot < 0) {
+        this.#slot = blocking ? this.#ring.acquireBlocking() : this.#ring.tryAcquire();
+        if (this.#slot < 0) break;
+      }
       const n = Math.min(bytes.length - o, SLOT_BYTES - this.#fill);
       data.set(bytes.subarray(o, o + n), this.#slot * SLOT_BYTES + this.#fill);
       this.#fill += n;
       o += n;
       if (this.#fill === SLOT_BYTES) this.#submit();
     }
+    return o;
+  }
+
+  /**
+   * Adds bytes. Never waits for the worker on the normal path: what no free slot can take is
+   * copied to a backlog that {@link drain} (or {@link digest}) hands over. Only a caller that lets
+   * the backlog pass 64 MiB without draining waits here, synchronously.
+   */
+  update(bytes: Uint8Array): void {
+    if (this.#done) throw new CustosError('ERR_INVALID_ARGUMENT', 'hash already finished');
+    this.#ring.check();
+    if (bytes.length === 0) return;
+    if (this.#backlog.length === 0) {
+      const took = this.#fillSlots(bytes, false);
+      if (took === bytes.length) return;
+      bytes = bytes.subarray(took);
+    }
+    if (this.#backlogBytes + bytes.length > BACKLOG_MAX) {
+      this.#flushBacklog(true);
+      this.#fillSlots(bytes, true);
+      return;
+    }
+    this.#backlog.push(bytes.slice());
+    this.#backlogBytes += bytes.length;
+  }
+
+  #flushBacklog(blocking: boolean): void {
+    while (this.#backlog.length > 0) {
+      const b = this.#backlog[0]!;
+      const took = this.#fillSlots(b, blocking);
+      this.#backlogBytes -= took;
+      if (took < b.length) {
+        this.#backlog[0] = b.subarray(took);
+        return;
+      }
+      this.#backlog.shift();
+    }
+  }
+
+  /**
+   * Hands the backlog to the worker, waiting asynchronously for free slots: a dead worker fails
+   * this at once with its cause (ERR_INTERNAL). Call it between blocks to bound the backlog.
+   */
+  async drain(): Promise<void> {
+    while (this.#backlog.length > 0) {
+      this.#flushBacklog(false);
+      if (this.#backlog.length > 0) await this.#ring.waitFree();
+    }
+    this.#ring.check();
   }
 
   /** Finishes; resolves with the 32-byte digest (the worker stops after the last lane's). */
   async digest(): Promise<Uint8Array> {
     if (this.#done) throw new CustosError('ERR_INVALID_ARGUMENT', 'hash already finished');
-    this.#done = true;
     try {
+      await this.drain();
+      this.#done = true;
       this.#submit();
       return await this.#ring.finish(this.#lane);
     } catch (e) {
-      throw new CustosError('ERR_INTERNAL', 'the hashing worker failed', { cause: e });
+      throw e instanceof CustosError ? e : new CustosError('ERR_INTERNAL', 'the hashing worker failed', { cause: e });
     } finally {
+      this.#done = true;
+      this.#backlog = [];
       await this.#ring.release();
     }
   }
@@ -187,6 +275,7 @@ export class OffThreadSha256 {
   async abort(): Promise<void> {
     if (this.#done) return;
     this.#done = true;
+    this.#backlog = [];
     if (this.#slot >= 0) {
       // hand the partly filled slot back, for the lanes still running
       Atomics.store(this.#ring.ctrl, 1 + this.#slot, 0);

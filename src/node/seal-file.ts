@@ -100,6 +100,11 @@ export async function sealFile(
         payloadSize += b.length;
         payload.update(b);
       },
+      // between blocks: hand the hashes' backlog over, and fail at once if the worker died
+      onBlock: async () => {
+        await plain.drain();
+        await payload.drain();
+      },
     }));
   } catch (e) {
     await Promise.all([plain.abort(), payload.abort()]);
@@ -193,6 +198,7 @@ const OFF_THREAD_MIN = 16 * 1024 * 1024;
 
 interface Hash {
   update(b: Uint8Array): void;
+  drain(): Promise<void>;
   digest(): Promise<Uint8Array>;
   abort(): Promise<void>;
 }
@@ -204,7 +210,7 @@ function startHashes(offThread: boolean): [Hash, Hash] {
   }
   const inline = (): Hash => {
     const h = crypto.createSha256();
-    return { update: (b) => h.update(b), digest: async () => h.digest(), abort: async () => undefined };
+    return { update: (b) => h.update(b), drain: async () => undefined, digest: async () => h.digest(), abort: async () => undefined };
   };
   return [inline(), inline()];
 }
@@ -247,6 +253,8 @@ async function decryptChecked(
       seePayload(b);
       dec.push(b, emit);
       await out.flush();
+      await payloadHash.drain();
+      await plainHash.drain();
     }
     dec.finish(emit);
     await out.close();

@@ -18,6 +18,8 @@ import { appendEvent, createChain } from '../../src/custody/append.js';
 import { serializeChain } from '../../src/custody/chain.js';
 import { CustosError } from '../../src/errors.js';
 import { SigningKey } from '../../src/keys/signing.js';
+import { generateIdentity } from '../../src/keys/age.js';
+import { encrypt } from '../../src/envelope/encrypt.js';
 import { createBundle } from '../../src/node/bundle.js';
 import { appendEventToFile, lockChainFile } from '../../src/node/custody-file.js';
 import { decryptFile, encryptFile } from '../../src/node/envelope.js';
@@ -92,12 +94,14 @@ async function main(): Promise<void> {
     const custody = serializeChain(
       appendEvent(createChain('item-chain'), { type: 'collected', actor: { authority: 'at.lpd-wien', role: 'collector' }, digests: { 'sha-256': D1 } }, signer).chain,
     );
+    // a bundle item is an age file (the manifest signs its header and payload digests)
+    const recipient = generateIdentity().recipient;
     out('ready');
     for (let n = start; ; n++) {
       await createBundle(join(dir, `bundle-${n}.tar`), {
         signer,
         issuer: 'at.lpd-wien',
-        items: [{ id: 'item', encrypted: plainFor(n + 1), custody }],
+        items: [{ id: 'item', encrypted: await encrypt(plainFor(n + 1), [recipient]), custody }],
         created: new Date(Date.UTC(2026, 10, 1)),
       });
       out(`ack ${n} ${toHex(crypto.sha256(plainFor(n + 1)))}`);

@@ -11,8 +11,8 @@ import { SigningKey } from '../../src/keys/signing.js';
 import { TrustStore, trustedKeyEntry } from '../../src/keys/trust.js';
 import { commitRecord, minimize, parseDisclosurePolicy, presentRecord } from '../../src/redact/index.js';
 import { createBundle, verifyBundle, type BundleItemInput } from '../../src/node/bundle.js';
-import { openBundleItem } from '../../src/node/bundle-open.js';
-import { iterateStream } from '../../src/node/bundle-fs.js';
+import { openBundleItem } from '../../src/node/bundle.js';
+import { memoryOutput } from '../../src/bundle/open.js';
 import { readTarIndex, tarHeader, tarPadding, TAR_END } from '../../src/bundle/tar.js';
 import { isCustosError } from '../../src/errors.js';
 
@@ -95,29 +95,24 @@ describe('bundles', () => {
 
   it('openBundleItem streams the plaintext after the checks, and refuses the wrong context', async () => {
     const path = await make('open.tar');
-    const o = await openBundleItem(path, 'disk', { trust, identities: [recipient.identity], expect: { request: 'R1', purpose: 'investigation' }, policy });
-    const parts: Uint8Array[] = [];
-    for await (const c of iterateStream(o.plaintext)) parts.push(c);
-    expect(Buffer.concat(parts).equals(Buffer.from(plain))).toBe(true);
+    const out = memoryOutput();
+    await openBundleItem(path, 'disk', { trust, identities: [recipient.identity], output: out, expect: { request: 'R1', purpose: 'investigation' }, policy });
+    expect(Buffer.from(out.bytes()).equals(Buffer.from(plain))).toBe(true);
     const codeOf = async (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (isCustosError(e) ? e.code : String(e)));
-    expect(await codeOf(openBundleItem(path, 'disk', { trust, identities: [recipient.identity], expect: { request: 'R2' }, policy }))).toBe('ERR_CONTEXT_MISMATCH');
-    expect(await codeOf(openBundleItem(path, 'disk', { trust, identities: [recipient.identity], expect: { purpose: 'marketing' }, policy }))).toBe('ERR_CONTEXT_MISMATCH');
-    expect(await codeOf(openBundleItem(path, 'nope', { trust, identities: [recipient.identity], policy }))).toBe('ERR_ITEM_NOT_FOUND');
-    expect(await codeOf(openBundleItem(path, 'disk', { trust, identities: [generateIdentity().identity], policy }))).toBe('ERR_NO_IDENTITY');
-    expect(await codeOf(openBundleItem(path, 'disk', { trust, identities: [recipient.identity] }))).toBe('ERR_VERIFICATION_FAILED');
+    expect(await codeOf(openBundleItem(path, 'disk', { trust, identities: [recipient.identity], output: memoryOutput(), expect: { request: 'R2' }, policy }))).toBe('ERR_CONTEXT_MISMATCH');
+    expect(await codeOf(openBundleItem(path, 'disk', { trust, identities: [recipient.identity], output: memoryOutput(), expect: { purpose: 'marketing' }, policy }))).toBe('ERR_CONTEXT_MISMATCH');
+    expect(await codeOf(openBundleItem(path, 'nope', { trust, identities: [recipient.identity], output: memoryOutput(), policy }))).toBe('ERR_ITEM_NOT_FOUND');
+    expect(await codeOf(openBundleItem(path, 'disk', { trust, identities: [generateIdentity().identity], output: memoryOutput(), policy }))).toBe('ERR_NO_IDENTITY');
+    expect(await codeOf(openBundleItem(path, 'disk', { trust, identities: [recipient.identity], output: memoryOutput() }))).toBe('ERR_VERIFICATION_FAILED');
   });
 
-  it('a plaintext that differs from the digest the chain signed errors the stream at the end', async () => {
+  it('a plaintext that differs from the digest the chain signed fails at the end, and the output is aborted', async () => {
     const other = await encrypt(crypto.randomBytes(1000), [recipient.recipient]);
     const path = await make('swap.tar', { items: [{ ...item, encrypted: other }] });
-    const o = await openBundleItem(path, 'disk', { trust, identities: [recipient.identity], policy });
-    let err: unknown;
-    try {
-      for await (const _ of iterateStream(o.plaintext)) void _;
-    } catch (e) {
-      err = e;
-    }
+    const out = memoryOutput();
+    const err = await openBundleItem(path, 'disk', { trust, identities: [recipient.identity], output: out, policy }).then(() => undefined, (e: unknown) => e);
     expect(isCustosError(err, 'ERR_DIGEST_MISMATCH')).toBe(true);
+    expect(() => out.bytes()).toThrow();
   });
 
   it('rejects unsafe item ids and duplicates at creation', async () => {

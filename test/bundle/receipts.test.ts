@@ -6,6 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { utf8 } from '../../src/bytes.js';
 import { appendEvent, createChain, serializeChain } from '../../src/custody/index.js';
 import { SigningKey } from '../../src/keys/signing.js';
+import { generateIdentity } from '../../src/keys/age.js';
+import { encrypt } from '../../src/envelope/index.js';
 import { TrustStore, trustedKeyEntry } from '../../src/keys/trust.js';
 import { formatVerifierKey, noteSigner, parseCheckpoint, parseNote, formatTlogProof, issueInclusionReceipt, issueConsistencyReceipt } from '../../src/log/index.js';
 import { openLog } from '../../src/node/logstore.js';
@@ -52,7 +54,8 @@ describe('bundle receipts', () => {
       consistency.push({ oldSize, receipt: issueConsistencyReceipt({ oldSize, newSize: cp.size, proof: c.proof, newRoot: cp.root }, logKey) });
     }
     await store.close();
-    const item = { id: 'x', encrypted: new Uint8Array([1, 2, 3]), custody: serializeChain(chain), receipts };
+    // a bundle item is an age file (the manifest signs its header and payload digests)
+    const item = { id: 'x', encrypted: await encrypt(new Uint8Array([1, 2, 3]), [generateIdentity().recipient]), custody: serializeChain(chain), receipts };
     const base = { signer: key, issuer: 'IE-P', items: [item], checkpoints: [{ name: 'checkpoint', text: newest }] };
     const policy = { requireSeal: false };
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as crypto from '#crypto';
 import { toHex } from '../../src/bytes.js';
 import { runDemo, type DemoResult } from '../../src/cli/demo/run.js';
-import { readTarIndex } from '../../src/bundle/tar.js';
+import { readTarIndex, TAR_END, tarHeader } from '../../src/bundle/tar.js';
 
 import { buildCli, cleanupCli, runCli } from './build.js';
 
@@ -56,7 +56,7 @@ describe('custos CLI', () => {
     expect(JSON.parse(r2.stdout).ok).toBe(true);
   });
 
-  it('a bundle with a single byte changed fails with exit 1 and names the failed check', async () => {
+  it('a bundle with a single byte changed fails (exit 1; 3 when the tar structure itself is broken) and names the failed check', async () => {
     const bytes = new Uint8Array(readFileSync(demo.bundle));
     const idx = await readTarIndex(async (o, n) => bytes.slice(o, o + n), bytes.length);
     const at = (name: string, off: number): number => idx.find((e) => e.name.startsWith(name))!.offset + off;
@@ -76,7 +76,8 @@ describe('custos CLI', () => {
       const p = join(dir, 'tampered.tar');
       writeFileSync(p, b);
       const r = custos(['verify', p, '--trust', demo.trust, '--json', ...unsealed()]);
-      expect(r.code, `${what}: ${r.stderr}`).toBe(1);
+      // a broken tar structure is not a readable bundle (input error, 3); anything else fails (1)
+      expect(r.code, `${what}: ${r.stderr}`).toBe(check === 'tar' ? 3 : 1);
       const report = JSON.parse(r.stdout) as { ok: boolean; checks: { check: string; ok: boolean; code?: string }[] };
       expect(report.ok).toBe(false);
       const failed = report.checks.filter((c) => !c.ok);
@@ -100,9 +101,22 @@ describe('custos CLI', () => {
     expect(custos(['frobnicate']).code).toBe(2);
     expect(custos(['verify']).code).toBe(2);
     expect(custos(['verify', demo.bundle, '--bogus']).code).toBe(2);
+    // issue 16, defect 4: unreadable or non-bundle input is exit 3 (it was 1, like a tampered bundle)
     const missing = custos(['verify', join(dir, 'nope.tar'), '--trust', demo.trust, '--json']);
-    expect(missing.code).toBe(1); // an unreadable bundle is a failed 'tar' check in the report
-    expect(JSON.parse(missing.stdout).checks[0].check).toBe('tar');
+    expect(missing.code).toBe(3);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false, readable: false, checks: [{ check: 'tar', ok: false }] });
+    const notTar = join(dir, 'not-a.tar');
+    writeFileSync(notTar, 'this is not a tar archive\n'.repeat(40));
+    expect(custos(['verify', notTar, '--trust', demo.trust]).code).toBe(3);
+    const empty = join(dir, 'empty.tar');
+    writeFileSync(empty, '');
+    expect(custos(['verify', empty, '--trust', demo.trust]).code).toBe(3);
+    expect(custos(['verify', dir, '--trust', demo.trust]).code).toBe(3); // a directory
+    const noManifest = join(dir, 'no-manifest.tar');
+    writeFileSync(noManifest, new Uint8Array([...tarHeader('items/x.age', 1), 0x61, ...new Uint8Array(511), ...TAR_END]));
+    expect(custos(['verify', noManifest, '--trust', demo.trust]).code).toBe(3); // a tar, but not a bundle
+    const openMissing = custos(['open', join(dir, 'nope.tar'), 'disk', '-k', demo.requesterKey, '--trust', demo.trust, '-o', join(dir, 'nope.out')]);
+    expect(openMissing.code).toBe(3);
     const badTrust = join(dir, 'bad.json');
     writeFileSync(badTrust, '{"version":2}');
     const bt = custos(['verify', demo.bundle, '--trust', badTrust, '--json']);

@@ -4,10 +4,9 @@ import { toHex } from '../../bytes.js';
 import { CustosError } from '../../errors.js';
 import { TrustStore } from '../../keys/trust.js';
 import type { BundleReport } from '../../bundle/report.js';
-import { createBundle, verifyBundle, type BundleItemInput } from '../../node/bundle.js';
-import { inspectBundle } from '../../node/bundle-inspect.js';
+import { createBundle, inspectBundle, verifyBundle, type BundleItemInput } from '../../node/bundle.js';
 import type { Command, Values } from '../command.js';
-import { str, strs } from '../command.js';
+import { EXIT, str, strs } from '../command.js';
 import { inputStream, readInput, UsageError, type Io } from '../io.js';
 import { AtomicFile } from '../../node/bundle-fs.js';
 import { readKeyFile } from '../keyfile.js';
@@ -119,7 +118,7 @@ export function printReport(io: Io, report: BundleReport): void {
 
 export const verify: Command = {
   name: 'verify',
-  summary: 'verify a bundle offline with a trust store (no decryption key needed); exit 1 if anything fails',
+  summary: 'verify a bundle offline with a trust store (no decryption key needed); exit 1 if anything fails, 3 if it is not a readable bundle',
   synopsis: 'BUNDLE --trust FILE [--item ID]… [--witness-quorum N] [--audience ID] [--allow-unsealed] [--json]',
   details: [
     '  Every check is listed with ok/FAIL and its error code; --json prints the full report as one object.',
@@ -160,7 +159,8 @@ export const verify: Command = {
     bar.done();
     if (io.json) io.result(report);
     else printReport(io, report);
-    return report.ok ? 0 : 1;
+    // Exit 3 (input error) when the input is not a readable bundle at all, 1 when it fails.
+    return report.ok ? EXIT.ok : report.readable ? EXIT.failed : EXIT.input;
   },
 };
 

@@ -2,8 +2,8 @@
 import { stat } from 'node:fs/promises';
 import { rewrapFile } from '../../node/envelope.js';
 import { sealFile } from '../../node/seal-file.js';
-import { openBundleItem } from '../../node/bundle-open.js';
-import { AtomicFile, iterateStream } from '../../node/bundle-fs.js';
+import { openBundleItem } from '../../node/bundle.js';
+import type { PlaintextOutput } from '../../bundle/itempass.js';
 import type { Command } from '../command.js';
 import { str, strs } from '../command.js';
 import { UsageError, writeStdout } from '../io.js';
@@ -37,43 +37,35 @@ export const open: Command = {
     const out = str(v, 'output') ?? '-';
     const request = str(v, 'request');
     const purpose = str(v, 'purpose');
+    if (out === '-' && io.json) throw new UsageError('--json needs -o FILE (stdout carries the JSON result)');
+    const bar = out === '-' ? { add() {}, done() {} } : io.progress(`opening ${args[1]}`, await stat(args[0]!).then((st) => st.size, () => 0));
+    // One handle, one pass: the library verifies and decrypts from the same open file. A file
+    // output appears only after every check passed; on stdout the bytes go out as they are
+    // decrypted and a failure comes after them (check the exit code).
+    const output = out === '-' ? stdoutOutput() : out;
     const opened = await openBundleItem(args[0]!, args[1]!, {
       trust,
       identities: keys.identities,
+      output,
       expect: { ...(request !== undefined ? { request } : {}), ...(purpose !== undefined ? { purpose } : {}) },
       ...(v['allow-unsealed'] === true ? { policy: { requireSeal: false } } : {}),
+      onBytes: (n) => bar.add(n),
     });
-    let n = 0;
-    const total = (await stat(args[0]!)).size;
-    const bar = out === '-' ? { add() {}, done() {} } : io.progress(`opening ${args[1]}`, total);
-    if (out === '-') {
-      if (io.json) throw new UsageError('--json needs -o FILE (stdout carries the JSON result)');
-      await writeStdout((async function* () {
-        for await (const c of iterateStream(opened.plaintext)) {
-          n += c.length;
-          yield c;
-        }
-      })());
-    } else {
-      const f = await AtomicFile.create(out, 0o600);
-      try {
-        for await (const c of iterateStream(opened.plaintext)) {
-          n += c.length;
-          bar.add(c.length);
-          await f.write(c);
-        }
-        await f.commit();
-        bar.done();
-      } catch (e) {
-        await f.abort();
-        throw e;
-      }
-      io.info(`wrote ${out}: ${n} bytes, SHA-256 ${opened.sha256 ?? '(no chain digest)'}`);
-    }
-    io.result({ ok: true, item: args[1], output: out, size: n, sha256: opened.sha256 ?? null, checks: opened.report.checks.length });
+    bar.done();
+    if (out !== '-') io.info(`wrote ${out}: ${opened.size} bytes, SHA-256 ${opened.sha256 ?? '(no chain digest)'}`);
+    io.result({ ok: true, item: args[1], output: out, size: opened.size, sha256: opened.sha256 ?? null, checks: opened.report.checks.length });
     return 0;
   },
 };
+
+/** Plaintext to stdout as it is decrypted (no atomicity possible: the exit code is the verdict). */
+function stdoutOutput(): PlaintextOutput {
+  return {
+    write: (parts) => writeStdout(parts),
+    commit: async () => undefined,
+    abort: async () => undefined,
+  };
+}
 
 export const rewrap: Command = {
   name: 'rewrap',

@@ -24,10 +24,10 @@ import { parseNote } from '../../log/note.js';
 import { issueConsistencyReceipt, issueInclusionReceipt } from '../../log/receipt.js';
 import { formatTlogProof } from '../../log/tlogproof.js';
 import { openLog } from '../../node/logstore.js';
-import { createBundle, verifyBundle, type BundleItemInput } from '../../node/bundle.js';
+import { createBundle, openBundleItem, verifyBundle, type BundleItemInput } from '../../node/bundle.js';
+import { memoryOutput } from '../../bundle/open.js';
 import { createSealTracker } from '../../seal/seal.js';
 import type { SealContext } from '../../seal/manifest.js';
-import { openBundleItem } from '../../node/bundle-open.js';
 import { commitRecord } from '../../redact/commit.js';
 import { minimize, parseDisclosurePolicy } from '../../redact/policy.js';
 import { presentRecord } from '../../redact/present.js';
@@ -37,7 +37,6 @@ import { validateRequest } from '../../request/validate.js';
 import { generateAuthorityKeys, trustDocumentFor, writeKeyFile, type AuthorityKeys } from '../keyfile.js';
 import { diskImage, PARTIES, POLICY, REDACTABLE, SUBSCRIBER_RECORD, TRAFFIC_LOG, demoRequest } from './data.js';
 import { encryptToFile } from './encrypt.js';
-import { iterateStream } from '../../node/bundle-fs.js';
 import * as crypto from '#crypto';
 
 export interface DemoOptions {
@@ -277,20 +276,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   p('6. The requesting side opens the items with its key file (post-quantum identity first).');
   for (const it of items) {
     await step(`opened ${it.id}: seal context matches the request and purpose, decrypted, plaintext SHA-256 matches seal and chain`, async () => {
-      const opened = await openBundleItem(bundlePath, it.id, { trust, identities: requester.identities, expect: { request: request.id, purpose } });
-      const parts: Uint8Array[] = [];
-      let n = 0;
-      for await (const c of iterateStream(opened.plaintext)) {
-        n += c.length;
-        if (it.id !== 'disk') parts.push(c);
-      }
-      if (it.id !== 'disk') {
-        const pres = new Uint8Array(n);
-        let o = 0;
-        for (const c of parts) {
-          pres.set(c, o);
-          o += c.length;
-        }
+      // The disk image goes to a file (atomic: it appears only after every check passed), the
+      // small presentations to memory, where they are verified in turn.
+      const out = it.id === 'disk' ? join(dir, 'opened', 'disk.img') : memoryOutput();
+      if (typeof out === 'string') await mkdir(join(dir, 'opened'), { recursive: true });
+      const opened = await openBundleItem(bundlePath, it.id, { trust, identities: requester.identities, output: out, expect: { request: request.id, purpose } });
+      const n = opened.size;
+      if (typeof out !== 'string') {
+        const pres = out.bytes();
         const v = verifyPresentation(pres, { trust, expect: { audience: PARTIES.requester.id, requestId: request.id, purpose, nonce, issuer: PARTIES.executor.id } });
         if (!v.ok) {
           ok = false;
@@ -323,6 +316,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   p('  executor.key   the executing authority (mail provider) key file (0600)');
   p('  request.json   the EPOC the exchange answers');
   p('  log/           the transparency log (C2SP tlog-tiles layout)');
+  p('  opened/        the disk image as the requesting side opened it (verified, then decrypted)');
   p('  received/      the custody chains completed by the requesting authority');
   p(`Try: ${opts.cli ?? 'custos'} verify ${bundlePath} --trust ${trustPath}`);
   p(`     ${opts.cli ?? 'custos'} inspect ${bundlePath}`);

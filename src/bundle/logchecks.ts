@@ -1,0 +1,71 @@
+/**
+ * Checkpoints of a bundle: each must be signed by a log the trust store lists for its origin,
+ * and the newest per origin must carry the witness quorum (policy, else the trust store's, else
+ * 0). Two checkpoints of one origin with the same size must have the same root (a split view).
+ * Each checkpoint member is read once.
+ */
+import { toHex } from '../bytes.js';
+import { verifyCheckpoint } from '../log/witness.js';
+import { codeOf, readMember, type CheckContext } from './context.js';
+import type { NewestCheckpoints } from './receipts.js';
+
+export async function runLogChecks(ctx: CheckContext): Promise<NewestCheckpoints> {
+  const r = ctx.report;
+  const doc = ctx.trust.document;
+  const witnesses = (doc.witnesses ?? []).map((w) => w.vkey);
+  const quorum = ctx.policy.witnessQuorum ?? doc.witnessQuorum ?? 0;
+  const newest = new Map<string, { name: string; text: string; size: number; root: string; rootBytes: Uint8Array }>();
+  const seen: { name: string; origin: string; size: number; root: string }[] = [];
+  for (const name of ctx.manifest.checkpoints ?? []) {
+    if (name.endsWith('.receipt.cose')) continue; // consistency receipts: read when a receipt needs one
+    const bytes = await readMember(ctx, 'checkpoint', name, name);
+    if (bytes === undefined) continue;
+    const text = new TextDecoder().decode(bytes);
+    const origin = text.slice(0, text.indexOf('\n'));
+    const logs = (doc.logs ?? []).filter((l) => l.origin === origin).map((l) => l.vkey);
+    if (logs.length === 0) {
+      r.failed('checkpoint', name, 'ERR_NOTE_UNVERIFIED', `the trust store lists no log with origin ${JSON.stringify(origin.slice(0, 100))}`);
+      continue;
+    }
+    try {
+      const rep = verifyCheckpoint(text, { log: logs, origin });
+      if (!rep.ok || rep.checkpoint === undefined) {
+        const f = rep.checks.find((c) => !c.ok);
+        r.failed('checkpoint', name, f?.code ?? 'ERR_NOTE_UNVERIFIED', `${f?.check}: ${f?.detail ?? 'failed'}`);
+        continue;
+      }
+      const cp = rep.checkpoint;
+      r.pass('checkpoint', name, `${origin} size ${cp.size}, signed by the trusted log key`);
+      const root = toHex(cp.root);
+      seen.push({ name, origin, size: cp.size, root });
+      const prev = newest.get(origin);
+      if (prev === undefined || cp.size > prev.size) newest.set(origin, { name, text, size: cp.size, root, rootBytes: cp.root });
+    } catch (e) {
+      r.failed('checkpoint', name, codeOf(e), (e as Error).message);
+    }
+  }
+  for (const a of seen) {
+    for (const b of seen) {
+      if (a.name < b.name && a.origin === b.origin && a.size === b.size && a.root !== b.root) {
+        r.failed('checkpoint.consistency', `${a.name} ${b.name}`, 'ERR_CONSISTENCY', `two different roots for size ${a.size}: a split view`);
+      }
+    }
+  }
+  for (const [origin, n] of newest) {
+    if (quorum === 0) continue;
+    if (quorum > witnesses.length) {
+      r.failed('witness.quorum', n.name, 'ERR_WITNESS_QUORUM', `quorum ${quorum} but the trust store lists ${witnesses.length} witnesses`);
+      continue;
+    }
+    const rep = verifyCheckpoint(n.text, { log: (doc.logs ?? []).filter((l) => l.origin === origin).map((l) => l.vkey), witnesses, quorum, origin });
+    if (rep.ok) r.pass('witness.quorum', n.name, `cosigned by ${rep.cosignedBy.map((w) => w.name).join(', ')} (${rep.cosignedBy.length} of ${quorum} required)`);
+    else {
+      const f = rep.checks.find((c) => !c.ok);
+      r.failed('witness.quorum', n.name, f?.code ?? 'ERR_WITNESS_QUORUM', f?.detail ?? 'quorum not met');
+    }
+  }
+  if ((ctx.manifest.checkpoints ?? []).length === 0 && quorum > 0) {
+    r.failed('witness.quorum', undefined, 'ERR_WITNESS_QUORUM', `the trust store requires ${quorum} witness cosignatures, but the bundle has no checkpoint`);
+  }
+  return new Map([...newest].map(([o, n]) => [o, { size: n.size, root: n.rootBytes, consistency: new Map<string, string | undefined>() }]));
+}
