@@ -5,7 +5,7 @@
  * with ERR_DIGEST_MISMATCH.
  */
 import { equalBytes, toHex } from '../bytes.js';
-import { verifySeal } from '../seal/verify.js';
+import { NOT_QUANTUM_RESISTANT, verifySeal } from '../seal/verify.js';
 import { verifyChain } from '../custody/verify.js';
 import { CustosError, type ErrorCode } from '../errors.js';
 import type { TrustStore } from '../keys/trust.js';
@@ -107,7 +107,8 @@ async function sealCheck(ctx: CheckContext, item: BundleManifestItem, name: stri
       return;
     }
     ctx.facts.set(`seal.sha256:${item.id}`, m.sha256);
-    ctx.report.pass('seal', item.id, `sealed by ${m.authority} at ${new Date(m.created).toISOString()}: ${m.size} bytes, SHA-256 ${toHex(m.sha256).slice(0, 16)}…, purpose "${m.context.purpose}"`);
+    const pq = m.context.quantumResistant === false ? `; ${NOT_QUANTUM_RESISTANT}` : '';
+    ctx.report.pass('seal', item.id, `sealed by ${m.authority} at ${new Date(m.created).toISOString()}: ${m.size} bytes, SHA-256 ${toHex(m.sha256).slice(0, 16)}…, purpose "${m.context.purpose}"${pq}`);
     ctx.report.pass('seal.payload', item.id, 'age payload section matches the sealed SHA-256 (no key needed)');
   } catch (e) {
     ctx.report.failed('seal', item.id, codeOf(e), (e as Error).message);
