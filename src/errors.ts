@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   ERR_NO_IDENTITY: 'none of the given identities can unwrap the file key',
   ERR_SCRYPT_WORK_FACTOR: 'the scrypt work factor exceeds the configured bound',
   ERR_SCRYPT_NOT_ALONE: 'an scrypt stanza shares the header with other stanzas',
+  ERR_PQ_MIXED: 'a post-quantum recipient is mixed with a classic one (X25519, scrypt, other): the file would not be quantum-resistant; opt in with allowMixedPostQuantum',
   ERR_ARMOR: 'the ASCII armor is malformed',
   ERR_TRUNCATED: 'the payload ends before its final chunk',
   ERR_CHUNK_AUTH: 'a payload chunk failed authentication',

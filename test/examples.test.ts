@@ -14,7 +14,7 @@ const examples = readdirSync(new URL('../examples/', import.meta.url)).filter((f
 const EXPECT: Record<string, RegExp> = {
   'bundle.ts': /ok {3}seal\.payload mailbox[\s\S]*open for another purpose: ERR_CONTEXT_MISMATCH\nopened: mailbox export, 3 messages$/m,
   'custody.ts': /ok true, custodian now AT-STA-WIEN[\s\S]*without event 1: ok false, first failure ERR_/,
-  'envelope.ts': /payload unchanged: true\ncourt opens it: true/,
+  'envelope.ts': /PQ \+ X25519 in one file: ERR_PQ_MIXED[^]*payload unchanged: true\ncourt opens it: true/,
   'log.ts': /tlog-proof for entry 1: ok true[\s\S]*COSE receipt: \d+ bytes, ok true\nwrong entry: ok false/,
 };
 

@@ -8,7 +8,7 @@ import { equalBytes, toHex } from '../bytes.js';
 import { splitChain } from '../custody/chain.js';
 import { verifyChain } from '../custody/verify.js';
 import { verifyPresentation } from '../redact/verify.js';
-import { verifySeal } from '../seal/verify.js';
+import { NOT_QUANTUM_RESISTANT, verifySeal } from '../seal/verify.js';
 import { codeOf, readMember, type CheckContext } from './context.js';
 import type { ItemFacts } from './facts.js';
 import type { BundleManifestItem } from './manifest.js';
@@ -50,7 +50,8 @@ async function sealChecks(ctx: CheckContext, name: string, items: readonly ItemF
       r.failed('seal', id, 'ERR_SEAL_MALFORMED', `the seal is for item ${JSON.stringify(m.id)}`);
       continue;
     }
-    r.pass('seal', id, `sealed by ${m.authority} at ${new Date(m.created).toISOString()}: ${m.size} bytes, SHA-256 ${toHex(m.sha256).slice(0, 16)}…, purpose "${m.context.purpose}"`);
+    const pq = m.context.quantumResistant === false ? `; ${NOT_QUANTUM_RESISTANT}` : '';
+    r.pass('seal', id, `sealed by ${m.authority} at ${new Date(m.created).toISOString()}: ${m.size} bytes, SHA-256 ${toHex(m.sha256).slice(0, 16)}…, purpose "${m.context.purpose}"${pq}`);
     // The manifest signs the payload digest of the age file: compare without reading the item
     // (the item pass then checks the bytes against the manifest).
     const a = f.ageFile;

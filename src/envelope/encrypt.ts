@@ -5,15 +5,15 @@
 import * as crypto from '#crypto';
 import { fail } from '../errors.js';
 import { encodeHeader } from './header.js';
-import { wrapFileKey } from './filekey.js';
+import { wrapFileKey, type RecipientRules } from './filekey.js';
 import { ByteSink, isReadableStream, sourceOf, type ByteSource } from './io.js';
 import { toRecipients } from './keys.js';
 import { NONCE_SIZE, StreamEncryptor, payloadKey, payloadSize } from './stream.js';
 import type { RecipientInput } from './types.js';
 import { FILE_KEY_SIZE } from './wrap.js';
 
-/** Hooks that observe an encryption as it streams (see {@link EncryptOptions}). */
-export interface EncryptOptions {
+/** Hooks that observe an encryption as it streams, and the recipient rules (see {@link RecipientRules}). */
+export interface EncryptOptions extends RecipientRules {
   /** Called with every plaintext chunk, in order, before it is encrypted (e.g. to hash it). */
   onPlaintext?: (chunk: Uint8Array) => void;
   /**
@@ -60,10 +60,18 @@ export interface AgeEncryptor {
  */
 export async function startEncryption(
   recipients: RecipientInput | readonly RecipientInput[],
+  rules: RecipientRules = {},
 ): Promise<{ header: Uint8Array; nonce: Uint8Array; key: Uint8Array }> {
   const rs = toRecipients(recipients);
   const fileKey = crypto.randomBytes(FILE_KEY_SIZE);
-  const header = encodeHeader(await wrapFileKey(rs, fileKey), fileKey).bytes;
+  let stanzas;
+  try {
+    stanzas = await wrapFileKey(rs, fileKey, rules);
+  } catch (e) {
+    fileKey.fill(0);
+    throw e;
+  }
+  const header = encodeHeader(stanzas, fileKey).bytes;
   const nonce = crypto.randomBytes(NONCE_SIZE);
   const key = payloadKey(fileKey, nonce);
   fileKey.fill(0);
@@ -78,7 +86,7 @@ export async function createEncryptor(
   recipients: RecipientInput | readonly RecipientInput[],
   options: EncryptOptions = {},
 ): Promise<AgeEncryptor> {
-  const { header, nonce, key } = await startEncryption(recipients);
+  const { header, nonce, key } = await startEncryption(recipients, { allowMixedPostQuantum: options.allowMixedPostQuantum === true });
   const enc = new StreamEncryptor(key);
   const { onPlaintext, onPayload } = options;
   let nonceOut = false;

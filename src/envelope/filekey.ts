@@ -6,6 +6,7 @@
 import { CustosError, fail, isCustosError } from '../errors.js';
 import type { AgeHeader, Stanza } from './header.js';
 import { verifyHeaderMac } from './header.js';
+import { MLKEM768X25519_TYPE } from './mlkem.js';
 import { SCRYPT_TYPE } from './scrypt.js';
 import type { Identity, Recipient } from './types.js';
 import { FILE_KEY_SIZE } from './wrap.js';
@@ -17,8 +18,35 @@ export function checkScryptAlone(stanzas: readonly Stanza[]): void {
   }
 }
 
-/** Wraps `fileKey` for every recipient, in order. */
-export async function wrapFileKey(recipients: readonly Recipient[], fileKey: Uint8Array): Promise<Stanza[]> {
+/** Stanza types whose wrapping resists a quantum adversary (the hybrid ML-KEM-768 + X25519). */
+const PQ_STANZA_TYPES: ReadonlySet<string> = new Set([MLKEM768X25519_TYPE]);
+
+/** Options of the header-wide recipient rules. */
+export interface RecipientRules {
+  /**
+   * Allow a post-quantum recipient (`mlkem768x25519`) in the same file as a classic one
+   * (X25519, scrypt, or a plug-in stanza custos cannot classify). Off by default: breaking the
+   * classic stanza recovers the file key, so such a file is not quantum-resistant (C2SP age:
+   * a file SHOULD NOT mix them). Opting in is a decision a seal records in its context.
+   */
+  readonly allowMixedPostQuantum?: boolean;
+}
+
+/** True when the stanzas include a post-quantum one and any other (the file is only as strong as the weakest). */
+export function mixesPostQuantum(stanzas: readonly Stanza[]): boolean {
+  const pq = stanzas.some((s) => PQ_STANZA_TYPES.has(s.type));
+  return pq && stanzas.some((s) => !PQ_STANZA_TYPES.has(s.type));
+}
+
+/** Refuses (ERR_PQ_MIXED) a header that mixes post-quantum and classic stanzas, unless allowed. */
+export function checkPostQuantumNotMixed(stanzas: readonly Stanza[], rules: RecipientRules = {}): void {
+  if (rules.allowMixedPostQuantum === true || !mixesPostQuantum(stanzas)) return;
+  const classic = [...new Set(stanzas.filter((s) => !PQ_STANZA_TYPES.has(s.type)).map((s) => s.type))].join(', ');
+  fail('ERR_PQ_MIXED', `a post-quantum recipient is mixed with classic ones (${classic}): breaking those recovers the file key; encrypt to post-quantum recipients only, or pass allowMixedPostQuantum`);
+}
+
+/** Wraps `fileKey` for every recipient, in order, and applies the header-wide rules. */
+export async function wrapFileKey(recipients: readonly Recipient[], fileKey: Uint8Array, rules: RecipientRules = {}): Promise<Stanza[]> {
   const stanzas: Stanza[] = [];
   for (const r of recipients) {
     const out = await r.wrapFileKey(fileKey.slice());
@@ -26,6 +54,7 @@ export async function wrapFileKey(recipients: readonly Recipient[], fileKey: Uin
     stanzas.push(...(out as Stanza[]));
   }
   checkScryptAlone(stanzas);
+  checkPostQuantumNotMixed(stanzas, rules);
   return stanzas;
 }
 

@@ -8,7 +8,7 @@ import { fail } from '../errors.js';
 import { ArmorEncoder, armor } from './armor.js';
 import { encodeHeader } from './header.js';
 import type { Stanza } from './header.js';
-import { checkScryptAlone, unwrapFileKey, wrapFileKey } from './filekey.js';
+import { checkPostQuantumNotMixed, checkScryptAlone, unwrapFileKey, wrapFileKey } from './filekey.js';
 import { readHeaderFrom, remainderStream } from './decrypt.js';
 import type { DecryptOptions } from './decrypt.js';
 import { ByteSink, dearmoringSource, isReadableStream, sourceOf } from './io.js';
@@ -24,6 +24,12 @@ export interface RewrapChanges {
    * goes when that identity alone can unwrap it), or predicates over stanzas.
    */
   remove?: 'all' | ReadonlyArray<IdentityInput | ((stanza: Stanza) => boolean)>;
+  /**
+   * Allow the result to mix post-quantum and classic stanzas (default: ERR_PQ_MIXED, as for
+   * `encrypt`). A seal does not cover the header, so rewrapping can change whether an item is
+   * quantum-resistant: this is where that is refused.
+   */
+  allowMixedPostQuantum?: boolean;
 }
 
 async function newStanzas(old: readonly Stanza[], fileKey: Uint8Array, changes: RewrapChanges): Promise<Stanza[]> {
@@ -50,10 +56,12 @@ async function newStanzas(old: readonly Stanza[], fileKey: Uint8Array, changes: 
     }
     kept = out;
   }
-  const added = changes.add === undefined ? [] : await wrapFileKey(toRecipients(changes.add), fileKey);
+  // the rules apply to the header that results, checked below
+  const added = changes.add === undefined ? [] : await wrapFileKey(toRecipients(changes.add), fileKey, { allowMixedPostQuantum: true });
   const all = [...kept, ...added];
   if (all.length === 0) fail('ERR_INVALID_ARGUMENT', 'rewrap would leave the file without any recipient');
   checkScryptAlone(all);
+  checkPostQuantumNotMixed(all, { allowMixedPostQuantum: changes.allowMixedPostQuantum === true });
   return all;
 }
 

@@ -113,7 +113,7 @@ export async function encryptFile(
     // Large files without hooks: seal on the worker pool (both cores) while this thread does I/O.
     const workers = options.workers ?? defaultWorkers();
     if (await useWorkers(fh, PLAIN_BLOCK, workers)) {
-      const start = await startEncryption(recipients);
+      const start = await startEncryption(recipients, { allowMixedPostQuantum: options.allowMixedPostQuantum === true });
       return await withOutput(output, options.mode ?? 0o644, async (w) => {
         await pooledEncrypt(fh, w, start, PLAIN_BLOCK, workers, options);
         return { payloadOffset: start.header.length, size: w.size };

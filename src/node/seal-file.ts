@@ -75,7 +75,7 @@ export async function sealFile(
       done += b.length;
       progress?.(done);
     };
-    const { payloadOffset } = await encryptFile(input, outAge, opts.recipients, { onPlaintext, onPayload: tracker.onPayload });
+    const { payloadOffset } = await encryptFile(input, outAge, opts.recipients, { onPlaintext, onPayload: tracker.onPayload, allowMixedPostQuantum: opts.allowMixedPostQuantum === true });
     const result = tracker.finish();
     await writeFileAtomic(outSeal, result.seal);
     return { ...result, payloadOffset };
@@ -105,6 +105,7 @@ export async function sealFile(
         await plain.drain();
         await payload.drain();
       },
+      allowMixedPostQuantum: opts.allowMixedPostQuantum === true,
     }));
   } catch (e) {
     await Promise.all([plain.abort(), payload.abort()]);

@@ -54,6 +54,13 @@ export const sealContextSchema = z.strictObject({
   dataCategories: z.array(text(100)).max(64).optional(),
   /** Classification or sensitivity marking. */
   classification: text(100).optional(),
+  /**
+   * `false` when the sealer opted in to encrypting to a post-quantum recipient together with a
+   * classic one (`allowMixedPostQuantum`): breaking the classic stanza recovers the file key, so
+   * the item is not quantum-resistant, and the seal says so. Absent otherwise (the seal does
+   * not cover the age header, which a verifier reads to see the recipients).
+   */
+  quantumResistant: z.literal(false).optional(),
 });
 
 export type SealContext = z.infer<typeof sealContextSchema>;

@@ -31,6 +31,11 @@ export interface SealOptions {
   readonly name?: string;
   /** Sealing time (default now): the time the verifier checks the signer's key against. */
   readonly created?: Date | string | number;
+  /**
+   * Allow a post-quantum recipient together with classic ones (default: ERR_PQ_MIXED). When
+   * set, the signed context records `quantumResistant: false` and verification reports it.
+   */
+  readonly allowMixedPostQuantum?: boolean;
 }
 
 /** A sealed item held in memory. */
@@ -69,7 +74,7 @@ export function prepareSeal(opts: SealOptions): PreparedSeal {
     mediaType: opts.mediaType ?? 'application/octet-stream',
     created: eventTime('created', opts.created ?? Date.now()),
     authority: assertString('authority', opts.authority, 200),
-    context: parseSealContext(opts.context),
+    context: parseSealContext(opts.allowMixedPostQuantum === true ? { ...opts.context, quantumResistant: false } : opts.context),
     ...(opts.name !== undefined ? { name: opts.name } : {}),
   };
   // validate everything but the digests now, before a single byte is encrypted
@@ -154,7 +159,11 @@ export async function sealItem(
 ): Promise<SealedItem | { ciphertext: ReadableStream<Uint8Array>; seal: Promise<SealResult> }> {
   if (!(source instanceof Uint8Array) && !isReadableStream(source)) fail('ERR_INVALID_ARGUMENT', '"source" expected Uint8Array or ReadableStream<Uint8Array>');
   const tracker = createSealTracker(opts);
-  const enc: AgeEncryptor = await createEncryptor(opts.recipients, { onPlaintext: tracker.onPlaintext, onPayload: tracker.onPayload });
+  const enc: AgeEncryptor = await createEncryptor(opts.recipients, {
+    onPlaintext: tracker.onPlaintext,
+    onPayload: tracker.onPayload,
+    allowMixedPostQuantum: opts.allowMixedPostQuantum === true,
+  });
   if (source instanceof Uint8Array) return { ciphertext: encryptAll(enc, source), ...tracker.finish() };
   let settle!: { resolve: (r: SealResult) => void; reject: (e: unknown) => void };
   const seal = new Promise<SealResult>((resolve, reject) => (settle = { resolve, reject }));

@@ -11,6 +11,7 @@ import * as crypto from '#crypto';
 import { equalBytes } from '../bytes.js';
 import { decodeSign1, HEADER, verifySign1, type Sign1 } from '../cose/index.js';
 import { readHeader } from '../envelope/decrypt.js';
+import { mixesPostQuantum } from '../envelope/filekey.js';
 import { isReadableStream } from '../envelope/io.js';
 import { CustosError, fail, type ErrorCode } from '../errors.js';
 import type { Authority, TrustedKey, TrustStore } from '../keys/trust.js';
@@ -30,7 +31,18 @@ export interface SealReport {
   /** The authority whose trusted key made the signature. */
   readonly signer: { readonly authority: string; readonly kid: Uint8Array } | undefined;
   readonly checks: readonly SealCheck[];
+  /**
+   * False when the signed context says the item is not quantum-resistant (the sealer allowed a
+   * classic recipient beside a post-quantum one), or when the age file given has a header that
+   * mixes post-quantum and classic stanzas (e.g. rewrapped later); undefined otherwise.
+   */
+  readonly quantumResistant: false | undefined;
 }
+
+/** What a verifier prints for a seal whose context records `quantumResistant: false`. */
+export const NOT_QUANTUM_RESISTANT = 'NOT quantum-resistant: the sealer allowed classic recipients beside post-quantum ones (signed context)';
+/** What a verifier prints when the age header itself mixes post-quantum and classic stanzas. */
+export const NOT_QUANTUM_RESISTANT_HEADER = 'NOT quantum-resistant: the age header has classic stanzas beside post-quantum ones';
 
 export interface VerifySealOptions {
   readonly trust: TrustStore;
@@ -65,14 +77,19 @@ export function decodeSeal(seal: Uint8Array): DecodedSeal {
   return { message, manifest: decodeSealManifest(message.payload) };
 }
 
-/** SHA-256 and size of the payload section of an age file (no key needed). */
-export async function payloadDigest(ciphertext: Uint8Array | ReadableStream<Uint8Array>): Promise<{ sha256: Uint8Array; size: number }> {
+/**
+ * SHA-256 and size of the payload section of an age file (no key needed), and whether its
+ * header mixes post-quantum and classic stanzas (then the file is not quantum-resistant).
+ */
+export async function payloadDigest(
+  ciphertext: Uint8Array | ReadableStream<Uint8Array>,
+): Promise<{ sha256: Uint8Array; size: number; mixedPostQuantum: boolean }> {
   if (ciphertext instanceof Uint8Array) {
-    const { payload } = await readHeader(ciphertext, { armor: false });
-    return { sha256: crypto.sha256(payload), size: payload.length };
+    const { header, payload } = await readHeader(ciphertext, { armor: false });
+    return { sha256: crypto.sha256(payload), size: payload.length, mixedPostQuantum: mixesPostQuantum(header.stanzas) };
   }
   if (!isReadableStream(ciphertext)) fail('ERR_INVALID_ARGUMENT', '"ciphertext" expected Uint8Array or ReadableStream<Uint8Array>');
-  const { payload } = await readHeader(ciphertext, { armor: false });
+  const { header, payload } = await readHeader(ciphertext, { armor: false });
   const h = crypto.createSha256();
   let size = 0;
   const reader = payload.getReader();
@@ -82,7 +99,7 @@ export async function payloadDigest(ciphertext: Uint8Array | ReadableStream<Uint
     h.update(r.value);
     size += r.value.length;
   }
-  return { sha256: h.digest(), size };
+  return { sha256: h.digest(), size, mixedPostQuantum: mixesPostQuantum(header.stanzas) };
 }
 
 /** Checks signature, key, authority of a decoded seal; appends to `checks`. */
@@ -111,7 +128,8 @@ export function checkSealSignature(
     checks.push({ name: 'authority', ok: false, code: 'ERR_SEAL_MALFORMED', message: `manifest names ${manifest.authority}, key belongs to ${found.authority.id}` });
     return undefined;
   }
-  checks.push({ name: 'authority', ok: true, message: `sealed by ${manifest.authority}` });
+  const pq = manifest.context.quantumResistant === false ? `; ${NOT_QUANTUM_RESISTANT}` : '';
+  checks.push({ name: 'authority', ok: true, message: `sealed by ${manifest.authority}${pq}` });
   return found;
 }
 
@@ -133,16 +151,20 @@ export async function verifySeal(seal: Uint8Array, opts: VerifySealOptions): Pro
   } catch (e) {
     if (!(e instanceof CustosError) || e.code === 'ERR_INVALID_ARGUMENT') throw e;
     checks.push({ name: 'decode', ok: false, code: e.code, message: e.message });
-    return { ok: false, manifest: undefined, signer: undefined, checks };
+    return { ok: false, manifest: undefined, signer: undefined, checks, quantumResistant: undefined };
   }
   checks.push({ name: 'decode', ok: true, message: 'seal and manifest are well-formed' });
   const found = checkSealSignature(decoded, opts.trust, checks);
+  let headerMixed = false;
   if (opts.ciphertext !== undefined) {
     const { manifest } = decoded;
     try {
       const d = await payloadDigest(opts.ciphertext);
+      headerMixed = d.mixedPostQuantum;
       const ok = d.size === manifest.payloadSize && equalBytes(d.sha256, manifest.payloadSha256);
-      checks.push(ok ? { name: 'payload', ok: true, message: 'payload digest matches' } : { name: 'payload', ok: false, code: 'ERR_DIGEST_MISMATCH', message: 'the age payload differs from the sealed one' });
+      // the seal does not cover the header: a later rewrap may have mixed in a classic recipient
+      const pq = headerMixed ? `; ${NOT_QUANTUM_RESISTANT_HEADER}` : '';
+      checks.push(ok ? { name: 'payload', ok: true, message: `payload digest matches${pq}` } : { name: 'payload', ok: false, code: 'ERR_DIGEST_MISMATCH', message: 'the age payload differs from the sealed one' });
     } catch (e) {
       if (!(e instanceof CustosError) || e.code === 'ERR_INVALID_ARGUMENT') throw e;
       checks.push({ name: 'payload', ok: false, code: e.code, message: `cannot read the age file: ${e.message}` });
@@ -153,5 +175,6 @@ export async function verifySeal(seal: Uint8Array, opts: VerifySealOptions): Pro
     manifest: decoded.manifest,
     signer: found === undefined ? undefined : { authority: found.authority.id, kid: found.key.kid },
     checks,
+    quantumResistant: headerMixed ? false : decoded.manifest.context.quantumResistant,
   };
 }

@@ -36,7 +36,7 @@ async function setup() {
   if (binSamples.length > 0) return;
   binSamples = [
     await encrypt(plains[0]!, [x.recipient]),
-    await encrypt(plains[1]!, [x.recipient, pq.recipient]),
+    await encrypt(plains[1]!, [x.recipient, pq.recipient], { allowMixedPostQuantum: true }),
     await encrypt(plains[2]!, [pq.recipient]),
   ];
   armSamples = [utf8(armor(binSamples[1]!))];

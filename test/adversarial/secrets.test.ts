@@ -79,7 +79,7 @@ const plainSecret: Secret = { label: 'plaintext', strings: [MARK.slice(0, 20)], 
 
 describe('secrets never appear in errors, reports or objects', () => {
   it('decrypt failures (tampered payload, wrong identity, truncation) never show identities or plaintext', async () => {
-    const file = await encrypt(plain, [x.recipient, pq.recipient]);
+    const file = await encrypt(plain, [x.recipient, pq.recipient], { allowMixedPostQuantum: true });
     const cases: [string, Uint8Array, unknown[]][] = [];
     const flipped = file.slice();
     flipped[flipped.length - 20]! ^= 1;

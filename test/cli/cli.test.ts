@@ -177,19 +177,28 @@ describe('custos CLI', () => {
     expect(JSON.parse(j.stdout).items).toHaveLength(3);
   });
 
-  it('after tar -x, the X25519-encrypted disk image opens with the real age -d', () => {
+  it('the bundle items are post-quantum only; the classic copy beside the bundle opens with the real age -d', async () => {
     const out = join(dir, 'x');
     mkdirSync(out);
     execFileSync('tar', ['-xf', demo.bundle, '-C', out]);
+    // every item carries mlkem768x25519 stanzas only: no X25519 stanza that would undo the PQ claim
+    for (const id of ['disk', 'subscriber', 'traffic']) {
+      const header = readFileSync(join(out, 'items', `${id}.age`)).subarray(0, 4096).toString('latin1');
+      const types = [...header.matchAll(/^-> (\S+)/gm)].map((m) => m[1]);
+      expect(types, id).toEqual(['mlkem768x25519']);
+    }
     const key = JSON.parse(readFileSync(demo.requesterKey, 'utf8')) as { age: { identity: string }[] };
     const x25519 = key.age.find((a) => a.identity.startsWith('AGE-SECRET-KEY-1'))!.identity;
-    const idFile = join(dir, 'age-identity.txt');
-    writeFileSync(idFile, `${x25519}\n`, { mode: 0o600 });
-    const plain = execFileSync('age', ['-d', '-i', idFile, join(out, 'items', 'disk.age')], { maxBuffer: 64 * 1024 * 1024 });
+    expect(readFileSync(demo.classicIdentity, 'utf8')).toBe(`${x25519}\n`);
+    expect(statSync(demo.classicIdentity).mode & 0o777).toBe(0o600);
+    // the X25519 key no longer opens the bundle's item (age 1.1 here has no PQ support either)
+    expect(() => execFileSync('age', ['-d', '-i', demo.classicIdentity, join(out, 'items', 'disk.age')], { stdio: 'pipe' })).toThrow();
+    // the classic copy does, and it is the image the bundle sealed: the bytes custos open returns
+    const plain = execFileSync('age', ['-d', '-i', demo.classicIdentity, demo.classicCopy], { maxBuffer: 64 * 1024 * 1024 });
     expect(plain.length).toBe(3 * 65536 + 17);
-    const custody = custos(['inspect', demo.bundle, '--json']);
-    expect(custody.code).toBe(0);
-    // the plaintext is the image whose SHA-256 the custody chain signed: opening through custos checks it too
-    expect(toHex(crypto.sha256(new Uint8Array(plain)))).toMatch(/^[0-9a-f]{64}$/);
+    const opened = join(dir, 'opened-disk.img');
+    const o = custos(['open', demo.bundle, 'disk', '-k', demo.requesterKey, '--trust', demo.trust, '-o', opened, ...unsealed()]);
+    expect(o.code, o.stderr).toBe(0);
+    expect(toHex(crypto.sha256(new Uint8Array(plain)))).toBe(toHex(crypto.sha256(new Uint8Array(readFileSync(opened)))));
   });
 });

@@ -60,14 +60,18 @@ describe('custos open / rewrap', () => {
     expect(r.stdout.length).toBeGreaterThan(100);
   });
 
-  it('rewrap adds a recipient without touching the payload; the new key opens it with age -d', () => {
+  it('rewrap adds a recipient without touching the payload; a classic one only by opt-in; the new key opens it with age -d', () => {
     execFileSync('tar', ['-xf', demo.bundle, '-C', dir, 'items/disk.age']);
     const src = join(dir, 'items', 'disk.age');
     const k2 = join(dir, 'court.key');
     expect(custos(['keygen', '--id', 'AT-COURT', '-o', k2]).code).toBe(0);
     const court = JSON.parse(readFileSync(k2, 'utf8')) as { age: { identity: string; recipient: string }[] };
     const out = join(dir, 'disk-court.age');
-    const r = custos(['rewrap', src, '-k', demo.requesterKey, '--add', court.age[0]!.recipient, '-o', out, '--json']);
+    // the demo's items are post-quantum only: adding an X25519 recipient is refused unless asked for
+    const refused = custos(['rewrap', src, '-k', demo.requesterKey, '--add', court.age[0]!.recipient, '-o', out, '--json']);
+    expect(refused.code).toBe(3);
+    expect(JSON.parse(refused.stdout).error.code).toBe('ERR_PQ_MIXED');
+    const r = custos(['rewrap', src, '-k', demo.requesterKey, '--add', court.age[0]!.recipient, '--allow-mixed-pq', '-o', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const before = readFileSync(src);
     const after = readFileSync(out);

@@ -65,9 +65,9 @@ describe('keys', () => {
 describe('encrypt / decrypt', () => {
   const sizes = [0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 2 * CHUNK_SIZE, 3 * CHUNK_SIZE + 7];
   for (const n of sizes) {
-    it(`round-trips ${n} bytes as bytes and as streams, X25519 + hybrid`, async () => {
+    it(`round-trips ${n} bytes as bytes and as streams, X25519 + hybrid (mixed by opt-in)`, async () => {
       const data = pseudoRandom(n, n + 1);
-      const enc = await encrypt(data, [x.recipient, pq.recipient]);
+      const enc = await encrypt(data, [x.recipient, pq.recipient], { allowMixedPostQuantum: true });
       expect(enc.length).toBe(parseHeader(enc).payloadOffset + payloadSize(n));
       expect(sha(await decrypt(enc, x.identity))).toBe(sha(data));
       expect(sha(await decrypt(enc, [pq.identity]))).toBe(sha(data));
@@ -144,7 +144,7 @@ describe('rewrap', () => {
   it('adds a recipient and removes one, keeping the payload bytes identical', async () => {
     const data = pseudoRandom(3 * CHUNK_SIZE + 5);
     const enc = await encrypt(data, [x.recipient, other.recipient]);
-    const out = await rewrap(enc, [x.identity], { add: [pq.recipient], remove: [other.identity] });
+    const out = await rewrap(enc, [x.identity], { add: [pq.recipient], remove: [other.identity], allowMixedPostQuantum: true });
     const a = await readHeader(enc);
     const b = await readHeader(out);
     expect(Buffer.from(b.payload).equals(Buffer.from(a.payload))).toBe(true);

@@ -57,7 +57,7 @@ describe('Node file helpers', () => {
     writeFileSync(p, data);
     await encryptFile(p, `${p}.age`, [a.recipient]);
     const before = new Uint8Array(readFileSync(`${p}.age`));
-    await rewrapFile(`${p}.age`, a.identity, { add: [b.recipient] });
+    await rewrapFile(`${p}.age`, a.identity, { add: [b.recipient], allowMixedPostQuantum: true });
     const after = new Uint8Array(readFileSync(`${p}.age`));
     expect(sha((await readHeader(after)).payload)).toBe(sha((await readHeader(before)).payload));
     expect(sha(await decrypt(after, b.identity))).toBe(sha(data));

@@ -72,7 +72,7 @@ describe('properties', () => {
         const added = pq ? generateIdentity({ pq: true }) : c;
         const data = pseudoRandom(n, n);
         const enc = await encrypt(data, [a.recipient, b.recipient]);
-        const out = await rewrap(enc, [a.identity], { add: [added.recipient], remove: [b.identity] });
+        const out = await rewrap(enc, [a.identity], { add: [added.recipient], remove: [b.identity], allowMixedPostQuantum: pq });
         expect(sha((await readHeader(out)).payload)).toBe(sha((await readHeader(enc)).payload));
         expect(sha(await decrypt(out, added.identity))).toBe(sha(data));
         expect(sha(await decrypt(out, a.identity))).toBe(sha(data));

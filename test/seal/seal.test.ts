@@ -102,7 +102,7 @@ describe('sealItem / verifySeal / openItem', () => {
 
   it('rewrap (adding a recipient) keeps the seal valid; the new recipient can open', async () => {
     const s = await sealItem(item, base);
-    const rewrapped = await rewrap(s.ciphertext, [alice.identity], { add: [bob.recipient] });
+    const rewrapped = await rewrap(s.ciphertext, [alice.identity], { add: [bob.recipient], allowMixedPostQuantum: true });
     expect(Buffer.compare(rewrapped, s.ciphertext)).not.toBe(0);
     expect((await verifySeal(s.seal, { trust, ciphertext: rewrapped })).ok).toBe(true);
     same((await openItem(rewrapped, s.seal, { identities: [bob.identity], trust, expect: expectOk })).plaintext, item);

@@ -70,14 +70,16 @@ function stdoutOutput(): PlaintextOutput {
 export const rewrap: Command = {
   name: 'rewrap',
   summary: 'add or remove recipients of an age file; the payload (and so its seal) is unchanged',
-  synopsis: 'FILE.age -k KEYFILE [--add RECIPIENT]… [--remove-all] [-o OUT]',
+  synopsis: 'FILE.age -k KEYFILE [--add RECIPIENT]… [--remove-all] [--allow-mixed-pq] [-o OUT]',
   details: [
     '  The key file\'s identities unwrap the file key; --add wraps it for more recipients (age1…, age1pq1…);',
     '  --remove-all drops every existing stanza first (then --add names the new recipients).',
+    '  A post-quantum (age1pq1…) and a classic recipient in one file are refused (ERR_PQ_MIXED): the',
+    '  classic one makes the file not quantum-resistant; --allow-mixed-pq accepts that.',
     '  Without -o the file is rewritten in place (atomically).',
   ].join('\n'),
   example: 'custos rewrap disk.age -k executor.key --add age1pq1… -o disk-shared.age',
-  options: { key: { type: 'string', short: 'k' }, add: { type: 'string', multiple: true }, 'remove-all': { type: 'boolean' }, output: { type: 'string', short: 'o' } },
+  options: { key: { type: 'string', short: 'k' }, add: { type: 'string', multiple: true }, 'remove-all': { type: 'boolean' }, 'allow-mixed-pq': { type: 'boolean' }, output: { type: 'string', short: 'o' } },
   minArgs: 1,
   maxArgs: 1,
   async run(v, args, io) {
@@ -86,7 +88,8 @@ export const rewrap: Command = {
     const removeAll = v['remove-all'] === true;
     if (add.length === 0) throw new UsageError('give at least one --add');
     const out = str(v, 'output');
-    const r = await rewrapFile(args[0]!, keys.identities, { add, ...(removeAll ? { remove: 'all' as const } : {}) }, out !== undefined ? { output: out } : {});
+    const changes = { add, ...(removeAll ? { remove: 'all' as const } : {}), allowMixedPostQuantum: v['allow-mixed-pq'] === true };
+    const r = await rewrapFile(args[0]!, keys.identities, changes, out !== undefined ? { output: out } : {});
     io.info(`rewrapped ${args[0]}${out !== undefined ? ` → ${out}` : ''}: new header ${r.payloadOffset} bytes, payload untouched`);
     io.result({ ok: true, input: args[0], output: out ?? args[0], headerBytes: r.payloadOffset, size: r.size });
     return 0;
@@ -96,9 +99,12 @@ export const rewrap: Command = {
 export const seal: Command = {
   name: 'seal',
   summary: 'encrypt a file to age recipients and seal it (signed manifest: forensic SHA-256, payload digest, context) in one read',
-  synopsis: 'FILE -k KEYFILE --recipient R… --id ITEM --case ID --purpose P --legal-basis L [--request ID] [--restriction R]… [--retention ISO] -o OUT.age [--seal-out OUT.cose]',
+  synopsis: 'FILE -k KEYFILE --recipient R… --id ITEM --case ID --purpose P --legal-basis L [--request ID] [--restriction R]… [--retention ISO] [--allow-mixed-pq] -o OUT.age [--seal-out OUT.cose]',
   details: [
-    '  --recipient R   age1… or age1pq1…; or a key file/trust-store authority\'s recipients via --to KEYFILE',
+    '  --recipient R   age1… or age1pq1…; or a key file\'s recipients via --to KEYFILE (its post-quantum',
+    '                  ones when it has any, else its X25519 ones)',
+    '  --allow-mixed-pq  accept a post-quantum recipient together with a classic one (else ERR_PQ_MIXED);',
+    '                  the seal\'s signed context then records that the item is not quantum-resistant',
     '  The seal goes to OUT.age.cose unless --seal-out says otherwise; both files are written atomically.',
   ].join('\n'),
   example: 'custos seal disk.e01 -k executor.key --recipient age1pq1… --id disk --case 512-St-88 --purpose investigation --legal-basis "2023/1543 Art. 5" -o disk.age',
@@ -115,13 +121,20 @@ export const seal: Command = {
     retention: { type: 'string' },
     output: { type: 'string', short: 'o' },
     'seal-out': { type: 'string' },
+    'allow-mixed-pq': { type: 'boolean' },
   },
   minArgs: 1,
   maxArgs: 1,
   async run(v, args, io) {
     const keys = await readKeyFile(str(v, 'key', true));
     const recipients = [...strs(v, 'recipient')];
-    for (const f of strs(v, 'to')) recipients.push(...(await readKeyFile(f)).recipients);
+    for (const f of strs(v, 'to')) {
+      // a key file made with --pq holds a post-quantum and an X25519 recipient: take the
+      // post-quantum one alone, so the item stays quantum-resistant
+      const all = (await readKeyFile(f)).recipients;
+      const pq = all.filter((r) => r.startsWith('age1pq1'));
+      recipients.push(...(pq.length > 0 ? pq : all));
+    }
     if (recipients.length === 0) throw new UsageError('give at least one --recipient or --to');
     const out = str(v, 'output', true);
     const sealOut = str(v, 'seal-out') ?? `${out}.cose`;
@@ -139,6 +152,7 @@ export const seal: Command = {
       recipients,
       signer: keys.signer,
       authority: keys.doc.authority.id,
+      allowMixedPostQuantum: v['allow-mixed-pq'] === true,
       id: str(v, 'id', true),
       context: {
         caseId: str(v, 'case', true),

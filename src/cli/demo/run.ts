@@ -10,7 +10,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toHex, utf8 } from '../../bytes.js';
+import { equalBytes, toHex, utf8 } from '../../bytes.js';
+import { fail } from '../../errors.js';
 import { encode } from '../../cbor.js';
 import { appendEvent, createChain } from '../../custody/append.js';
 import { serializeChain, type CustodyChain } from '../../custody/chain.js';
@@ -62,6 +63,10 @@ export interface DemoResult {
   readonly steps: readonly { readonly step: string; readonly ms: number }[];
   /** Steps the demo left out because the module behind them is not available. */
   readonly omitted: readonly string[];
+  /** A classic (X25519-only) copy of the disk image for the age 1.1 CLI; not in the bundle, not sealed. */
+  readonly classicCopy: string;
+  /** The X25519 identity that opens {@link DemoResult.classicCopy} (0600). */
+  readonly classicIdentity: string;
 }
 
 function loaded(doc: ReturnType<typeof generateAuthorityKeys>): AuthorityKeys {
@@ -129,7 +134,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   p('3. The executing side collects, records custody, redacts, encrypts and seals; every custody event goes to its log.');
   const logDir = join(dir, 'log');
   const log = await openLog(logDir, { signer: logKey, origin: PARTIES.logOrigin, witnesses: [witnessKey] });
-  const recipients = [...requester.recipients];
+  // Items go to the post-quantum recipient only: an X25519 stanza beside it would let anyone who
+  // breaks X25519 recover the file key (ERR_PQ_MIXED without an opt-in). The age 1.1 CLI cannot
+  // read mlkem768x25519, so step 3 also writes a separate classic copy of the disk image.
+  const recipients = requester.recipients.filter((r) => r.startsWith('age1pq1'));
+  const classic = requester.recipients.filter((r) => !r.startsWith('age1pq1'));
   const actor = { authority: PARTIES.executor.id, role: 'custodian' };
   const auth = { type: 'EPOC', reference: request.id };
   const logged: { item: string; index: number }[] = [];
@@ -171,12 +180,21 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const bar = opts.progress?.('sealing disk image', imageSize);
   const diskSeal = tracker('disk', 'application/octet-stream', ['content']);
   const acquiredAt = new Date();
-  const disk = await step(`disk image (${mb(imageSize)}): hashed, encrypted to age1pq1… and age1…, and sealed in one streaming pass`, () =>
+  const disk = await step(`disk image (${mb(imageSize)}): hashed, encrypted to age1pq1… (post-quantum only), and sealed in one streaming pass`, () =>
     encryptToFile(diskImage(imageSize), join(work, 'disk.age'), recipients, (n) => bar?.add(n), diskSeal),
   );
   const diskSealed = diskSeal.finish();
   bar?.done();
   p(`     SHA-256 ${toHex(disk.sha256)}`);
+  const classicCopy = join(dir, 'disk.classic.age');
+  const classicIdentity = join(dir, 'x25519-identity.txt');
+  await step('classic copy for the age 1.1 CLI: the same image encrypted to age1… alone → disk.classic.age (not in the bundle, not sealed, not quantum-resistant)', async () => {
+    const copy = await encryptToFile(diskImage(imageSize), classicCopy, classic);
+    if (!equalBytes(copy.sha256, disk.sha256)) fail('ERR_INTERNAL', 'the classic copy differs from the sealed image');
+    const id = requester.identities.find((i) => i.startsWith('AGE-SECRET-KEY-1'));
+    if (id === undefined) fail('ERR_INTERNAL', 'the requester has no X25519 identity');
+    await writeFile(classicIdentity, `${id}\n`, { mode: 0o600 });
+  });
   let diskChain = createChain(`${request.id}/disk`);
   await step('custody: acquired → sealed, each event signed, logged, and given its receipts', async () => {
     diskChain = await addEvent(diskChain, 'disk', { type: 'acquired', time: acquiredAt, actor: { ...actor, role: 'collector' }, purpose, authorisation: auth, location: 'Dublin data centre, rack 12', digests: { 'sha-256': disk.sha256 }, note: 'forensic image of mail server mx2' });
@@ -318,8 +336,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   p('  log/           the transparency log (C2SP tlog-tiles layout)');
   p('  opened/        the disk image as the requesting side opened it (verified, then decrypted)');
   p('  received/      the custody chains completed by the requesting authority');
+  p('  disk.classic.age, x25519-identity.txt  an X25519-only copy of the disk image and its key, for age 1.1 (not in the bundle)');
   p(`Try: ${opts.cli ?? 'custos'} verify ${bundlePath} --trust ${trustPath}`);
   p(`     ${opts.cli ?? 'custos'} inspect ${bundlePath}`);
   void encode;
-  return { dir, ok, bundle: bundlePath, trust: trustPath, requesterKey: join(dir, 'requester.key'), logDir, steps, omitted };
+  return { dir, ok, bundle: bundlePath, trust: trustPath, requesterKey: join(dir, 'requester.key'), logDir, steps, omitted, classicCopy, classicIdentity };
 }
