@@ -138,6 +138,7 @@ class FsLogStore implements LogStore {
     if (cp.size !== size) throw new CustosError('ERR_LOG_CORRUPT', `checkpoints/${size} holds size ${cp.size}`);
     // Level-0 tiles give every leaf hash; the tree rebuilt from them must hash to the root.
     const tiles = Math.ceil(size / TILE_WIDTH);
+    this.#tree.reserve(size);
     for (let t0 = 0; t0 < tiles; t0 += 32) {
       // Read 32 tiles at a time, append their hashes in order.
       const chunk = await Promise.all(
