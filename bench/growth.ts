@@ -178,8 +178,8 @@ const result = {
   machine,
   options: { only: only ?? null, runs, quick, baseline: values.baseline ?? null },
   method:
-    'one child process per point (bench/growth/points.ts bundled with esbuild, plain node --expose-gc); wall and CPU time of the operation only (not start-up or fixtures); per-unit cost = median wall time / size; exponent = log(t2/t1) / log(n2/n1) over the two largest sizes.',
-  series: series.map((s) => ({ name: s.name, unit: s.unit, exponent: tailExponent(s), points: s.points.map((p) => ({ size: p.size, perUnitUs: perUnitUs(p), runs: p.runs })) })),
+    'one child process per point (bench/growth/points.ts bundled with esbuild, plain node --expose-gc); wall and CPU time of the operation only (not start-up or fixtures); per-unit cost = median wall time / size; exponent = log(t2/t1) / log(n2/n1) over the two largest sizes, on wall and on CPU time.',
+  series: series.map((s) => ({ name: s.name, unit: s.unit, exponent: tailExponent(s), cpuExponent: tailExponent(s, true), points: s.points.map((p) => ({ size: p.size, perUnitUs: perUnitUs(p), runs: p.runs })) })),
 };
 await mkdir(values.out!, { recursive: true });
 await writeFileAtomic(join(values.out!, 'growth-latest.json'), new TextEncoder().encode(`${JSON.stringify(result, null, 2)}\n`));

@@ -127,7 +127,7 @@ async function logReopen(a: { n: number; dir: string; keyFile: string }): Out {
   if (size !== a.n) throw new Error(`reopened at ${size}, not ${a.n}`);
   return {
     metrics: { main: m },
-    info: { rssBeforeBytes: before, rssAfterBytes: after, rssAfterNoGcBytes: peakAfter, rssDeltaBytes: after - before, heapDeltaBytes: mu.heapUsed - mu0.heapUsed, externalDeltaBytes: mu.external - mu0.external },
+    info: { rssBeforeBytes: before, rssAfterBytes: after, rssAfterNoGcBytes: peakAfter, rssDeltaBytes: after - before, heapDeltaBytes: mu.heapUsed - mu0.heapUsed, heapTotalDeltaBytes: mu.heapTotal - mu0.heapTotal, externalDeltaBytes: mu.external - mu0.external },
   };
 }
 

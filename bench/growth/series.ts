@@ -49,13 +49,18 @@ export function exponent(a: { size: number; wallMs: number }, b: { size: number;
   return Math.log(b.wallMs / a.wallMs) / Math.log(b.size / a.size);
 }
 
-/** The exponent between the two largest sizes of a series (NaN with fewer than two points). */
-export function tailExponent(s: Series): number {
+/**
+ * The exponent between the two largest sizes of a series (NaN with fewer than two points), on
+ * wall time, or on CPU time (`cpu`: steadier on a shared machine, where the wall time of a long
+ * point also measures the other jobs).
+ */
+export function tailExponent(s: Series, cpu = false): number {
   const pts = [...s.points].sort((x, y) => x.size - y.size);
   if (pts.length < 2) return NaN;
   const a = pts[pts.length - 2]!;
   const b = pts[pts.length - 1]!;
-  return exponent({ size: a.size, wallMs: medianWallMs(a) }, { size: b.size, wallMs: medianWallMs(b) });
+  const t = cpu ? medianCpuMs : medianWallMs;
+  return exponent({ size: a.size, wallMs: t(a) }, { size: b.size, wallMs: t(b) });
 }
 
 const plural = (unit: string, n: number) => (n === 1 ? unit : unit.endsWith('y') ? `${unit.slice(0, -1)}ies` : `${unit}s`);
@@ -84,7 +89,9 @@ export function formatSeries(s: Series): string[] {
       ].join('');
     });
   const k = tailExponent(s);
+  const kc = tailExponent(s, true);
   const pts = [...s.points].sort((x, y) => x.size - y.size);
   const last2 = pts.slice(-2).map((p) => p.size.toLocaleString('en-US'));
-  return [`${s.name}`, ...rows, `  exponent ${last2.join(' → ')}: ${Number.isFinite(k) ? k.toFixed(2) : 'n/a'}${k > 1.25 ? '  SUPERLINEAR' : ''}`];
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+  return [`${s.name}`, ...rows, `  exponent ${last2.join(' → ')}: ${f(k)} wall, ${f(kc)} cpu${Math.min(k, kc) > 1.25 ? '  SUPERLINEAR' : ''}`];
 }
