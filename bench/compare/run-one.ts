@@ -9,6 +9,7 @@
  */
 import * as backend from '#crypto';
 import { fileCases } from './cases-file.js';
+import { sealFloor } from './cases-floor.js';
 import { memCases } from './cases-mem.js';
 import type { RunResult } from './measure.js';
 import { verifyCases } from './cases-verify.js';
@@ -17,6 +18,7 @@ const cases: Record<string, (a: never) => Promise<{ metrics: RunResult['metrics'
   ...fileCases,
   ...memCases,
   ...verifyCases,
+  sealFloor,
   idle: async () => ({ metrics: {} }),
 };
 

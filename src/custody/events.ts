@@ -78,9 +78,15 @@ class ViewHandler implements ProxyHandler<Uint8Array[]> {
 // view → its handler: only views made here are extended in place
 const handlers = new WeakMap<object, ViewHandler>();
 
+// Node's util.inspect (console.log) formats a Proxy's target, not what its traps show: the
+// empty target carries this hook so that a view prints as the events it holds.
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
 function view(store: Uint8Array[], length: number): readonly Uint8Array[] {
   const handler = new ViewHandler(store, length);
-  const v = new Proxy<Uint8Array[]>([], handler);
+  const target: Uint8Array[] = [];
+  Object.defineProperty(target, INSPECT, { value: () => store.slice(0, length), enumerable: false, configurable: true });
+  const v = new Proxy<Uint8Array[]>(target, handler);
   handlers.set(v, handler);
   return v;
 }

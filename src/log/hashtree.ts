@@ -20,6 +20,13 @@ class Level {
     this.buf.set(h, this.count * HASH_SIZE);
     this.count++;
   }
+  /** Grows the buffer to hold `count` hashes at once (one copy instead of a doubling series). */
+  reserve(count: number): void {
+    if (count * HASH_SIZE <= this.buf.length) return;
+    const next = new Uint8Array(count * HASH_SIZE);
+    next.set(this.buf.subarray(0, this.count * HASH_SIZE));
+    this.buf = next;
+  }
   get(i: number): Uint8Array {
     return this.buf.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE);
   }
@@ -44,6 +51,19 @@ export class HashTree {
   /** Number of leaves. */
   get size(): number {
     return this.#levels[0]!.count;
+  }
+
+  /**
+   * Makes room for `leaves` leaves (and every level above them) in one allocation per level,
+   * plus an eighth for growth: reloading a large tree then leaves no trail of outgrown buffers
+   * behind (a doubling series freed ~64 bytes per leaf that the allocator kept resident). Room
+   * not yet written is not resident: a fresh zeroed buffer is mapped lazily.
+   */
+  reserve(leaves: number): void {
+    assertInteger('leaves', leaves, 0, 2 ** 40);
+    for (let level = 0, n = leaves + Math.floor(leaves / 8); n > 0; level++, n = Math.floor(n / 2)) {
+      (this.#levels[level] ??= new Level()).reserve(n);
+    }
   }
 
   /** Appends a leaf hash (SHA-256(0x00 ‖ entry)) and completes every parent it closes. */

@@ -15,6 +15,7 @@
  * - a hand-built chain whose length lies (small for the limit check, huge for the copy): ERR_LIMIT
  *   before anything is copied.
  */
+import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { appendEvent, createChain, openCustodyEvent, parseChain, serializeChain, verifyChain, MAX_CHAIN_EVENTS, eventHash, type CustodyChain } from '../../src/custody/index.js';
@@ -61,6 +62,13 @@ describe('event views', () => {
     let n = 0;
     for (const x of v) expect(x).toEqual(b(n++));
     expect(n).toBe(5);
+  });
+
+  it('print as the events they hold (console.log formats a Proxy by its target)', () => {
+    const v = viewOf(3);
+    expect(inspect(v)).toBe(inspect([b(0), b(1), b(2)]));
+    expect(inspect({ events: v })).toBe(inspect({ events: [b(0), b(1), b(2)] }));
+    expect(Object.keys(v)).toEqual(['0', '1', '2']);
   });
 
   it('non-canonical keys and indices past the end name no element', () => {
