@@ -113,7 +113,8 @@ describe('tlog-witness over HTTP', () => {
 
   it('answers malformed and hostile requests with the spec\'s status codes and keeps its state', async () => {
     const log = await openLog(join(tmp, 'log2'), { signer, origin: ORIGIN });
-    await Promise.all(Array.from({ length: 330 }, (_, k) => k + 0).map((i) => log.append(utf8(`y${i}`))));
+    await Promise.all(Array.from({ length: 320 }, (_, k) => k).map((i) => log.append(utf8(`y${i}`))));
+    await Promise.all(Array.from({ length: 10 }, (_, k) => k + 320).map((i) => log.append(utf8(`y${i}`))));
     const cp = await log.checkpoint();
     const url = w[1]!.url;
     const before = await post(url, `old 0\n\n${cp}`); // the size this witness holds (from the test above)
