@@ -84,7 +84,13 @@ export async function listen(
 ): Promise<Listening> {
   const { host, port } = parseListen(listenAddr);
   const server: Server = createServer(
-    { requestTimeout: limits.requestTimeoutMs ?? 15_000, headersTimeout: limits.headersTimeoutMs ?? 5_000, keepAliveTimeout: 5_000 },
+    {
+      requestTimeout: limits.requestTimeoutMs ?? 15_000,
+      headersTimeout: limits.headersTimeoutMs ?? 5_000,
+      keepAliveTimeout: 5_000,
+      // How often node checks those timeouts (its default, 30 s, would let a slow client stay).
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor((limits.headersTimeoutMs ?? 5_000) / 2))),
+    },
     (req, res) => {
       handler(req, res).catch((e: unknown) => sendError(res, e));
     },

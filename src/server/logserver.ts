@@ -17,17 +17,21 @@ import * as crypto from '#crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { equalBytes, toBase64, utf8 } from '../bytes.js';
-import { fail } from '../errors.js';
+import { CustosError, fail } from '../errors.js';
 import type { TileFetcher } from '../log/tiledlog.js';
 import { parseTilePath } from '../log/tilepath.js';
 import { MAX_ENTRY_BYTES } from '../log/tiles.js';
-import { parseTlogProof } from '../log/tlogproof.js';
+import { parseTlogProof, verifyTlogProof } from '../log/tlogproof.js';
+import { parseCheckpoint } from '../log/checkpoint.js';
+import { parseNote } from '../log/note.js';
 import { HttpError, listen, readBody, send, subPath, type Listening, type ServerLimits } from './http.js';
 import type { Publisher } from './publisher.js';
 
 /** What the write face needs of a store: `openLog`'s and `openPgLog`'s stores both qualify. */
 export interface WritableLog {
+  readonly verifierKey: string;
   append(entry: Uint8Array): Promise<{ readonly index: number; readonly duplicate?: boolean }>;
+  checkpoint(): Promise<string>;
   receipt(index: number, size?: number): Promise<{ readonly cose: Uint8Array; readonly tlogProof: string; readonly size: number }>;
 }
 
@@ -87,11 +91,24 @@ async function serveAdd(req: IncomingMessage, res: ServerResponse, opts: LogServ
   const entry = await readBody(req, MAX_ENTRY_BYTES);
   if (entry.length === 0) throw new HttpError(400, 'empty entry');
   const { index, duplicate } = await log.append(entry);
-  const rc = await log.receipt(index);
+  // The receipt is for the latest committed checkpoint (its size is read from the signed note,
+  // not from the store's counter, which may include a batch being written), and is checked
+  // before it is sent: a receipt that does not verify is never answered.
+  const rc = await receiptFor(log, entry, index);
   opts.publisher?.schedule();
   const { checkpoint } = parseTlogProof(rc.tlogProof);
   const out = { index, duplicate: duplicate === true, size: rc.size, tlogProof: rc.tlogProof, receipt: toBase64(rc.cose), checkpoint };
   send(res, 200, JSON.stringify(out), { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+}
+
+async function receiptFor(log: WritableLog, entry: Uint8Array, index: number): Promise<{ cose: Uint8Array; tlogProof: string; size: number }> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const size = parseCheckpoint(parseNote(await log.checkpoint()).text).size;
+    if (size <= index) continue;
+    const rc = await log.receipt(index, size);
+    if (verifyTlogProof(rc.tlogProof, { entry, keys: [log.verifierKey] }).ok) return rc;
+  }
+  throw new CustosError('ERR_INTERNAL', 'the store did not produce a receipt that verifies');
 }
 
 /**
