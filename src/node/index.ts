@@ -13,3 +13,4 @@ export { dirTileFetcher } from './logfs.js';
 export { decryptFile, decryptFileRange, encryptFile, rewrapFile } from './envelope.js';
 export { AtomicWriter, removeOrphanTemps } from './files.js';
 export * from './bundle-api.js';
+export * from '../server/index.js';

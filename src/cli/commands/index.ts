@@ -6,6 +6,7 @@ import { open, rewrap, seal } from './evidence.js';
 import { keygen, pubkey } from './keys.js';
 import { logAppend, logCheckpoint, logInit, logProve, logVerify } from './log.js';
 import { redact } from './redact.js';
+import { serveLogCmd, serveWitnessCmd } from './serve.js';
 import { requestDeadlines, requestStats, requestStatusCmd, requestValidate } from './request.js';
 import { trustAdd, trustInit, trustList, trustRevoke } from './trust.js';
 
@@ -28,6 +29,8 @@ export const COMMANDS: readonly Command[] = [
   logCheckpoint,
   logProve,
   logVerify,
+  serveLogCmd,
+  serveWitnessCmd,
   requestValidate,
   requestDeadlines,
   requestStatusCmd,
