@@ -1,5 +1,6 @@
 import { cp } from 'node:fs/promises';
 import { defineConfig } from 'tsup';
+import { buildVerifier } from './scripts/build-verifier.js';
 
 export default defineConfig({
   entry: {
@@ -27,5 +28,7 @@ export default defineConfig({
   // src/node/workers/locate.ts finds them in dist/workers/.
   async onSuccess() {
     await cp('src/node/workers', 'dist/workers', { recursive: true, filter: (f) => !f.endsWith('.ts') });
+    // the static verifier page (dist/verifier/index.html): verify and open bundles in a browser
+    await buildVerifier('dist/verifier');
   },
 });
