@@ -139,7 +139,7 @@ export async function createBundle(out: string | ByteSink, opts: CreateBundleOpt
       items,
       ...(checkpoints.length > 0 ? { checkpoints } : {}),
     };
-    await tar.addBytes(MANIFEST_NAME, signManifest(manifest, opts.signer));
+    await tar.addBytes(MANIFEST_NAME, await signManifest(manifest, opts.signer));
     await tar.finish();
     if (sink instanceof AtomicFile) await sink.commit();
     return manifest;

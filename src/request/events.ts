@@ -14,6 +14,7 @@ import { decodeSign1, HEADER, signSign1, type Sign1 } from '../cose/sign1.js';
 import * as crypto from '#crypto';
 import { CustosError, fail } from '../errors.js';
 import type { Signer } from '../keys/signing.js';
+import { andThen, type Signed } from '../keys/signed.js';
 import { ONCE_KINDS, STATUS_KINDS, TERMINAL_KINDS, TRANSITIONS, type StatusKind } from './kinds.js';
 import type { Instrument } from './schema.js';
 import { isInstantText, parseInstant } from './time.js';
@@ -179,13 +180,13 @@ export function decodeStatusEvent(bytes: Uint8Array): DecodedStatusEvent {
  * const received = signStatusEvent([issued], 'AT-WKSTA-2026-000417', { kind: 'received', at: '2026-03-27T17:00:00+01:00', actor: 'ie-mail' }, providerKey);
  * ```
  */
-export function signStatusEvent(
+export function signStatusEvent<S extends Signer>(
   chain: readonly Uint8Array[],
   requestId: string,
   input: StatusInput,
-  signer: Signer,
+  signer: S,
   opts: { instrument?: Instrument } = {},
-): Uint8Array {
+): Signed<S, Uint8Array> {
   // Times first, so that a floating local time is ERR_TIME_INVALID like everywhere else.
   parseInstant('input.at', (input as { at?: unknown } | null)?.at);
   const est = (input as { estimate?: unknown } | null)?.estimate;
@@ -223,11 +224,10 @@ export function signStatusEvent(
   const payload = encode(event);
   const tooBig = (n: number) => fail('ERR_CBOR_SIZE', `the signed status event would be ${n} bytes, over STATUS_MAX_BYTES (${STATUS_MAX_BYTES}); shorten its text fields`);
   if (payload.length > STATUS_MAX_BYTES) tooBig(payload.length);
-  const signed = signSign1(payload, signer, {
+  const signed = signSign1<Signer>(payload, signer, {
     protectedHeaders: new Map<number, unknown>([[HEADER.contentType, STATUS_CONTENT_TYPE]]),
   });
-  if (signed.length > STATUS_MAX_BYTES) tooBig(signed.length);
-  return signed;
+  return andThen(signed, (b) => (b.length > STATUS_MAX_BYTES ? tooBig(b.length) : b)) as Signed<S, Uint8Array>;
 }
 
 function stripUndefined<T extends object>(o: T): T {
@@ -257,7 +257,7 @@ export async function publishStatusEvent(
   signer: Signer,
   opts: { instrument?: Instrument } = {},
 ): Promise<{ bytes: Uint8Array; index: number }> {
-  const bytes = signStatusEvent(chain, requestId, input, signer, opts);
+  const bytes = await signStatusEvent<Signer>(chain, requestId, input, signer, opts);
   let index: number;
   try {
     ({ index } = await log.append(bytes));
