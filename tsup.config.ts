@@ -20,7 +20,7 @@ export default defineConfig({
   splitting: true,
   treeshake: true,
   // `#crypto` stays a runtime import so package.json `imports` picks the backend.
-  external: ['#crypto'],
+  external: ['#crypto', 'pkcs11js'],
   // Worker scripts are plain .mjs files started with `new Worker(url)` (never eval'd source);
   // src/node/workers/locate.ts finds them in dist/workers/.
   async onSuccess() {
