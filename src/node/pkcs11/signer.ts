@@ -24,6 +24,9 @@ import { acquireModule, loadBinding, markModuleDead, type Binding, type LoadedMo
 // PKCS#11 3.0 values the binding's 2.40 constants lack.
 const CKK_EC_EDWARDS = 0x40;
 const CKM_EDDSA = 0x1057;
+// Session states (PKCS#11 v2.40 §5.6), which the binding does not export.
+const CKS_RO_USER_FUNCTIONS = 1;
+const CKS_RW_USER_FUNCTIONS = 3;
 // DER of the curve OIDs / names in CKA_EC_PARAMS.
 const P256_OID = Uint8Array.of(0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07);
 const ED25519_OID = Uint8Array.of(0x06, 0x03, 0x2b, 0x65, 0x70);
@@ -151,7 +154,11 @@ export async function openPkcs11Signer(uriText: string, opts: Pkcs11SignerOption
     const mechs = call('C_GetMechanismList', () => p.C_GetMechanismList(slot));
     session = call('C_OpenSession', () => p.C_OpenSession(slot, K.CKF_SERIAL_SESSION));
     const s = session;
-    if ((flags & K.CKF_LOGIN_REQUIRED) !== 0) {
+    // Login state is per application and token (PKCS#11 v2.40 §5.6): when another signer of this
+    // process is logged in already, this session shares it, and no PIN is asked for or tried.
+    const state = call('C_GetSessionInfo', () => p.C_GetSessionInfo(s).state);
+    const loggedIn = state === CKS_RO_USER_FUNCTIONS || state === CKS_RW_USER_FUNCTIONS;
+    if ((flags & K.CKF_LOGIN_REQUIRED) !== 0 && !loggedIn) {
       const pin = await resolvePin({ ...(opts.pin !== undefined ? { pin: opts.pin } : {}), ...(uri.pinSource !== undefined ? { pinSource: uri.pinSource } : {}), tokenLabel: label });
       try {
         p.C_Login(s, K.CKU_USER, pin);
