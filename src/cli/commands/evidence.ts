@@ -8,6 +8,7 @@ import type { Command } from '../command.js';
 import { str, strs } from '../command.js';
 import { UsageError, writeStdout } from '../io.js';
 import { readKeyFile } from '../keyfile.js';
+import { SIGNER_HELP, SIGNER_OPTIONS, withCliSigner } from '../signer.js';
 import { loadTrust } from './bundle.js';
 
 export const open: Command = {
@@ -104,10 +105,11 @@ export const rewrap: Command = {
 export const seal: Command = {
   name: 'seal',
   summary: 'encrypt a file to age recipients and seal it (signed manifest: forensic SHA-256, payload digest, context) in one read',
-  synopsis: 'FILE -k KEYFILE --recipient R… --id ITEM --case ID --purpose P --legal-basis L [--request ID] [--restriction R]… [--retention ISO] -o OUT.age [--seal-out OUT.cose]',
+  synopsis: 'FILE (-k KEYFILE | --signer pkcs11:URI --authority ID) --recipient R… --id ITEM --case ID --purpose P --legal-basis L [--request ID] [--restriction R]… [--retention ISO] -o OUT.age [--seal-out OUT.cose]',
   details: [
     '  --recipient R   age1… or age1pq1…; or a key file/trust-store authority\'s recipients via --to KEYFILE',
     '  The seal goes to OUT.age.cose unless --seal-out says otherwise; both files are written atomically.',
+    SIGNER_HELP,
   ].join('\n'),
   example: 'custos seal disk.e01 -k executor.key --recipient age1pq1… --id disk --case 512-St-88 --purpose investigation --legal-basis "2023/1543 Art. 5" -o disk.age',
   options: {
@@ -123,11 +125,11 @@ export const seal: Command = {
     retention: { type: 'string' },
     output: { type: 'string', short: 'o' },
     'seal-out': { type: 'string' },
+    ...SIGNER_OPTIONS,
   },
   minArgs: 1,
   maxArgs: 1,
-  async run(v, args, io) {
-    const keys = await readKeyFile(str(v, 'key', true));
+  run: (v, args, io) => withCliSigner(v, async ({ signer, authority }) => {
     const recipients = [...strs(v, 'recipient')];
     for (const f of strs(v, 'to')) recipients.push(...(await readKeyFile(f)).recipients);
     if (recipients.length === 0) throw new UsageError('give at least one --recipient or --to');
@@ -145,8 +147,8 @@ export const seal: Command = {
         shown = n;
       },
       recipients,
-      signer: keys.signer,
-      authority: keys.doc.authority.id,
+      signer,
+      authority,
       id: str(v, 'id', true),
       context: {
         caseId: str(v, 'case', true),
@@ -163,5 +165,5 @@ export const seal: Command = {
     io.info(`wrote ${out} and ${sealOut} (${r.manifest.size} bytes sealed)`);
     io.result({ ok: true, output: out, seal: sealOut, size: r.manifest.size, sha256: sha });
     return 0;
-  },
+  }),
 };
