@@ -7,7 +7,8 @@
  * Failures tested: a wrong PIN exits non-zero with ERR_PKCS11_PIN and without the PIN in its
  * output; --signer pkcs11:… without --authority is a usage error; -k and --signer together too.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,12 +77,50 @@ describe.skipIf(reason !== undefined)('custos with --signer pkcs11:…', () => {
     expect(readFileSync(join(dir, 'bundle.tar')).length).toBeGreaterThan(plain.length);
   });
 
+  // script(1) gives the CLI a pseudo-terminal: what the user sees, echo included, is captured.
+  it.skipIf(!existsSync('/usr/bin/script'))('asks for the PIN on the terminal without echoing it', async () => {
+    const uri = tokenUri(t, 'object=exec-2026', '');
+    const { CUSTOS_PKCS11_PIN: _drop, ...noPin } = { ...process.env, ...env };
+    void _drop;
+    const cmd = [process.execPath, cli, 'pubkey', '--signer', `'${uri}'`, '--authority', 'IE-GARDA'].join(' ');
+    // The PIN is typed once the prompt is up (typed-ahead input would be echoed by the terminal
+    // before the CLI turns echo off, as with any program): wait for the prompt, then type.
+    const r = await new Promise<{ stdout: string; status: number | null }>((resolve, reject) => {
+      const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: { ...noPin, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'inherit'] });
+      let stdout = '';
+      let typed = false;
+      const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (c: string) => {
+        stdout += c;
+        if (!typed && stdout.includes('PIN for token')) {
+          typed = true;
+          child.stdin.write(`${USER_PIN}\r`);
+        }
+      });
+      child.on('error', reject);
+      child.on('close', (status) => {
+        clearTimeout(timer);
+        child.stdin.destroy();
+        resolve({ stdout, status });
+      });
+    });
+    expect(r.stdout).toContain('PIN for token "garda-hsm"');
+    expect(r.stdout).toContain('"IE-GARDA"');
+    expect(r.stdout).not.toContain(USER_PIN);
+    expect(r.status).toBe(0);
+  });
+
   it('a wrong PIN fails with ERR_PKCS11_PIN and never prints the PIN; usage errors for missing --authority and -k with --signer', () => {
     const uri = tokenUri(t, 'object=exec-2026', '');
     const bad = custos(['pubkey', '--signer', uri, '--authority', 'IE-GARDA'], { CUSTOS_PKCS11_PIN: 'Wrong-PIN-913' });
     expect(bad.code).not.toBe(0);
     expect(`${bad.stdout}${bad.stderr}`).toContain('ERR_PKCS11_PIN');
     expect(`${bad.stdout}${bad.stderr}`).not.toContain('Wrong-PIN-913');
+    // No PIN anywhere and no terminal to ask on: a clear error, not a hang.
+    const none = runCli(cli, ['pubkey', '--signer', uri, '--authority', 'IE-GARDA'], '', { ...env, CUSTOS_PKCS11_PIN: '' });
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toContain('ERR_PKCS11_PIN');
     expect(custos(['pubkey', '--signer', uri]).code).toBe(2);
     expect(custos(['bundle', 'create', '-k', join(dir, 'requester.key'), '--signer', uri, '--authority', 'X', '-o', join(dir, 'x.tar'), '--item', 'a=b']).code).toBe(2);
   });

@@ -46,11 +46,12 @@ async function fromSource(source: string): Promise<string> {
 export async function promptPin(prompt: string): Promise<string> {
   const stdin = process.stdin;
   if (!stdin.isTTY) fail('ERR_PKCS11_PIN', 'no PIN: set CUSTOS_PKCS11_PIN, give pin-source in the URI, or run on a terminal to be asked');
-  process.stderr.write(prompt);
   return new Promise<string>((resolve, reject) => {
     let pin = '';
     const wasRaw = stdin.isRaw;
+    // Echo off before the prompt shows: a PIN typed the moment the prompt appears is never echoed.
     stdin.setRawMode(true);
+    process.stderr.write(prompt);
     stdin.resume();
     stdin.setEncoding('utf8');
     const done = (err?: CustosError) => {
