@@ -171,7 +171,8 @@ export async function openPkcs11Signer(uriText: string, opts: Pkcs11SignerOption
     const alg = call('C_GetAttributeValue', () => keyAlg(p, s, key));
     // The public half: the public-key object with the same id (or label) as the private key.
     const keyIdAttr = call('C_GetAttributeValue', () => p.C_GetAttributeValue(s, key, [{ type: K.CKA_ID }])[0]?.value);
-    const pubUri: Pkcs11Uri = { ...uri, ...(keyIdAttr instanceof Buffer && keyIdAttr.length > 0 ? { id: new Uint8Array(keyIdAttr) } : {}) };
+    // By CKA_ID alone when the key has one (tools often label the two halves differently), else by the URI.
+    const pubUri: Pkcs11Uri = keyIdAttr instanceof Buffer && keyIdAttr.length > 0 ? { id: new Uint8Array(keyIdAttr) } : uri;
     const pub = call('C_FindObjects', () => findOne(p, s, K.CKO_PUBLIC_KEY, pubUri));
     if (pub === undefined) fail('ERR_PKCS11_KEY_NOT_FOUND', `token "${label}" has no public-key object for this key, so its public key cannot be read`);
     const point = new Uint8Array(call('C_GetAttributeValue', () => attr(p, s, pub, K.CKA_EC_POINT)));
