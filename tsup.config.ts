@@ -22,8 +22,9 @@ export default defineConfig({
   splitting: true,
   treeshake: true,
   // `#crypto` stays a runtime import so package.json `imports` picks the backend.
-  // `pg` is an optional peer dependency, loaded only by custos/pg (and `custos serve log --pg`).
-  external: ['#crypto', 'pg'],
+  // `pg` is an optional peer dependency, loaded only by custos/pg (and `custos serve log --pg`);
+  // pkcs11js an optional dependency, loaded only by the PKCS#11 signer.
+  external: ['#crypto', 'pg', 'pkcs11js'],
   // Worker scripts are plain .mjs files started with `new Worker(url)` (never eval'd source);
   // src/node/workers/locate.ts finds them in dist/workers/.
   async onSuccess() {

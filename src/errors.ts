@@ -33,6 +33,17 @@ export const ERROR_CODES = {
   ERR_KEY_UNKNOWN: 'no trusted key has this key id',
   ERR_KEY_NOT_VALID: 'the key exists but was not valid at the given time (before notBefore, after notAfter, or revoked)',
   ERR_TRUST_STORE: 'a trust store document is malformed',
+  // signers (in memory, PKCS#11 tokens, KMS)
+  ERR_SIGNER: 'a signer failed, or returned a signature that is malformed or does not verify under its public key',
+  ERR_PKCS11_URI: 'a PKCS#11 URI (RFC 7512) is malformed or names an attribute custos does not support',
+  ERR_PKCS11_UNAVAILABLE: 'the PKCS#11 binding or module cannot be loaded',
+  ERR_PKCS11_TOKEN_NOT_FOUND: 'no PKCS#11 token matches the URI',
+  ERR_PKCS11_PIN: 'the token refused the PIN (the PIN is never shown), or no PIN was given',
+  ERR_PKCS11_LOCKED: 'the token or its user PIN is locked',
+  ERR_PKCS11_KEY_NOT_FOUND: 'no key on the token matches the URI, or more than one does',
+  ERR_PKCS11_MECHANISM: 'the token does not support the signing mechanism for this key',
+  ERR_PKCS11_TOKEN_REMOVED: 'the token, its session or the module went away during the operation',
+  ERR_PKCS11: 'a PKCS#11 call failed (the message names the function and the CKR_ code)',
   // envelope (age)
   ERR_AGE_HEADER: 'the age header is malformed',
   ERR_AGE_VERSION: 'the file is not an age v1 file',

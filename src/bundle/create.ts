@@ -158,7 +158,7 @@ export async function createBundle(sink: ByteSink, opts: CreateBundleOptions): P
     items,
     ...(checkpoints.length > 0 ? { checkpoints } : {}),
   };
-  await tar.addBytes(MANIFEST_NAME, signManifest(manifest, opts.signer));
+  await tar.addBytes(MANIFEST_NAME, await signManifest(manifest, opts.signer));
   await tar.finish();
   return manifest;
 }

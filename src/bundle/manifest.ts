@@ -17,6 +17,7 @@ import { decode, encode } from '../cbor.js';
 import { decodeSign1, signSign1, type Sign1 } from '../cose/sign1.js';
 import { fail } from '../errors.js';
 import type { Signer } from '../keys/signing.js';
+import type { Signed } from '../keys/signed.js';
 
 /** COSE content type of the manifest payload (protected header 3). */
 export const MANIFEST_CONTENT_TYPE = 'application/vnd.custos.bundle-manifest+cbor';
@@ -86,8 +87,8 @@ export function signedMembers(m: BundleManifest): Map<string, SignedMember> {
   return out;
 }
 
-/** Signs a manifest (checked against the schema first). */
-export function signManifest(m: BundleManifest, signer: Signer): Uint8Array {
+/** Signs a manifest (checked against the schema first); a Promise for an asynchronous signer. */
+export function signManifest<S extends Signer>(m: BundleManifest, signer: S): Signed<S, Uint8Array> {
   const r = manifestSchema.safeParse(m);
   if (!r.success) fail('ERR_INVALID_ARGUMENT', `bundle manifest: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`);
   return signSign1(encode(r.data), signer, { protectedHeaders: new Map([[3, MANIFEST_CONTENT_TYPE]]) });

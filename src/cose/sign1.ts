@@ -8,9 +8,9 @@
  */
 import { assertBytes, concatBytes } from '../bytes.js';
 import { decode, encode, Tag, type DecodeOptions } from '../cbor.js';
-import { p256NormalizeLowS } from '../crypto/p256-policy.js';
 import { CustosError, fail } from '../errors.js';
 import { algFromCose, COSE_ALG, verifySignature, type SignatureAlg, type Signer } from '../keys/signing.js';
+import { signWith, type Signed } from '../keys/signed.js';
 
 /** COSE_Sign1 CBOR tag. */
 export const COSE_SIGN1_TAG = 18;
@@ -83,16 +83,18 @@ export function sign1ToBeSigned(protectedBytes: Uint8Array, externalAad: Uint8Ar
 }
 
 /**
- * Signs `payload` and returns the tagged COSE_Sign1 bytes.
+ * Signs `payload` and returns the tagged COSE_Sign1 bytes: directly for a synchronous signer
+ * (a `SigningKey`), as a Promise for an asynchronous one (a token, a KMS).
  *
  * @example
  * ```ts
  * const key = SigningKey.generate();
  * const msg = signSign1(utf8('hello'), key);
  * const ok = verifySign1(decodeSign1(msg), key); // true
+ * const viaKms = await signSign1(utf8('hello'), kmsSigner); // an AsyncSigner: a Promise
  * ```
  */
-export function signSign1(payload: Uint8Array, signer: Signer, opts: Sign1Options = {}): Uint8Array {
+export function signSign1<S extends Signer>(payload: Uint8Array, signer: S, opts: Sign1Options = {}): Signed<S, Uint8Array> {
   assertBytes('payload', payload);
   const prot: HeaderMap = new Map<Label, unknown>([[HEADER.alg, COSE_ALG[signer.alg]]]);
   if (opts.includeKid ?? true) prot.set(HEADER.kid, signer.kid);
@@ -115,13 +117,11 @@ export function signSign1(payload: Uint8Array, signer: Signer, opts: Sign1Option
   }
   const protectedBytes = encode(prot);
   const aad = opts.externalAad === undefined ? new Uint8Array(0) : assertBytes('externalAad', opts.externalAad);
-  const raw = signer.sign(sigStructure(protectedBytes, aad, payload));
-  // ES256 is produced low-S only, whatever the signer (an HSM/KMS may return either form):
-  // verification refuses the high-S twin (crypto/p256-policy.ts).
-  const signature = signer.alg === 'ES256' ? p256NormalizeLowS(raw) : raw;
-  return encode(new Tag([protectedBytes, unprot, opts.detached ? null : payload, signature], COSE_SIGN1_TAG), {
-    allowedTags: [COSE_SIGN1_TAG],
-  });
+  const body = opts.detached ? null : payload;
+  // ES256 comes back low-S from signWith, whatever the signer returned (an HSM/KMS may return either form)
+  return signWith(signer, sigStructure(protectedBytes, aad, payload), (signature) =>
+    encode(new Tag([protectedBytes, unprot, body, signature], COSE_SIGN1_TAG), { allowedTags: [COSE_SIGN1_TAG] }),
+  );
 }
 
 function malformed(msg: string, cause?: unknown): never {

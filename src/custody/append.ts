@@ -13,6 +13,7 @@ import { assertString } from '../bytes.js';
 import { signSign1, HEADER } from '../cose/index.js';
 import { CustosError, fail } from '../errors.js';
 import type { Signer } from '../keys/signing.js';
+import { andThen, type Signed } from '../keys/signed.js';
 import type { TrustStore } from '../keys/trust.js';
 import { CUSTODY_EVENT_CONTENT_TYPE, eventHash, MAX_CHAIN_EVENTS, openCustodyEvent, type CustodyChain } from './chain.js';
 import { emptyEvents, eventsWith, snapshotEvents } from './events.js';
@@ -105,12 +106,12 @@ export function createChain(id: string): CustodyChain {
  * }, key);
  * ```
  */
-export function appendEvent(
+export function appendEvent<S extends Signer>(
   chain: CustodyChain,
   input: CustodyEventInput,
-  signer: Signer,
+  signer: S,
   opts: AppendOptions = {},
-): { chain: CustodyChain; event: Uint8Array; hash: Uint8Array } {
+): Signed<S, AppendResult> {
   if (typeof chain !== 'object' || chain === null || !Array.isArray(chain.events)) fail('ERR_INVALID_ARGUMENT', '"chain" expected a CustodyChain');
   if (typeof input !== 'object' || input === null) fail('ERR_INVALID_ARGUMENT', '"input" expected an object');
   if (typeof signer?.sign !== 'function') fail('ERR_INVALID_ARGUMENT', '"signer" expected a Signer');
@@ -152,9 +153,28 @@ export function appendEvent(
   }
 
   const payload = encodeCustodyEvent(event);
-  const bytes = signSign1(payload, signer, {
+  const signed = signSign1<Signer>(payload, signer, {
     protectedHeaders: new Map<number | string, unknown>([[HEADER.contentType, CUSTODY_EVENT_CONTENT_TYPE]]),
   });
+  return andThen(signed, (bytes) => finishAppend(chain, tail, event, bytes, signerRoles, policy)) as Signed<S, AppendResult>;
+}
+
+/** What {@link appendEvent} returns: the new chain, the signed event and its hash. */
+export interface AppendResult {
+  readonly chain: CustodyChain;
+  readonly event: Uint8Array;
+  readonly hash: Uint8Array;
+}
+
+// The part of an append after the signature (at once for an in-memory key, later for a token).
+function finishAppend(
+  chain: CustodyChain,
+  tail: ReturnType<typeof tailOf>,
+  event: CustodyEvent,
+  bytes: Uint8Array,
+  signerRoles: readonly string[] | undefined,
+  policy: NonNullable<AppendOptions['roles']>,
+): AppendResult {
   const hash = eventHash(bytes);
   const step = stepCustody(tail.state, { index: tail.seq, event, hash, ...(signerRoles !== undefined ? { signerRoles } : {}) }, policy);
   const first = step.failures[0];

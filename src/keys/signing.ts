@@ -22,13 +22,34 @@ export function algFromCose(id: unknown): SignatureAlg | undefined {
   return id === -8 ? 'EdDSA' : id === -7 ? 'ES256' : undefined;
 }
 
-/** Anything that can sign: an in-memory key, or an HSM/KMS adapter with the same shape. */
-export interface Signer {
+/** What every signer shares: its algorithm, public key and kid. */
+export interface SignerKey {
   readonly alg: SignatureAlg;
   /** RFC 9679 thumbprint of the public key (see {@link keyId}). */
   readonly kid: Uint8Array;
   readonly publicKey: Uint8Array;
+}
+
+/** A signer that answers at once: an in-memory {@link SigningKey}. */
+export interface SyncSigner extends SignerKey {
   sign(message: Uint8Array): Uint8Array;
+}
+
+/**
+ * A signer that answers later: a PKCS#11 token, a KMS over the network. Every function that
+ * signs accepts one and then returns a Promise of what it returns for a {@link SyncSigner}.
+ */
+export interface AsyncSigner extends SignerKey {
+  sign(message: Uint8Array): Promise<Uint8Array>;
+}
+
+/**
+ * Anything that can sign: an in-memory key ({@link SyncSigner}) or an HSM/KMS adapter
+ * ({@link AsyncSigner}). A function given a `SyncSigner` returns its result synchronously, as
+ * before; given an `AsyncSigner` it returns a Promise of the same result (see {@link Signed}).
+ */
+export interface Signer extends SignerKey {
+  sign(message: Uint8Array): Uint8Array | Promise<Uint8Array>;
 }
 
 function publicLength(alg: SignatureAlg): number {
@@ -63,7 +84,7 @@ export function verifySignature(alg: SignatureAlg, publicKey: Uint8Array, messag
  * An in-memory signing key. The secret is held in a private field: it does not appear in
  * `JSON.stringify`, `util.inspect` or error messages; {@link SigningKey.exportSecret} is the only way out.
  */
-export class SigningKey implements Signer {
+export class SigningKey implements SyncSigner {
   readonly alg: SignatureAlg;
   readonly publicKey: Uint8Array;
   readonly kid: Uint8Array;

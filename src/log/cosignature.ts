@@ -8,6 +8,7 @@ import { concatBytes, fromUtf8, utf8 } from '../bytes.js';
 import { fail } from '../errors.js';
 import { parseCheckpoint } from './checkpoint.js';
 import { parseNote, signNote, type NoteSigner } from './note.js';
+import { signWith, type Signed } from '../keys/signed.js';
 
 /** Largest timestamp the spec allows (2^63 − 1), as a bigint. */
 const MAX_TS = (1n << 63n) - 1n;
@@ -27,9 +28,7 @@ export function splitTimestampedSignature(sig: Uint8Array): { timestamp: number;
 }
 
 /** A cosigner: a note signer of type 0x04 (see `noteSigner(name, key, NOTE_TYPE_COSIGNATURE)`). */
-export interface Cosigner extends NoteSigner {
-  readonly type: number;
-}
+export type Cosigner = NoteSigner & { readonly type: number };
 
 /**
  * Adds a witness cosignature to a signed checkpoint and returns the new note text.
@@ -43,24 +42,24 @@ export interface Cosigner extends NoteSigner {
  * const cosigned = cosign(checkpointText, witness);
  * ```
  */
-export function cosign(checkpoint: string, witness: Cosigner, opts: { readonly time?: number } = {}): string {
+export function cosign<W extends Cosigner>(checkpoint: string, witness: W, opts: { readonly time?: number } = {}): Signed<W, string> {
   if (witness.type !== 0x04) fail('ERR_INVALID_ARGUMENT', 'a cosigner must use signature type 0x04');
   const note = parseNote(checkpoint);
   parseCheckpoint(note.text);
   const time = opts.time ?? Math.floor(Date.now() / 1000);
   if (!Number.isSafeInteger(time) || time < 0) fail('ERR_INVALID_ARGUMENT', '"time" must be a non-negative integer of seconds');
-  const stamped: NoteSigner = {
-    name: witness.name,
-    keyId: witness.keyId,
-    sign: (text) => {
-      const sig = witness.sign(cosignatureMessage(text, time));
-      const out = new Uint8Array(8 + sig.length);
-      new DataView(out.buffer).setBigUint64(0, BigInt(time));
-      out.set(sig, 8);
-      return out;
-    },
+  const stamp = (sig: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(8 + sig.length);
+    new DataView(out.buffer).setBigUint64(0, BigInt(time));
+    out.set(sig, 8);
+    return out;
   };
-  return signNote(note.text, [stamped], note.signatures.map((s) => s.line));
+  // The witness signs the cosignature message; the note line carries timestamp ‖ signature.
+  const message = cosignatureMessage(utf8(note.text), time);
+  return signWith(witness as Cosigner, message, (sig) => {
+    const stamped: NoteSigner = { name: witness.name, keyId: witness.keyId, sign: () => stamp(sig) };
+    return signNote(note.text, [stamped], note.signatures.map((s) => s.line)) as string;
+  }) as Signed<W, string>;
 }
 
 /** The cosignature timestamp in a signature line's bytes, for reports. */

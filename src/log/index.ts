@@ -6,8 +6,9 @@ export type { InclusionVerifier, InclusionVerifierOptions, InclusionVerifierStat
 export { HashTree } from './hashtree.js';
 export type { LogCheck, LogReport } from './report.js';
 export { NOTE_MAX_BYTES, NOTE_MAX_SIGNATURES, parseNote, signNote, verifyNote } from './note.js';
-export type { NoteReport, NoteSignature, NoteSigner, NoteVerifier, ParsedNote } from './note.js';
+export type { AsyncNoteSigner, NoteReport, NoteSignature, NoteSigner, NoteVerifier, ParsedNote, SyncNoteSigner } from './note.js';
 export { NOTE_TYPE_COSIGNATURE, NOTE_TYPE_ED25519, formatVerifierKey, generateNoteKey, noteKeyId, noteSigner, noteVerifier, parseSignerKey, parseVerifierKey } from './notekeys.js';
+export type { NoteKey } from './notekeys.js';
 export { formatCheckpoint, parseCheckpoint } from './checkpoint.js';
 export type { Checkpoint } from './checkpoint.js';
 export { cosign, cosignatureMessage } from './cosignature.js';

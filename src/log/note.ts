@@ -11,6 +11,7 @@
  */
 import { fromBase64, fromUtf8, toBase64, utf8 } from '../bytes.js';
 import { fail } from '../errors.js';
+import { andThen, inSequence, signWith, type Signed } from '../keys/signed.js';
 import { Checks, type LogReport } from './report.js';
 
 /** Largest note custos parses (room for 16 post-quantum signatures and long extension lines). */
@@ -49,11 +50,26 @@ export interface NoteVerifier {
 }
 
 /** Signs note text for one key. */
-export interface NoteSigner {
+export interface SyncNoteSigner {
   readonly name: string;
   readonly keyId: number;
   /** Returns the signature bytes (without the key ID) over `text`. */
   sign(text: Uint8Array): Uint8Array;
+}
+
+/** A note signer whose key answers later (a token, a KMS): {@link signNote} then returns a Promise. */
+export interface AsyncNoteSigner {
+  readonly name: string;
+  readonly keyId: number;
+  /** Resolves to the signature bytes (without the key ID) over `text`. */
+  sign(text: Uint8Array): Promise<Uint8Array>;
+}
+
+/** A signed-note signer, synchronous ({@link SyncNoteSigner}) or asynchronous ({@link AsyncNoteSigner}). */
+export interface NoteSigner {
+  readonly name: string;
+  readonly keyId: number;
+  sign(text: Uint8Array): Uint8Array | Promise<Uint8Array>;
 }
 
 /** Key names: non-empty, no Unicode spaces, no '+' (signed-note "Format"). */
@@ -172,26 +188,30 @@ export function verifyNote(note: string | Uint8Array, verifiers: readonly NoteVe
 }
 
 /**
- * Signs `text` (which must end with a newline) with each signer and returns the signed note.
+ * Signs `text` (which must end with a newline) with each signer and returns the signed note
+ * (a Promise of it when a signer is asynchronous; signers sign one after the other).
  * Existing signature lines can be kept by passing them in `keep`.
  */
-export function signNote(text: string, signers: readonly NoteSigner[], keep: readonly string[] = []): string {
+export function signNote<S extends NoteSigner>(text: string, signers: readonly S[], keep: readonly string[] = []): Signed<S, string> {
   if (typeof text !== 'string' || !text.endsWith('\n')) fail('ERR_INVALID_ARGUMENT', '"text" must be a string ending in a newline');
   checkChars(text);
   if (signers.length + keep.length === 0) fail('ERR_INVALID_ARGUMENT', 'at least one signer is required');
   const bytes = utf8(text);
-  const lines = [...keep];
-  for (const s of signers) {
-    if (!isValidKeyName(s.name)) fail('ERR_INVALID_ARGUMENT', 'signer has an invalid key name');
-    const sig = s.sign(bytes);
-    const raw = new Uint8Array(4 + sig.length);
-    new DataView(raw.buffer).setUint32(0, s.keyId >>> 0);
-    raw.set(sig, 4);
-    lines.push(`${EM_DASH} ${s.name} ${toBase64(raw)}`);
-  }
-  const out = `${text}\n${lines.join('\n')}\n`;
-  parseNote(out); // refuses duplicates and malformed lines before anything leaves this function
-  return out;
+  for (const s of signers) if (!isValidKeyName(s.name)) fail('ERR_INVALID_ARGUMENT', 'signer has an invalid key name');
+  const lines = inSequence<NoteSigner, string[]>(signers, [...keep], (acc, s) =>
+    signWith(s, bytes, (sig) => {
+      const raw = new Uint8Array(4 + sig.length);
+      new DataView(raw.buffer).setUint32(0, s.keyId >>> 0);
+      raw.set(sig, 4);
+      acc.push(`${EM_DASH} ${s.name} ${toBase64(raw)}`);
+      return acc;
+    }),
+  );
+  return andThen(lines, (all) => {
+    const out = `${text}\n${all.join('\n')}\n`;
+    parseNote(out); // refuses duplicates and malformed lines before anything leaves this function
+    return out;
+  }) as Signed<S, string>;
 }
 
 /** 8 lowercase hex digits of a key ID. */

@@ -13,7 +13,8 @@
 import * as crypto from '#crypto';
 import { assertBytes, assertString, concatBytes, fromBase64, toBase64, utf8 } from '../bytes.js';
 import { fail } from '../errors.js';
-import type { Signer } from '../keys/signing.js';
+import { SigningKey, type Signer } from '../keys/signing.js';
+import { signWith, type Signed } from '../keys/signed.js';
 import { cosignatureMessage, splitTimestampedSignature } from './cosignature.js';
 import { hex8, isValidKeyName, type NoteSigner, type NoteVerifier } from './note.js';
 
@@ -85,21 +86,32 @@ export function parseVerifierKey(vkey: string): NoteVerifier {
   return v;
 }
 
-/** A note signer (type 0x01 or 0x04) from an Ed25519 {@link Signer}, such as a `SigningKey`. */
-export function noteSigner(name: string, signer: Signer, type: number = NOTE_TYPE_ED25519): NoteSigner & { readonly type: number; readonly publicKey: Uint8Array } {
+/**
+ * A note signer made from a {@link Signer}: synchronous for a `SigningKey`, asynchronous for a
+ * token or KMS key, with the note key's type and public key.
+ */
+export interface NoteKey<S extends Signer = Signer> {
+  readonly name: string;
+  readonly keyId: number;
+  readonly type: number;
+  readonly publicKey: Uint8Array;
+  sign(text: Uint8Array): Signed<S, Uint8Array>;
+}
+
+/** A note signer (type 0x01 or 0x04) from an Ed25519 {@link Signer}, such as a `SigningKey` or a token key. */
+export function noteSigner<S extends Signer>(name: string, signer: S, type: number = NOTE_TYPE_ED25519): NoteKey<S> {
   checkName(name);
   if (signer.alg !== 'EdDSA') fail('ERR_UNSUPPORTED', 'signed notes need an Ed25519 key');
   if (type !== NOTE_TYPE_ED25519 && type !== NOTE_TYPE_COSIGNATURE) fail('ERR_UNSUPPORTED', `note signature type 0x${type.toString(16)} is not supported`);
   const publicKey = signer.publicKey.slice();
   const keyId = noteKeyId(name, type, publicKey);
-  return Object.freeze({ name, keyId, type, publicKey, sign: (text: Uint8Array) => signer.sign(text) });
+  // signWith checks what a token or KMS returns against the public key the note key names.
+  return Object.freeze({ name, keyId, type, publicKey, sign: (text: Uint8Array) => signWith(signer, text, (sig) => sig) });
 }
 
 /** A seed-holding Ed25519 signer for note keys read from text; never exposes the seed. */
-function seedSigner(seed: Uint8Array): Signer {
-  const s = seed.slice();
-  const publicKey = crypto.ed25519PublicKey(s);
-  return { alg: 'EdDSA', kid: new Uint8Array(0), publicKey, sign: (m) => crypto.ed25519Sign(s, m) };
+function seedSigner(seed: Uint8Array): SigningKey {
+  return SigningKey.fromSecret(seed, 'EdDSA');
 }
 
 /**
@@ -124,7 +136,7 @@ export function generateNoteKey(name: string, type: number = NOTE_TYPE_ED25519):
 }
 
 /** Parses a `PRIVATE+KEY+…` signer key string. Errors never include the key material. */
-export function parseSignerKey(skey: string): NoteSigner & { readonly type: number; readonly publicKey: Uint8Array } {
+export function parseSignerKey(skey: string): NoteKey<SigningKey> {
   assertString('skey', skey, 4096);
   // The base64 part may contain '+': split on the first four only.
   const parts = skey.split('+');

@@ -20,6 +20,7 @@ import { decode, encode } from '../cbor.js';
 import { decodeSign1, signSign1, verifySign1, type HeaderMap, type Sign1 } from '../cose/sign1.js';
 import { CustosError, fail, type ErrorCode } from '../errors.js';
 import type { SignatureAlg, Signer } from '../keys/signing.js';
+import type { Signed } from '../keys/signed.js';
 import { HASH_SIZE, inclusionProofLength, leafHash as rfcLeafHash, rootFromInclusion, rootsFromConsistency } from './merkle.js';
 import { Checks, type LogReport } from './report.js';
 
@@ -53,11 +54,11 @@ function checkHashes(name: string, hs: readonly Uint8Array[]): void {
  * const receipt = issueInclusionReceipt({ ...p, root }, logCoseKey);
  * ```
  */
-export function issueInclusionReceipt(
+export function issueInclusionReceipt<S extends Signer>(
   p: { readonly index: number; readonly size: number; readonly proof: readonly Uint8Array[]; readonly root: Uint8Array },
-  signer: Signer,
+  signer: S,
   opts: { readonly protectedHeaders?: HeaderMap } = {},
-): Uint8Array {
+): Signed<S, Uint8Array> {
   if (!Number.isSafeInteger(p.size) || !Number.isSafeInteger(p.index) || p.index < 0 || p.index >= p.size) fail('ERR_INVALID_ARGUMENT', 'index must be below size');
   checkHashes('proof', p.proof);
   assertBytes('root', p.root, HASH_SIZE);
@@ -67,11 +68,11 @@ export function issueInclusionReceipt(
 }
 
 /** Issues a consistency receipt from `oldSize` to `newSize`; the detached payload is the new root. */
-export function issueConsistencyReceipt(
+export function issueConsistencyReceipt<S extends Signer>(
   p: { readonly oldSize: number; readonly newSize: number; readonly proof: readonly Uint8Array[]; readonly newRoot: Uint8Array },
-  signer: Signer,
+  signer: S,
   opts: { readonly protectedHeaders?: HeaderMap } = {},
-): Uint8Array {
+): Signed<S, Uint8Array> {
   if (!Number.isSafeInteger(p.oldSize) || !Number.isSafeInteger(p.newSize) || p.oldSize < 1 || p.oldSize > p.newSize) fail('ERR_INVALID_ARGUMENT', '0 < oldSize ≤ newSize required');
   checkHashes('proof', p.proof);
   assertBytes('newRoot', p.newRoot, HASH_SIZE);
@@ -79,7 +80,7 @@ export function issueConsistencyReceipt(
   return sign(signer, p.newRoot, vdp, opts);
 }
 
-function sign(signer: Signer, root: Uint8Array, vdp: Map<number, unknown>, opts: { readonly protectedHeaders?: HeaderMap }): Uint8Array {
+function sign<S extends Signer>(signer: S, root: Uint8Array, vdp: Map<number, unknown>, opts: { readonly protectedHeaders?: HeaderMap }): Signed<S, Uint8Array> {
   const prot: HeaderMap = new Map(opts.protectedHeaders ?? []);
   prot.set(HEADER_VDS, VDS_RFC9162_SHA256);
   return signSign1(root, signer, { protectedHeaders: prot, unprotectedHeaders: new Map([[HEADER_VDP, vdp]]), detached: true });

@@ -7,6 +7,7 @@
 import { fail } from '../errors.js';
 import type { Checkpoint } from './checkpoint.js';
 import { cosign, type Cosigner } from './cosignature.js';
+import { andThen, type Signed } from '../keys/signed.js';
 import { verifyConsistency } from './merkle.js';
 import { verifyCheckpoint, type VerifierInput } from './witness.js';
 
@@ -25,9 +26,9 @@ export interface WitnessState {
  * const { cosigned, state } = witnessCosign(text, witness, { logKeys: [vkey], origin, previous, proof });
  * ```
  */
-export function witnessCosign(
+export function witnessCosign<W extends Cosigner>(
   checkpoint: string,
-  witness: Cosigner,
+  witness: W,
   opts: {
     readonly logKeys: readonly VerifierInput[];
     readonly origin: string;
@@ -36,7 +37,7 @@ export function witnessCosign(
     readonly proof?: readonly Uint8Array[];
     readonly time?: number;
   },
-): { cosigned: string; checkpoint: Checkpoint; state: WitnessState } {
+): Signed<W, { cosigned: string; checkpoint: Checkpoint; state: WitnessState }> {
   const r = verifyCheckpoint(checkpoint, { log: opts.logKeys, origin: opts.origin });
   if (!r.ok || r.checkpoint === undefined) fail(r.code ?? 'ERR_NOTE_UNVERIFIED', 'the checkpoint does not verify under the log key');
   const cp = r.checkpoint;
@@ -46,6 +47,9 @@ export function witnessCosign(
     const c = verifyConsistency(prev.size, cp.size, prev.root, cp.root, opts.proof ?? []);
     if (!c.ok) fail('ERR_CONSISTENCY', `not consistent with the last cosigned tree: ${c.reason}`);
   }
-  const cosigned = cosign(checkpoint, witness, opts.time === undefined ? {} : { time: opts.time });
-  return { cosigned, checkpoint: cp, state: { size: cp.size, root: cp.root } };
+  const cosigned = cosign<Cosigner>(checkpoint, witness, opts.time === undefined ? {} : { time: opts.time });
+  return andThen(cosigned, (text) => ({ cosigned: text, checkpoint: cp, state: { size: cp.size, root: cp.root } })) as Signed<
+    W,
+    { cosigned: string; checkpoint: Checkpoint; state: WitnessState }
+  >;
 }

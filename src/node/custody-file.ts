@@ -187,7 +187,7 @@ export async function appendEventToFile(
     if (opts.create !== undefined && chain.id !== opts.create) {
       throw new CustosError('ERR_CHAIN_ID', `${file} holds chain "${chain.id}", not "${opts.create}"`);
     }
-    const out = appendEvent(chain, input, signer, opts);
+    const out = await appendEvent(chain, input, signer, opts);
     await replaceUnderLock(file, serializeChain(out.chain));
     return out;
   } finally {

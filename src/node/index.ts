@@ -14,3 +14,7 @@ export { decryptFile, decryptFileRange, encryptFile, rewrapFile } from './envelo
 export { AtomicWriter, removeOrphanTemps } from './files.js';
 export * from './bundle-api.js';
 export * from '../server/index.js';
+export { openPkcs11Signer } from './pkcs11/signer.js';
+export type { Pkcs11Signer, Pkcs11SignerOptions } from './pkcs11/signer.js';
+export { parsePkcs11Uri, isPkcs11Uri, PKCS11_URI_MAX_LENGTH } from '../keys/pkcs11-uri.js';
+export type { Pkcs11Uri } from '../keys/pkcs11-uri.js';

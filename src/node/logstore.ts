@@ -288,8 +288,8 @@ class FsLogStore implements LogStore {
   /** Signs and durably writes the checkpoint for `size` (the commit point), then tidies up. */
   async #commitCheckpoint(size: number, becameFull: readonly string[]): Promise<void> {
     const body = formatCheckpoint({ origin: this.origin, size, root: this.#tree.root(size) });
-    let text = signNote(body, [this.#signer]);
-    for (const w of this.#witnesses) text = cosign(text, w);
+    let text = await signNote(body, [this.#signer]);
+    for (const w of this.#witnesses) text = await cosign(text, w);
     const bytes = utf8(text);
     await writeFileAtomic(join(this.dir, 'checkpoints', String(size)), bytes);
     await writeFileAtomic(join(this.dir, 'checkpoint'), bytes);
@@ -353,12 +353,13 @@ class FsLogStore implements LogStore {
    */
   #coseSigner(): Signer {
     const s = this.#signer;
-    return { alg: 'EdDSA', publicKey: s.publicKey, kid: keyId('EdDSA', s.publicKey), sign: (m) => s.sign(m) };
+    // Async even for an in-memory key: receipts are issued from async methods anyway.
+    return { alg: 'EdDSA', publicKey: s.publicKey, kid: keyId('EdDSA', s.publicKey), sign: async (m) => s.sign(m) };
   }
 
   async receipt(index: number, size: number = this.size): Promise<{ cose: Uint8Array; tlogProof: string; size: number }> {
     const b = await this.prove(index, size);
-    const cose = issueInclusionReceipt({ index, size, proof: b.proof, root: this.#tree.root(size) }, this.#coseSigner());
+    const cose = await issueInclusionReceipt({ index, size, proof: b.proof, root: this.#tree.root(size) }, this.#coseSigner());
     return { cose, tlogProof: formatTlogProof({ index, proof: b.proof, checkpoint: b.checkpoint }), size };
   }
 

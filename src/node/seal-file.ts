@@ -76,7 +76,7 @@ export async function sealFile(
       progress?.(done);
     };
     const { payloadOffset } = await encryptFile(input, outAge, opts.recipients, { onPlaintext, onPayload: tracker.onPayload, allowMixedPostQuantum: opts.allowMixedPostQuantum === true });
-    const result = tracker.finish();
+    const result = await tracker.finish();
     await writeFileAtomic(outSeal, result.seal);
     return { ...result, payloadOffset };
   }
@@ -112,7 +112,7 @@ export async function sealFile(
     throw e;
   }
   const [sha256, payloadSha256] = await Promise.all([plain.digest(), payload.digest()]);
-  const result = completeSeal(prepared, { size, sha256, payloadSize, payloadSha256 });
+  const result = await completeSeal(prepared, { size, sha256, payloadSize, payloadSha256 });
   await writeFileAtomic(outSeal, result.seal);
   return { ...result, payloadOffset };
 }

@@ -107,16 +107,17 @@ class PgStore implements PgLogStore {
       const r = await q(`SELECT size FROM ${s}.int_coord WHERE id = 0 FOR UPDATE`);
       if (r.rows.length > 0) return;
       const tree = new HashTree();
-      const note = this.#sign(0, tree.root());
+      const note = await this.#sign(0, tree.root());
       await q(`INSERT INTO ${s}.int_coord VALUES (0, 0, $1) ON CONFLICT DO NOTHING`, [Buffer.from(tree.root())]);
       await q(`INSERT INTO ${s}.checkpoints VALUES (0, $1) ON CONFLICT DO NOTHING`, [note]);
     });
     await this.refresh();
   }
 
-  #sign(size: number, root: Uint8Array): string {
-    let text = signNote(formatCheckpoint({ origin: this.origin, size, root }), [this.#signer]);
-    for (const w of this.#witnesses) text = cosign(text, w);
+  /** Signs (and, with in-process witnesses, cosigns) a checkpoint; the signers may be asynchronous (a token, a KMS). */
+  async #sign(size: number, root: Uint8Array): Promise<string> {
+    let text = await signNote(formatCheckpoint({ origin: this.origin, size, root }), [this.#signer]);
+    for (const w of this.#witnesses) text = await cosign(text, w);
     return text;
   }
 
@@ -281,7 +282,7 @@ class PgStore implements PgLogStore {
       const { bundles, tiles } = batchRows(tree, a, tail, entries);
       await writeRows(q, s, bundles, tiles);
       const root = tree.root();
-      const note = this.#sign(b, root);
+      const note = await this.#sign(b, root);
       await q(`INSERT INTO ${s}.checkpoints VALUES ($1, $2)`, [b, note]);
       await q(`UPDATE ${s}.int_coord SET size = $1, root = $2 WHERE id = 0`, [b, Buffer.from(root)]);
       await q(`DELETE FROM ${s}.seq WHERE first < $1`, [b]);
@@ -343,13 +344,13 @@ class PgStore implements PgLogStore {
 
   async receipt(index: number, size: number = this.size): Promise<{ cose: Uint8Array; tlogProof: string; size: number }> {
     const b = await this.prove(index, size);
-    const cose = issueInclusionReceipt({ index, size, proof: b.proof, root: this.#t().root(size) }, this.#coseSigner());
+    const cose = await issueInclusionReceipt({ index, size, proof: b.proof, root: this.#t().root(size) }, this.#coseSigner());
     return { cose, tlogProof: formatTlogProof({ index, proof: b.proof, checkpoint: b.checkpoint }), size };
   }
 
   async consistencyReceipt(oldSize: number, newSize: number = this.size): Promise<Uint8Array> {
     const b = await this.proveConsistency(oldSize, newSize);
-    return issueConsistencyReceipt({ oldSize, newSize, proof: b.proof, newRoot: this.#t().root(newSize) }, this.#coseSigner());
+    return await issueConsistencyReceipt({ oldSize, newSize, proof: b.proof, newRoot: this.#t().root(newSize) }, this.#coseSigner());
   }
 
   async entry(index: number): Promise<Uint8Array> {

@@ -16,6 +16,7 @@ import { Tag } from '../cbor.js';
 import { decodeSign1, signSign1, type Sign1 } from '../cose/sign1.js';
 import { CustosError, fail } from '../errors.js';
 import type { Signer } from '../keys/signing.js';
+import { andThen, type Signed } from '../keys/signed.js';
 import {
   assertRecordValue,
   decodeDisclosure,
@@ -60,10 +61,10 @@ export interface CommittedRecord {
   readonly decoys: readonly Uint8Array[];
 }
 
-export interface CommitOptions {
+export interface CommitOptions<S extends Signer = Signer> {
   /** Paths (see `parsePath`) of the entries and elements that may be withheld. */
   readonly redactable: readonly string[];
-  readonly signer: Signer;
+  readonly signer: S;
   /** Pad digest lists to a multiple of this (default {@link DEFAULT_BUCKET}, 1 = no decoys). */
   readonly bucket?: number;
   /** kid of the only key allowed to present this record (like SD-CWT's `cnf`). */
@@ -176,7 +177,7 @@ function build(v: unknown, segs: readonly PathSegment[], b: Build): unknown {
  * committed.disclosures.map((d) => d.path); // ['subscriber.name', 'subscriber.msisdn', 'sessions[0].ip', 'sessions[0]']
  * ```
  */
-export function commitRecord(record: RecordMap, opts: CommitOptions): CommittedRecord {
+export function commitRecord<S extends Signer>(record: RecordMap, opts: CommitOptions<S>): Signed<S, CommittedRecord> {
   if (opts === null || typeof opts !== 'object') fail('ERR_INVALID_ARGUMENT', '"opts" expected an object');
   if (record === null || typeof record !== 'object' || Array.isArray(record) || record instanceof Uint8Array) {
     fail('ERR_RECORD_INVALID', 'a record must be a plain object');
@@ -200,12 +201,9 @@ export function commitRecord(record: RecordMap, opts: CommitOptions): CommittedR
     ['record', committed],
   ]);
   if (holder !== undefined) payload.set('holder', holder);
-  const bytes = signSign1(encodePayload(payload), opts.signer, { protectedHeaders: new Map([[16, RECORD_TYP]]) });
-  return {
-    bytes,
-    disclosures: b.out.map((d) => ({ bytes: d.bytes, digest: d.digest, path: formatPath(d.segments) })),
-    decoys: b.decoys,
-  };
+  const disclosures = b.out.map((d) => ({ bytes: d.bytes, digest: d.digest, path: formatPath(d.segments) }));
+  const signed = signSign1<Signer>(encodePayload(payload), opts.signer, { protectedHeaders: new Map([[16, RECORD_TYP]]) });
+  return andThen(signed, (bytes): CommittedRecord => ({ bytes, disclosures, decoys: b.decoys })) as Signed<S, CommittedRecord>;
 }
 
 /** A committed record taken apart (no signature check: that is the verifier's job). */

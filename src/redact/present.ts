@@ -16,6 +16,7 @@ import { encode } from '../cbor.js';
 import { signSign1 } from '../cose/sign1.js';
 import { fail } from '../errors.js';
 import type { Signer } from '../keys/signing.js';
+import type { Signed } from '../keys/signed.js';
 import { resolveCommitted, type CommittedRecord, type Disclosure } from './commit.js';
 import { encodePayload, toMillis } from './wire.js';
 
@@ -26,7 +27,7 @@ export const PRESENTATION_LABELS = { record: 'custos-rec', disclosures: 'custos-
 /** Longest audience, request id and purpose accepted, in characters. */
 export const MAX_BINDING_LENGTH = 1000;
 
-export interface PresentOptions {
+export interface PresentOptions<S extends Signer = Signer> {
   /** Who the presentation is for (e.g. the receiving authority's id). */
   readonly audience: string;
   readonly requestId: string;
@@ -34,7 +35,7 @@ export interface PresentOptions {
   readonly purpose: string;
   /** A fresh value from the recipient, so the presentation cannot be replayed to it. */
   readonly nonce: Uint8Array | string;
-  readonly signer: Signer;
+  readonly signer: S;
   /** Signing time (default now); ms since the epoch, a Date or an RFC 3339 string. */
   readonly issuedAt?: Date | number | string;
 }
@@ -61,11 +62,11 @@ export function disclosuresHash(disclosures: readonly Uint8Array[]): Uint8Array 
  * });
  * ```
  */
-export function presentRecord(
+export function presentRecord<S extends Signer>(
   committed: CommittedRecord | Uint8Array,
   disclosures: readonly (Disclosure | Uint8Array)[],
-  opts: PresentOptions,
-): Uint8Array {
+  opts: PresentOptions<S>,
+): Signed<S, Uint8Array> {
   if (opts === null || typeof opts !== 'object') fail('ERR_INVALID_ARGUMENT', '"opts" expected an object');
   if (typeof opts.signer?.sign !== 'function') fail('ERR_INVALID_ARGUMENT', '"signer" expected a Signer');
   const bytes = committed instanceof Uint8Array ? committed : assertBytes('committed.bytes', committed?.bytes);

@@ -14,6 +14,7 @@ import { decodeSign1, HEADER, signSign1, type Sign1 } from '../cose/sign1.js';
 import * as crypto from '#crypto';
 import { CustosError, fail } from '../errors.js';
 import type { Signer } from '../keys/signing.js';
+import { andThen, type Signed } from '../keys/signed.js';
 import { ONCE_KINDS, STATUS_KINDS, TRANSITIONS } from './kinds.js';
 import { checkParties } from './parties.js';
 import { requestDigest } from './document.js';
@@ -175,7 +176,7 @@ export function decodeStatusEvent(bytes: Uint8Array): DecodedStatusEvent {
  * const received = signStatusEvent([issued], request, { kind: 'received', at: '2026-03-27T17:00:00+01:00', actor: 'ie-mail' }, providerKey);
  * ```
  */
-export function signStatusEvent(chain: readonly Uint8Array[], request: EvidenceRequest, input: StatusInput, signer: Signer): Uint8Array {
+export function signStatusEvent<S extends Signer>(chain: readonly Uint8Array[], request: EvidenceRequest, input: StatusInput, signer: S): Signed<S, Uint8Array> {
   const doc = validateRequest(request);
   const requestId = doc.id;
   const document = requestDigest(doc);
@@ -221,11 +222,10 @@ export function signStatusEvent(chain: readonly Uint8Array[], request: EvidenceR
   const payload = encode(event);
   const tooBig = (n: number) => fail('ERR_CBOR_SIZE', `the signed status event would be ${n} bytes, over STATUS_MAX_BYTES (${STATUS_MAX_BYTES}); shorten its text fields`);
   if (payload.length > STATUS_MAX_BYTES) tooBig(payload.length);
-  const signed = signSign1(payload, signer, {
+  const signed = signSign1<Signer>(payload, signer, {
     protectedHeaders: new Map<number, unknown>([[HEADER.contentType, STATUS_CONTENT_TYPE]]),
   });
-  if (signed.length > STATUS_MAX_BYTES) tooBig(signed.length);
-  return signed;
+  return andThen(signed, (b) => (b.length > STATUS_MAX_BYTES ? tooBig(b.length) : b)) as Signed<S, Uint8Array>;
 }
 
 function stripUndefined<T extends object>(o: T): T {
@@ -254,7 +254,7 @@ export async function publishStatusEvent(
   input: StatusInput,
   signer: Signer,
 ): Promise<{ bytes: Uint8Array; index: number }> {
-  const bytes = signStatusEvent(chain, request, input, signer);
+  const bytes = await signStatusEvent<Signer>(chain, request, input, signer);
   let index: number;
   try {
     ({ index } = await log.append(bytes));

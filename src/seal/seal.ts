@@ -14,13 +14,15 @@ import { isReadableStream, sourceOf } from '../envelope/io.js';
 import type { RecipientInput } from '../envelope/types.js';
 import { fail } from '../errors.js';
 import type { Signer } from '../keys/signing.js';
+import { andThen, type Signed } from '../keys/signed.js';
 import { eventTime } from '../custody/event.js';
 import { encodeSealManifest, parseSealContext, parseSealManifest, SEAL_CONTENT_TYPE, type SealContext, type SealManifest } from './manifest.js';
 
-export interface SealOptions {
+export interface SealOptions<S extends Signer = Signer> {
   /** age recipients (`age1…`, `age1pq1…`, recipient objects). */
   readonly recipients: RecipientInput | readonly RecipientInput[];
-  readonly signer: Signer;
+  /** The sealing key: a `SigningKey`, or an asynchronous token/KMS signer. */
+  readonly signer: S;
   /** The sealing authority's id in the trust store (the signer's key must belong to it). */
   readonly authority: string;
   /** The item id (exhibit number). */
@@ -52,20 +54,21 @@ export interface SealResult {
 }
 
 /** Hashes both sides of an encryption and builds the seal at the end. */
-export interface SealTracker {
+export interface SealTracker<S extends Signer = Signer> {
   readonly onPlaintext: (chunk: Uint8Array) => void;
   readonly onPayload: (bytes: Uint8Array) => void;
-  finish(): SealResult;
+  /** The seal: at once for a synchronous signer, a Promise for an asynchronous one. */
+  finish(): Signed<S, SealResult>;
 }
 
 /** A seal with everything but the digests decided and validated. */
-export interface PreparedSeal {
+export interface PreparedSeal<S extends Signer = Signer> {
   readonly base: Omit<SealManifest, 'size' | 'sha256' | 'payloadSize' | 'payloadSha256'>;
-  readonly signer: Signer;
+  readonly signer: S;
 }
 
 /** Validates the options (before any byte is encrypted); {@link completeSeal} adds the digests and signs. */
-export function prepareSeal(opts: SealOptions): PreparedSeal {
+export function prepareSeal<S extends Signer>(opts: SealOptions<S>): PreparedSeal<S> {
   if (typeof opts !== 'object' || opts === null) fail('ERR_INVALID_ARGUMENT', '"opts" expected an object');
   if (typeof opts.signer?.sign !== 'function') fail('ERR_INVALID_ARGUMENT', '"signer" expected a Signer');
   const base = {
@@ -83,16 +86,16 @@ export function prepareSeal(opts: SealOptions): PreparedSeal {
 }
 
 /** Adds the digests to a prepared seal, and signs it. */
-export function completeSeal(
-  prepared: PreparedSeal,
+export function completeSeal<S extends Signer>(
+  prepared: PreparedSeal<S>,
   digests: { size: number; sha256: Uint8Array; payloadSize: number; payloadSha256: Uint8Array },
-): SealResult {
+): Signed<S, SealResult> {
   const manifest = parseSealManifest({ ...prepared.base, ...digests });
-  return { seal: signSeal(manifest, prepared.signer), manifest };
+  return andThen(signSeal<Signer>(manifest, prepared.signer), (seal): SealResult => ({ seal, manifest })) as Signed<S, SealResult>;
 }
 
-/** Signs a complete manifest: the seal bytes (tagged COSE_Sign1). */
-export function signSeal(manifest: SealManifest, signer: Signer): Uint8Array {
+/** Signs a complete manifest: the seal bytes (tagged COSE_Sign1); a Promise for an asynchronous signer. */
+export function signSeal<S extends Signer>(manifest: SealManifest, signer: S): Signed<S, Uint8Array> {
   return signSign1(encodeSealManifest(manifest), signer, {
     protectedHeaders: new Map<number | string, unknown>([[HEADER.contentType, SEAL_CONTENT_TYPE]]),
   });
@@ -109,7 +112,7 @@ export function signSeal(manifest: SealManifest, signer: Signer): Uint8Array {
  * const { seal, manifest } = t.finish();
  * ```
  */
-export function createSealTracker(opts: SealOptions): SealTracker {
+export function createSealTracker<S extends Signer>(opts: SealOptions<S>): SealTracker<S> {
   const prepared = prepareSeal(opts);
   const plain = crypto.createSha256();
   const payload = crypto.createSha256();
@@ -164,12 +167,19 @@ export async function sealItem(
     onPayload: tracker.onPayload,
     allowMixedPostQuantum: opts.allowMixedPostQuantum === true,
   });
-  if (source instanceof Uint8Array) return { ciphertext: encryptAll(enc, source), ...tracker.finish() };
-  let settle!: { resolve: (r: SealResult) => void; reject: (e: unknown) => void };
+  if (source instanceof Uint8Array) return { ciphertext: encryptAll(enc, source), ...(await tracker.finish()) };
+  let settle!: { resolve: (r: SealResult | PromiseLike<SealResult>) => void; reject: (e: unknown) => void };
   const seal = new Promise<SealResult>((resolve, reject) => (settle = { resolve, reject }));
   seal.catch(() => undefined); // the caller may only read the stream; never an unhandled rejection
   const ciphertext = encryptorStream(enc, sourceOf(source), {
-    end: () => settle.resolve(tracker.finish()),
+    // finish() may throw, or reject for an asynchronous signer: either way the seal promise rejects.
+    end: () => {
+      try {
+        settle.resolve(tracker.finish());
+      } catch (e) {
+        settle.reject(e);
+      }
+    },
     fail: (reason) => settle.reject(reason ?? new Error('cancelled')),
   });
   return { ciphertext, seal };

@@ -131,7 +131,7 @@ export async function serveWitness(opts: WitnessServerOptions): Promise<Listenin
         }
       }
       if (req.old === 0 && req.proof.length !== 0) throw new HttpError(400, 'the proof must be empty when the old size is 0');
-      const cosigned = parseNote(cosign(req.checkpoint, opts.witness));
+      const cosigned = parseNote(await cosign(req.checkpoint, opts.witness));
       const mine = cosigned.signatures.filter((s) => s.name === opts.witness.name && s.keyId === opts.witness.keyId).at(-1);
       if (mine === undefined) throw new CustosError('ERR_INTERNAL', 'cosignature missing');
       const next = { ...state, [cpOrigin]: { size: cp.size, root: toBase64(cp.root) } };

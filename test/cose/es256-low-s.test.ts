@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import * as nodeB from '../../src/crypto/node.js';
 import * as webB from '../../src/crypto/web.js';
 import { decodeSign1, signSign1, verifySign1 } from '../../src/cose/index.js';
-import { SigningKey, type Signer } from '../../src/keys/index.js';
+import { SigningKey, type SyncSigner } from '../../src/keys/index.js';
 import { verifySignature } from '../../src/keys/signing.js';
 import { eventHash, verifyChain } from '../../src/custody/index.js';
 import { build, happySteps, trust } from '../custody/fixture.js';
@@ -70,7 +70,7 @@ describe('ES256: high-S refused, never produced', () => {
   it('COSE_Sign1: a signer that returns high-S (an HSM or KMS may) still produces a low-S message that verifies', () => {
     const inner = SigningKey.generate('ES256');
     let highSeen = 0;
-    const hsm: Signer = {
+    const hsm: SyncSigner = {
       alg: 'ES256',
       kid: inner.kid,
       publicKey: inner.publicKey,

@@ -67,7 +67,7 @@ export function indexOf(hay: Uint8Array, needle: Uint8Array): number {
 import * as crypto from '#crypto';
 import { encode, Tag } from '../../src/cbor.js';
 import { signSign1 } from '../../src/cose/sign1.js';
-import type { Signer } from '../../src/keys/signing.js';
+import type { SyncSigner as Signer } from '../../src/keys/signing.js';
 import { RECORD_TYP } from '../../src/redact/commit.js';
 import { disclosuresHash, PRESENTATION_LABELS, PRESENTATION_TYP } from '../../src/redact/present.js';
 

@@ -9,7 +9,7 @@ import type { Command, Values } from '../command.js';
 import { EXIT, str, strs } from '../command.js';
 import { inputStream, readInput, UsageError, type Io } from '../io.js';
 import { AtomicFile } from '../../node/bundle-fs.js';
-import { readKeyFile } from '../keyfile.js';
+import { SIGNER_HELP, SIGNER_OPTIONS, withCliSigner } from '../signer.js';
 
 /** Reads a trust store file (JSON). */
 export async function loadTrust(path: string): Promise<TrustStore> {
@@ -38,8 +38,8 @@ async function bytesOf(path: string): Promise<Uint8Array> {
 export const bundleCreate: Command = {
   name: 'bundle create',
   summary: 'pack encrypted items, seals, custody chains, records, receipts and checkpoints into one signed tar',
-  synopsis: '-k KEYFILE -o OUT.tar --item ID=FILE.age… [--seal ID=FILE] [--custody ID=FILE] [--record ID=FILE] [--receipt ID=FILE]… [--checkpoint FILE]…',
-  details: '  Each --item is streamed once; the manifest signed with the key file\'s signing key lists the SHA-256 of every file.',
+  synopsis: '(-k KEYFILE | --signer pkcs11:URI --authority ID) -o OUT.tar --item ID=FILE.age… [--seal ID=FILE] [--custody ID=FILE] [--record ID=FILE] [--receipt ID=FILE]… [--checkpoint FILE]…',
+  details: `  Each --item is streamed once; the manifest signed with the key file's signing key lists the SHA-256 of every file.\n${SIGNER_HELP}`,
   example: 'custos bundle create -k executor.key -o bundle.tar --item disk=disk.age --seal disk=disk.seal --custody disk=disk.chain',
   options: {
     key: { type: 'string', short: 'k' },
@@ -52,9 +52,9 @@ export const bundleCreate: Command = {
     checkpoint: { type: 'string', multiple: true },
     case: { type: 'string' },
     request: { type: 'string' },
+    ...SIGNER_OPTIONS,
   },
-  async run(v, _args, io) {
-    const keys = await readKeyFile(str(v, 'key', true));
+  run: (v, _args, io) => withCliSigner(v, async ({ signer, authority }) => {
     const out = str(v, 'output', true);
     const items = pairs(v, 'item');
     if (items.size === 0) throw new UsageError('at least one --item is required');
@@ -77,8 +77,8 @@ export const bundleCreate: Command = {
     const c = str(v, 'case');
     const r = str(v, 'request');
     const m = await createBundle(out, {
-      signer: keys.signer,
-      issuer: keys.doc.authority.id,
+      signer,
+      issuer: authority,
       items: inputs,
       checkpoints,
       ...(c !== undefined ? { case: c } : {}),
@@ -87,7 +87,7 @@ export const bundleCreate: Command = {
     io.info(`wrote ${out}: ${m.items.length} items, ${m.files.length + 1} files`);
     io.result({ ok: true, file: out, items: m.items.map((i) => i.id), files: m.files.length + 1 });
     return 0;
-  },
+  }),
 };
 
 /** Copies stdin to a private temp file: the verifier needs random access to the archive. */

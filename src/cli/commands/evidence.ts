@@ -8,6 +8,7 @@ import type { Command } from '../command.js';
 import { str, strs } from '../command.js';
 import { UsageError, writeStdout } from '../io.js';
 import { readKeyFile } from '../keyfile.js';
+import { SIGNER_HELP, SIGNER_OPTIONS, withCliSigner } from '../signer.js';
 import { loadTrust } from './bundle.js';
 
 export const open: Command = {
@@ -99,13 +100,14 @@ export const rewrap: Command = {
 export const seal: Command = {
   name: 'seal',
   summary: 'encrypt a file to age recipients and seal it (signed manifest: forensic SHA-256, payload digest, context) in one read',
-  synopsis: 'FILE -k KEYFILE --recipient R… --id ITEM --case ID --purpose P --legal-basis L [--request ID] [--restriction R]… [--retention ISO] [--allow-mixed-pq] -o OUT.age [--seal-out OUT.cose]',
+  synopsis: 'FILE (-k KEYFILE | --signer pkcs11:URI --authority ID) --recipient R… --id ITEM --case ID --purpose P --legal-basis L [--request ID] [--restriction R]… [--retention ISO] [--allow-mixed-pq] -o OUT.age [--seal-out OUT.cose]',
   details: [
     '  --recipient R   age1… or age1pq1…; or a key file\'s recipients via --to KEYFILE (its post-quantum',
     '                  ones when it has any, else its X25519 ones)',
     '  --allow-mixed-pq  accept a post-quantum recipient together with a classic one (else ERR_PQ_MIXED);',
     '                  the seal\'s signed context then records that the item is not quantum-resistant',
     '  The seal goes to OUT.age.cose unless --seal-out says otherwise; both files are written atomically.',
+    SIGNER_HELP,
   ].join('\n'),
   example: 'custos seal disk.e01 -k executor.key --recipient age1pq1… --id disk --case 512-St-88 --purpose investigation --legal-basis "2023/1543 Art. 5" -o disk.age',
   options: {
@@ -122,11 +124,11 @@ export const seal: Command = {
     output: { type: 'string', short: 'o' },
     'seal-out': { type: 'string' },
     'allow-mixed-pq': { type: 'boolean' },
+    ...SIGNER_OPTIONS,
   },
   minArgs: 1,
   maxArgs: 1,
-  async run(v, args, io) {
-    const keys = await readKeyFile(str(v, 'key', true));
+  run: (v, args, io) => withCliSigner(v, async ({ signer, authority }) => {
     const recipients = [...strs(v, 'recipient')];
     for (const f of strs(v, 'to')) {
       // a key file made with --pq holds a post-quantum and an X25519 recipient: take the
@@ -150,8 +152,8 @@ export const seal: Command = {
         shown = n;
       },
       recipients,
-      signer: keys.signer,
-      authority: keys.doc.authority.id,
+      signer,
+      authority,
       allowMixedPostQuantum: v['allow-mixed-pq'] === true,
       id: str(v, 'id', true),
       context: {
@@ -169,5 +171,5 @@ export const seal: Command = {
     io.info(`wrote ${out} and ${sealOut} (${r.manifest.size} bytes sealed)`);
     io.result({ ok: true, output: out, seal: sealOut, size: r.manifest.size, sha256: sha });
     return 0;
-  },
+  }),
 };

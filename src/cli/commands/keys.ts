@@ -5,6 +5,9 @@ import type { Command } from '../command.js';
 import { str, strs } from '../command.js';
 import { UsageError } from '../io.js';
 import { generateAuthorityKeys, readKeyFile, trustDocumentFor, writeKeyFile } from '../keyfile.js';
+import { TrustStore, trustedKeyEntry, type TrustStoreDocument } from '../../keys/trust.js';
+import { isPkcs11Uri } from '../../keys/pkcs11-uri.js';
+import { openPkcs11Signer } from '../../node/pkcs11/signer.js';
 
 export const keygen: Command = {
   name: 'keygen',
@@ -54,17 +57,48 @@ export const keygen: Command = {
 export const pubkey: Command = {
   name: 'pubkey',
   summary: 'print the public part of key files as a trust-store JSON document',
-  synopsis: 'KEYFILE… [--witness-quorum N]',
-  details: '  The output is a complete trust store; give several key files to trust several authorities.',
-  example: 'custos pubkey requester.key executor.key > trust.json',
-  options: { 'witness-quorum': { type: 'string' } },
-  minArgs: 1,
+  synopsis: '[KEYFILE…] [--signer pkcs11:URI --authority ID [--name N] [--jurisdiction CC] [--role R]…] [--witness-quorum N]',
+  details: [
+    '  The output is a complete trust store; give several key files to trust several authorities.',
+    '  --signer pkcs11:URI adds the token key\'s entry (public key read from the token, valid from now)',
+    '  for --authority ID; the token asks for its PIN as for signing (CUSTOS_PKCS11_PIN or a prompt).',
+  ].join('\n'),
+  example: 'custos pubkey requester.key --signer "pkcs11:token=Garda%20HSM;object=exec-2026" --authority IE-GARDA --jurisdiction IE > trust.json',
+  options: {
+    'witness-quorum': { type: 'string' },
+    signer: { type: 'string' },
+    authority: { type: 'string' },
+    name: { type: 'string' },
+    jurisdiction: { type: 'string' },
+    role: { type: 'string', multiple: true },
+  },
+  minArgs: 0,
   maxArgs: 100,
   async run(v, args, io) {
-    const keys = await Promise.all(args.map((a) => readKeyFile(a)));
+    const given = str(v, 'signer');
+    if (args.length === 0 && given === undefined) throw new UsageError('give key files, or --signer pkcs11:…');
+    const keys = await Promise.all([...args, ...(given !== undefined && !isPkcs11Uri(given) ? [given] : [])].map((a) => readKeyFile(a)));
     const q = str(v, 'witness-quorum');
     if (q !== undefined && !/^\d{1,3}$/.test(q)) throw new UsageError('--witness-quorum expects a small integer');
-    const doc = trustDocumentFor(keys, q !== undefined ? { witnessQuorum: Number(q) } : {});
+    const doc: TrustStoreDocument = trustDocumentFor(keys, q !== undefined ? { witnessQuorum: Number(q) } : {});
+    if (given !== undefined && isPkcs11Uri(given)) {
+      const id = str(v, 'authority');
+      if (id === undefined) throw new UsageError('--signer pkcs11:… needs --authority ID');
+      const signer = await openPkcs11Signer(given);
+      try {
+        const roles = strs(v, 'role');
+        doc.authorities.push({
+          id,
+          name: str(v, 'name') ?? id,
+          jurisdiction: str(v, 'jurisdiction') ?? 'EU',
+          roles: roles.length > 0 ? roles : ['custodian'],
+          keys: [trustedKeyEntry(signer.alg, signer.publicKey, new Date())],
+        });
+      } finally {
+        await signer.close();
+      }
+      TrustStore.parse(doc); // a malformed --jurisdiction or role is refused here, not by the verifier later
+    }
     // The trust store is the result: the same JSON with or without --json.
     process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     void io;

@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../../node/bundle-fs.js';
 import type { Command } from '../command.js';
 import { str, strs } from '../command.js';
 import { readInput, UsageError } from '../io.js';
-import { readKeyFile } from '../keyfile.js';
+import { SIGNER_HELP, SIGNER_OPTIONS, withCliSigner } from '../signer.js';
 
 async function json(path: string): Promise<unknown> {
   const text = new TextDecoder().decode(await readInput(path, 16 * 1024 * 1024));
@@ -22,8 +22,9 @@ async function json(path: string): Promise<unknown> {
 export const redact: Command = {
   name: 'redact',
   summary: 'disclose only what a purpose allows: commit a JSON record, minimise it by policy, sign a presentation',
-  synopsis: 'RECORD.json|- --policy POLICY.json --purpose CODE --category CAT… --request ID --audience ID --nonce N --redactable PATH… -k KEYFILE -o OUT.cbor',
+  synopsis: 'RECORD.json|- --policy POLICY.json --purpose CODE --category CAT… --request ID --audience ID --nonce N --redactable PATH… (-k KEYFILE | --signer pkcs11:URI) -o OUT.cbor',
   details: [
+    SIGNER_HELP,
     '  --redactable PATH   fields that may be withheld (path language: subscriber.name, logins[*].ip)',
     '  The presentation is bound to --audience, --request, --purpose and --nonce; the custody event data',
     '  of the minimisation (policy hash, disclosed paths, withheld count) is printed (--json: in the result).',
@@ -39,11 +40,11 @@ export const redact: Command = {
     redactable: { type: 'string', multiple: true },
     key: { type: 'string', short: 'k' },
     output: { type: 'string', short: 'o' },
+    ...SIGNER_OPTIONS,
   },
   minArgs: 1,
   maxArgs: 1,
-  async run(v, args, io) {
-    const keys = await readKeyFile(str(v, 'key', true));
+  run: (v, args, io) => withCliSigner(v, async ({ signer }) => {
     const record = await json(args[0]!);
     const policy = parseDisclosurePolicy(await json(str(v, 'policy', true)));
     const categories = strs(v, 'category');
@@ -54,13 +55,13 @@ export const redact: Command = {
     const requestId = str(v, 'request', true);
     const audience = str(v, 'audience', true);
     const out = str(v, 'output', true);
-    const committed = commitRecord(record as RecordMap, { redactable, signer: keys.signer });
+    const committed = await commitRecord(record as RecordMap, { redactable, signer });
     const m = minimize(committed, policy, { purpose, categories, requestId, audience });
-    const pres = presentRecord(committed, m.disclosures, { audience, requestId, purpose, nonce: str(v, 'nonce', true), signer: keys.signer });
+    const pres = await presentRecord(committed, m.disclosures, { audience, requestId, purpose, nonce: str(v, 'nonce', true), signer });
     await writeFileAtomic(out, pres);
     io.out(`disclosed: ${m.event.disclosedPaths.join(', ') || '(nothing)'}; withheld: ${m.event.withheldCount}`);
     io.info(`wrote ${out} (${pres.length} bytes), bound to ${audience} for ${requestId}/${purpose}`);
     io.result({ ok: true, output: out, event: m.event });
     return 0;
-  },
+  }),
 };
