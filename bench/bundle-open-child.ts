@@ -14,6 +14,7 @@ const { dir, out, api } = JSON.parse(process.argv[2]!) as { dir: string; out: st
 const trust = core.TrustStore.parse(readFileSync(join(dir, 'trust.json'), 'utf8'));
 const identity = readFileSync(join(dir, 'key.txt'), 'utf8').trim();
 const expect = { request: 'R-1', purpose: 'investigation' };
+const rssBeforeKiB = process.resourceUsage().maxRSS; // custos loaded, trust store parsed: the floor
 const t0 = performance.now();
 let n = 0;
 if (api === 'new') {
@@ -30,4 +31,4 @@ if (api === 'new') {
   }
   await f?.commit();
 }
-process.stdout.write(`${JSON.stringify({ ms: performance.now() - t0, bytes: n })}\n`);
+process.stdout.write(`${JSON.stringify({ ms: performance.now() - t0, bytes: n, rssBeforeKiB })}\n`);

@@ -124,10 +124,12 @@ async function main(): Promise<void> {
     // throughput from the child's own operation time (process start and module load excluded)
     const custos = async (file: string, api: string, out: string | null) => {
       const r = await timed(process.execPath, [file, JSON.stringify({ dir, out, api })]);
-      const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms: number; bytes: number };
+      const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms: number; bytes: number; rssBeforeKiB: number };
       if (j.bytes !== size) throw new Error(`${api}: opened ${j.bytes} bytes, expected ${size}`);
+      idle.set(api, Math.max(idle.get(api) ?? 0, j.rssBeforeKiB));
       return { ...r, wallMs: j.ms };
     };
+    const idle = new Map<string, number>();
     const contenders: { name: string; run: () => Promise<{ wallMs: number; cpuMs: number; rssKiB: number }> }[] = [];
     for (const sink of ['null', 'file'] as const) {
       const out = sink === 'file' ? join(dir, 'out.bin') : null;
@@ -151,6 +153,7 @@ async function main(): Promise<void> {
       const mbs = rs.map((r) => size / 1e6 / (r.wallMs / 1000));
       lines.push(`${name.padEnd(40)} ${med(mbs).toFixed(0).padStart(12)} ${`${Math.min(...mbs).toFixed(0)}-${Math.max(...mbs).toFixed(0)}`.padStart(12)} ${(med(rs.map((r) => r.cpuMs)) / 1000).toFixed(2).padStart(7)} ${(Math.max(...rs.map((r) => r.rssKiB)) / 1024).toFixed(0).padStart(13)}`);
     }
+    for (const [api, kib] of idle) lines.push(`${api === 'new' ? 'custos' : 'old'} child before the operation (node + custos loaded): ${(kib / 1024).toFixed(0)} MiB RSS`);
     const m = (n: string) => med((results.get(n) ?? []).map((r) => size / 1e6 / (r.wallMs / 1000)));
     for (const sink of ['null', 'file']) {
       if (oldRoot !== undefined) lines.push(`ratio new/old → ${sink}: ${(m(`custos openBundleItem → ${sink}`) / m(`old openBundleItem (3b0f35b) → ${sink}`)).toFixed(2)}×`);
