@@ -28,6 +28,8 @@ describe('bundle receipts', () => {
     let chain = createChain('c/x');
     const receipts: { name: string; bytes: Uint8Array }[] = [];
     const sizes: number[] = [];
+    // an earlier entry first: inclusion receipts are issued against trees of size >= 2 (RFC 9942 CDDL)
+    await store.append(utf8('an earlier entry'));
     for (const type of ['collected', 'sealed'] as const) {
       const r = appendEvent(chain, { type, actor: { authority: 'IE-P', role: type === 'collected' ? 'collector' : 'custodian' } }, key);
       chain = r.chain;
