@@ -1,8 +1,8 @@
 /** createBundle / verifyBundle / openBundleItem in process: every check's failure path with its code. */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as crypto from '#crypto';
 import { appendEvent, createChain, serializeChain } from '../../src/custody/index.js';
 import { encrypt } from '../../src/envelope/index.js';
@@ -28,6 +28,7 @@ const trust = TrustStore.parse({
   ],
 });
 const dir = mkdtempSync(join(tmpdir(), 'custos-bundle-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const plain = crypto.randomBytes(200_000);
 let item: BundleItemInput;
 

@@ -1,5 +1,5 @@
 /** Receipts in bundles: inclusion at the time of logging, consistency up to the newest checkpoint. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -74,5 +74,6 @@ describe('bundle receipts', () => {
     await createBundle(join(dir, 'c.tar'), { ...base, consistency: [{ oldSize: sizes[0]!, receipt: consistency[1]!.receipt }, consistency[1]!] });
     const wrong = await verifyBundle(join(dir, 'c.tar'), { trust, policy });
     expect(wrong.checks.filter((c) => !c.ok).map((c) => c.check)).toContain('receipt.consistency');
+    rmSync(dir, { recursive: true, force: true });
   });
 });
