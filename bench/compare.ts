@@ -117,8 +117,6 @@ const code = {
   env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CUSTOS_'))),
 };
 const runners = await buildRunners(scratch);
-/** The envelope's opt-in STREAM worker pool (src/crypto/stream-pool.ts), one worker per core here. */
-const POOL = { CUSTOS_STREAM_WORKERS: '2' };
 if (runners.node.viaTsx) notes.push('esbuild unavailable: custos runs under tsx, so their RSS includes the TypeScript loader; the portable backend was not measured');
 const node = runners.node;
 const keys = makeKeys(scratch);
@@ -156,8 +154,6 @@ try {
     await alternate('encrypt → file', [
       { label: 'custos sealFile', run: custos(node, 'sealFile', { ...fa, output: f('sealed.age') }, sameSha), output: f('sealed.age') },
       { label: 'custos encryptFile', run: custos(node, 'encryptFile', { ...fa, output: f('enc.age') }), output: f('enc.age') },
-      // the opt-in STREAM worker pool (one worker per core): sealing on the pool, I/O on this thread
-      { label: 'custos encryptFile, 2 workers', run: custos(node, 'encryptFile', { ...fa, output: f('enc.age') }, undefined, POOL), output: f('enc.age') },
       { label: 'age -r → file', run: peer('age', ['-r', keys.recipient, '-o', f('age.age'), input], size), output: f('age.age') },
       { label: 'age -r → file + sync', run: peer('sh', ['-c', `age -r ${keys.recipient} -o ${f('age-sync.age')} ${input} && sync ${f('age-sync.age')}`], size), output: f('age-sync.age') },
       { label: SEAL_PIPE, run: peer('sh', ['-c', sealPipeline(input, keys.recipient, f('pipe.age'), f('pipe'))], size, 'capture', (out) => sameSha(out.split(' ')[0])), output: f('pipe.age') },
@@ -167,7 +163,6 @@ try {
       { name: 'seal → file vs age -r + sync', ours: 'custos sealFile', peer: 'age -r → file + sync', target: null },
       { name: 'seal → file vs age -r alone', ours: 'custos sealFile', peer: 'age -r → file', target: null },
       { name: 'encrypt → file (encryptFile)', ours: 'custos encryptFile', peer: 'age -r → file + sync', target: 0.8 },
-      { name: 'encrypt → file, 2 stream workers', ours: 'custos encryptFile, 2 workers', peer: 'age -r → file + sync', target: 0.8 },
     );
     // the floor in the same run: the three passes of a seal in memory, spread over the cores
     await alternate('seal floor (in memory)', [{ label: SEAL_FLOOR, run: custos(node, 'sealFloor', { sizeBytes: size }) }]);
@@ -191,14 +186,12 @@ try {
     await alternate('decrypt', [
       { label: 'custos openFile (hash check)', run: custos(node, 'openFile', { ...fa, input: f('sealed.age'), seal: f('sealed.age.seal'), output: f('open.out') }), output: f('open.out') },
       { label: 'custos decryptFile', run: custos(node, 'decryptFile', { ...fa, input: f('age.age'), output: f('dec.out') }), output: f('dec.out') },
-      { label: 'custos decryptFile, 2 workers', run: custos(node, 'decryptFile', { ...fa, input: f('age.age'), output: f('dec.out') }, undefined, POOL), output: f('dec.out') },
       { label: 'age -d + sync', run: peer('sh', ['-c', `age -d -i ${keys.keyFile} -o ${f('age.out')} ${f('sealed.age')} && sync ${f('age.out')}`], size), output: f('age.out') },
     ]);
     for (const o of ['open.out', 'dec.out', 'age.out']) if (statSync(f(o)).size !== size) throw new Error(`${o}: wrong size`);
     comparisons.push(
       { name: 'open + hash check (openFile)', ours: 'custos openFile (hash check)', peer: 'age -d + sync', target: 0.9 },
       { name: 'decrypt → file (decryptFile)', ours: 'custos decryptFile', peer: 'age -d + sync', target: 0.8 },
-      { name: 'decrypt → file, 2 stream workers', ours: 'custos decryptFile, 2 workers', peer: 'age -d + sync', target: 0.8 },
     );
   }
   for (const o of ['input.bin', 'sealed.age', 'enc.age', 'age.age', 'age-sync.age', 'pipe.age', 'open.out', 'dec.out', 'age.out']) rmSync(f(o), { force: true });
@@ -281,12 +274,10 @@ const FILE_RUNS = [
   'custos hashFile',
   'custos sealFile',
   'custos encryptFile',
-  'custos encryptFile, 2 workers',
   'custos sealItem(stream) → sink',
   'custos encrypt(stream) → sink',
   'custos openFile (hash check)',
   'custos decryptFile',
-  'custos decryptFile, 2 workers',
 ];
 const rss = FILE_RUNS.map((l) => ({ name: l, mib: rssOf(l) })).filter((r): r is { name: string; mib: number } => r.mib !== null);
 const peakRss = rss.length === 0 ? null : Math.max(...rss.map((r) => r.mib));

@@ -3,7 +3,7 @@
  *
  * - file → file (default 1 GiB): `encryptFile` / `decryptFile` vs the `age` CLI on the same
  *   file (targets ≥ 0.8× / ≥ 0.9× age's throughput), on the calling thread and with the opt-in
- *   2-worker STREAM pool, and custos' peak RSS while doing it (target < 128 MiB);
+ *   custos' peak RSS while doing it (target < 128 MiB);
  * - in memory (default 64 MiB): `encrypt` / `decrypt` on Uint8Array vs the `age-encryption`
  *   npm package (target ≥ 8× with the node backend).
  *
@@ -96,9 +96,8 @@ async function fileBench(dir: string): Promise<void> {
   const recipient = /public key: (age1[0-9a-z]+)/.exec(identity)![1]!;
   const ageOut = join(dir, 'age.age');
   const ourOut = join(dir, 'ours.age');
-  const enc = { ours: [] as Sample[], age: [] as Sample[], pool: [] as Sample[] };
-  const dec = { ours: [] as Sample[], age: [] as Sample[], pool: [] as Sample[] };
-  const pool = { workers: 2 };
+  const enc = { ours: [] as Sample[], age: [] as Sample[] };
+  const dec = { ours: [] as Sample[], age: [] as Sample[] };
   let rssEnc = 0;
   let rssDec = 0;
   for (let i = 0; i < RUNS; i++) {
@@ -106,15 +105,11 @@ async function fileBench(dir: string): Promise<void> {
     rssEnc = Math.max(rssEnc, await peakRss(async () => enc.ours.push(await time(() => encryptFile(plain, ourOut, [recipient])))));
     dec.age.push(sh('age', ['-d', '-i', key, '-o', join(dir, 'age.out'), ourOut]));
     rssDec = Math.max(rssDec, await peakRss(async () => dec.ours.push(await time(() => decryptFile(ageOut, join(dir, 'ours.out'), identity)))));
-    enc.pool.push(await time(() => encryptFile(plain, ourOut, [recipient], pool)));
-    dec.pool.push(await time(() => decryptFile(ageOut, join(dir, 'ours.out'), identity, pool)));
   }
   if (statSync(join(dir, 'ours.out')).size !== size || statSync(join(dir, 'age.out')).size !== size) throw new Error('size mismatch');
   console.log(`file → file, ${FILE_MB} MiB, median of ${RUNS} (cross-decrypted: custos opens age's file, age opens custos')`);
   line('encryptFile vs age -r', size, enc.ours, enc.age, 'age', 0.8);
   line('decryptFile vs age -d', size, dec.ours, dec.age, 'age', 0.9);
-  line('encryptFile 2 workers vs age', size, enc.pool, enc.age, 'age', 0.8);
-  line('decryptFile 2 workers vs age', size, dec.pool, dec.age, 'age', 0.9);
   console.log(`peak RSS in this (tsx) process: encryptFile ${rssEnc.toFixed(0)} MiB, decryptFile ${rssDec.toFixed(0)} MiB (includes the tsx loader; see the clean-child figure)`);
   await childRss(dir);
   for (const f of [plain, ageOut, ourOut, join(dir, 'age.out'), join(dir, 'ours.out')]) rmSync(f, { force: true });
@@ -141,7 +136,7 @@ async function childRss(dir: string): Promise<void> {
     `import { encryptFile, decryptFile } from ${JSON.stringify(src)};
 import { readFileSync } from 'node:fs';
 const [mode, a, b, key] = process.argv.slice(2);
-if (mode.startsWith('enc')) await encryptFile(a, b, [/public key: (age1[0-9a-z]+)/.exec(readFileSync(key, 'utf8'))[1]], mode === 'enc-pool' ? { workers: 2 } : {});
+if (mode.startsWith('enc')) await encryptFile(a, b, [/public key: (age1[0-9a-z]+)/.exec(readFileSync(key, 'utf8'))[1]], {});
 else await decryptFile(a, b, readFileSync(key, 'utf8'));
 console.log(process.resourceUsage().maxRSS);
 `,
@@ -162,9 +157,8 @@ console.log(process.resourceUsage().maxRSS);
   const dec = run(['dec', join(dir, 'rss.age'), join(dir, 'rss.out'), key]);
   if (statSync(join(dir, 'rss.out')).size !== size) throw new Error('size mismatch');
   const idle = maxRss(['-e', '0']);
-  const pooled = maxRss([out, 'enc-pool', plain, join(dir, 'rss.age'), key]);
   console.log(
-    `peak RSS, clean child process, ${FILE_MB} MiB file: encryptFile ${enc.toFixed(0)} MiB, decryptFile ${dec.toFixed(0)} MiB, encryptFile with 2 workers ${pooled.toFixed(0)} MiB (an idle node is ${idle.toFixed(0)} MiB; target < 128 MiB: default ${Math.max(enc, dec) < 128 ? 'OK' : 'ABOVE TARGET'}, 2 workers ${pooled < 128 ? 'OK' : 'ABOVE TARGET'})`,
+    `peak RSS, clean child process, ${FILE_MB} MiB file: encryptFile ${enc.toFixed(0)} MiB, decryptFile ${dec.toFixed(0)} MiB (an idle node is ${idle.toFixed(0)} MiB; target < 128 MiB: ${Math.max(enc, dec) < 128 ? 'OK' : 'ABOVE TARGET'})`,
   );
   for (const f of ['rss.age', 'rss.out']) rmSync(join(dir, f), { force: true });
 }

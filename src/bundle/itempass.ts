@@ -18,6 +18,8 @@ import type { TarEntry } from './tar.js';
 /** An incremental SHA-256, possibly on another thread (`drain` waits for it between chunks). */
 export interface PassHash {
   update(bytes: Uint8Array): void;
+  /** Like `update`, waiting instead of copying when the other thread is behind (optional). */
+  write?(bytes: Uint8Array): Promise<void>;
   drain?(): Promise<void>;
   digest(): Promise<Uint8Array> | Uint8Array;
   abort?(): Promise<void>;
@@ -118,7 +120,8 @@ export async function itemPass(archive: BundleArchive, entry: TarEntry, signed: 
         }
       }
       if (c.length === 0) continue;
-      ph.update(c);
+      if (ph.write !== undefined) await ph.write(c);
+      else ph.update(c);
       payloadBytes += c.length;
       if (dec === undefined) {
         await ph.drain?.();

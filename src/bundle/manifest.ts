@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { decode, encode } from '../cbor.js';
 import { decodeSign1, signSign1, type Sign1 } from '../cose/sign1.js';
 import { fail } from '../errors.js';
+import { isInstantText } from '../time.js';
 import type { Signer } from '../keys/signing.js';
 import type { Signed } from '../keys/signed.js';
 
@@ -32,7 +33,7 @@ export const AGE_HEADER_MAX = 1024 * 1024;
 /** Item ids become file names: keep them to a safe, portable alphabet. */
 export const ITEM_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-const iso = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/).refine((s) => !Number.isNaN(Date.parse(s)));
+const iso = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/).refine((s) => isInstantText(s), 'not a real calendar instant');
 const fileName = z.string().min(1).max(1024);
 const sha256 = z.custom<Uint8Array>((b) => b instanceof Uint8Array && b.length === 32, 'expected a 32-byte SHA-256');
 const size = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);

@@ -17,8 +17,9 @@ export interface BundleSource {
   /** Exactly `length` bytes from `offset` (fails with ERR_TAR/ERR_IO when the archive is shorter). */
   read(offset: number, length: number): Promise<Uint8Array>;
   /**
-   * The bytes `[offset, offset + length)` in order, in chunks of any size. The consumer owns each
-   * chunk it receives. Ending early (break, return) releases the read.
+   * The bytes `[offset, offset + length)` in order, in chunks of any size. A chunk is valid until
+   * the next one is requested (a source may reuse its buffers): copy what you keep. Ending early
+   * (break, return) releases the read.
    */
   stream(offset: number, length: number): AsyncIterable<Uint8Array>;
 }

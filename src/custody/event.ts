@@ -28,7 +28,7 @@
 import { z } from 'zod';
 import { encode } from '../cbor.js';
 import { CustosError, fail } from '../errors.js';
-import { parseInstant } from '../request/time.js';
+import { timeArg } from '../time.js';
 import { readEventPayload } from './wire.js';
 
 /** The custody event types, in the vocabulary of evidence handling. */
@@ -152,17 +152,7 @@ export function decodeCustodyEvent(payload: Uint8Array): CustodyEvent {
   return parseCustodyEvent(readEventPayload(payload));
 }
 
-/** Parses a time argument: Date, epoch milliseconds, or an RFC 3339 string with a zone. */
+/** Parses a time argument: Date, epoch milliseconds, or an RFC 3339 string with a zone (the base's {@link timeArg}). */
 export function eventTime(name: string, t: Date | string | number): number {
-  if (t instanceof Date) return checkTime(name, t.getTime());
-  if (typeof t === 'number') return checkTime(name, t);
-  if (typeof t === 'string') return checkTime(name, parseInstant(name, t).epochMs);
-  return fail('ERR_INVALID_ARGUMENT', `"${name}" expected a Date, epoch milliseconds or an RFC 3339 string`);
-}
-
-function checkTime(name: string, ms: number): number {
-  if (!Number.isSafeInteger(ms) || ms < 0 || ms > 253402300799999) {
-    fail('ERR_INVALID_ARGUMENT', `"${name}" is not a time between 1970 and 9999`);
-  }
-  return ms;
+  return timeArg(name, t);
 }

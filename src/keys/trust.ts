@@ -12,22 +12,13 @@ import { z } from 'zod';
 import { assertBytes, equalBytes, fromBase64Url, toBase64Url } from '../bytes.js';
 import { CustosError, fail } from '../errors.js';
 import { keyId, type SignatureAlg } from './signing.js';
+import { isInstantText, parseInstant } from '../time.js';
 
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|([+-])(\d{2}):(\d{2}))$/;
 
-/**
- * True when `s` is a real calendar instant. `Date.parse` alone is not enough: it silently rolls
- * 2026-02-30 over to 2026-03-02 and 24:00 over to the next day, which would move a key's
- * validity window without anyone noticing.
- */
+/** True when `s` is a real calendar instant with a zone (the base's strict parser, src/time.ts). */
 function isCalendarInstant(s: string): boolean {
-  const m = INSTANT.exec(s);
-  if (m === null) return false;
-  const [y, mo, d, h, mi, sec] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const dim = new Date(Date.UTC(y, mo, 0)).getUTCDate();
-  if (mo < 1 || mo > 12 || d < 1 || d > dim || h > 23 || mi > 59 || sec > 59) return false;
-  if (m[8] !== 'Z' && (Number(m[10]) > 18 || Number(m[11]) > 59 || m[8] === '-00:00')) return false;
-  return !Number.isNaN(Date.parse(s));
+  return isInstantText(s);
 }
 
 const isoInstant = z
@@ -48,7 +39,7 @@ const trustedKeySchema = z
     /** age recipients (`age1…`, `age1pq1…`) this authority receives evidence on. */
     ageRecipients: z.array(z.string().max(4096)).max(64).optional(),
   })
-  .refine((k) => k.notAfter === undefined || Date.parse(k.notAfter) > Date.parse(k.notBefore), {
+  .refine((k) => k.notAfter === undefined || !isCalendarInstant(k.notAfter) || !isCalendarInstant(k.notBefore) || parseInstant('notAfter', k.notAfter).epochMs > parseInstant('notBefore', k.notBefore).epochMs, {
     message: 'notAfter must be later than notBefore',
     path: ['notAfter'],
   });
@@ -131,7 +122,7 @@ function bytesKey(b: Uint8Array): string {
 
 function instant(name: string, at: Date | string | number): number {
   if (typeof at === 'string' && !isCalendarInstant(at)) fail('ERR_INVALID_ARGUMENT', `"${name}" is not an ISO 8601 instant with a zone`);
-  const t = at instanceof Date ? at.getTime() : typeof at === 'string' ? Date.parse(at) : at;
+  const t = at instanceof Date ? at.getTime() : typeof at === 'string' ? parseInstant(name, at).epochMs : at;
   if (typeof t !== 'number' || !Number.isFinite(t)) fail('ERR_INVALID_ARGUMENT', `"${name}" is not a valid time`);
   return t;
 }
@@ -173,9 +164,9 @@ export class TrustStore {
           alg: k.alg,
           publicKey,
           kid,
-          notBefore: Date.parse(k.notBefore),
-          ...(k.notAfter !== undefined ? { notAfter: Date.parse(k.notAfter) } : {}),
-          ...(k.revokedAt !== undefined ? { revokedAt: Date.parse(k.revokedAt) } : {}),
+          notBefore: parseInstant('notBefore', k.notBefore).epochMs,
+          ...(k.notAfter !== undefined ? { notAfter: parseInstant('notAfter', k.notAfter).epochMs } : {}),
+          ...(k.revokedAt !== undefined ? { revokedAt: parseInstant('revokedAt', k.revokedAt).epochMs } : {}),
           ageRecipients: k.ageRecipients ?? [],
         };
         return key;

@@ -60,6 +60,9 @@ export function issueInclusionReceipt<S extends Signer>(
   opts: { readonly protectedHeaders?: HeaderMap } = {},
 ): Signed<S, Uint8Array> {
   if (!Number.isSafeInteger(p.size) || !Number.isSafeInteger(p.index) || p.index < 0 || p.index >= p.size) fail('ERR_INVALID_ARGUMENT', 'index must be below size');
+  // RFC 9942 §5.2: inclusion-path = [ + bstr ]. A one-entry tree's path is empty, which the CDDL
+  // cannot express and a strict peer rejects: receipts are issued against trees of size >= 2.
+  if (p.size < 2) fail('ERR_INVALID_ARGUMENT', 'an inclusion receipt needs a tree of size >= 2 (a one-entry tree has an empty inclusion path, outside the RFC 9942 CDDL)');
   checkHashes('proof', p.proof);
   assertBytes('root', p.root, HASH_SIZE);
   if (p.proof.length !== inclusionProofLength(p.index, p.size)) fail('ERR_INVALID_ARGUMENT', 'proof has the wrong length for index and size');

@@ -2,9 +2,9 @@
  * Chains of custody on disk: one file per exhibit, the events as a CBOR sequence.
  *
  * Appending is atomic by replacement: under an exclusive lock (`<file>.lock`, created with
- * O_EXCL, holding the owner's pid), the whole new chain is written to `.<file>.custos-tmp` in the
- * same directory, fsynced, renamed over the old file, and the directory fsynced (a temp file left
- * by a crashed writer is overwritten by the next append). A crash leaves
+ * O_EXCL, holding the owner's pid), the whole new chain is written by the one atomic writer (an
+ * exclusive temp file under a random name in the same directory, fsynced, renamed over the old
+ * file, the directory fsynced; temp files of crashed writers are removed). A crash leaves
  * either the old chain or the new one, never a torn event, so no recovery pass is needed; the
  * cost is rewriting the file per append, which is small (an event is a few hundred bytes: ten
  * thousand events are ~3 MB). A second writer gets ERR_LOCKED instead of silently losing an
@@ -19,93 +19,32 @@ import { refusedChainReport, verifyChain, type ChainReport, type VerifyChainOpti
 import type { Signer } from '../keys/signing.js';
 import type { TrustStore } from '../keys/trust.js';
 import { basename, dirname, join } from 'node:path';
-import { pidAlive } from './pid.js';
+import { writeFileAtomic } from './files.js';
+import { acquirePidLock } from './lock.js';
 
 function ioError(what: string, e: unknown): CustosError {
   return new CustosError('ERR_IO', `${what} failed (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { cause: e });
 }
 
-async function lockPid(path: string): Promise<number | undefined> {
-  try {
-    const s = await fs.readFile(path, 'utf8');
-    return /^[1-9]\d{0,9}\n$/.test(s) ? Number(s.trim()) : undefined;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw ioError('reading the lock', e);
-  }
-}
-
-/** Takes `<file>.lock`; returns its release function, or throws ERR_LOCKED. */
+/** Takes `<file>.lock` (the one pid lock, see lock.ts); returns its release function, or throws ERR_LOCKED. */
 export async function lockChainFile(file: string): Promise<() => Promise<void>> {
-  const path = `${file}.lock`;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const h = await fs.open(path, 'wx', 0o644);
-      try {
-        await h.writeFile(`${process.pid}\n`);
-        await h.sync();
-      } finally {
-        await h.close();
-      }
-      return async () => {
-        if ((await lockPid(path)) === process.pid) await fs.rm(path, { force: true });
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError('creating the lock', e);
-    }
-    let pid = await lockPid(path);
-    if (pid === undefined) {
-      // being written this instant, or garbage: look again after a moment
-      await new Promise((r) => setTimeout(r, 25));
-      pid = await lockPid(path);
-    }
-    if (pid !== undefined && pidAlive(pid)) throw new CustosError('ERR_LOCKED', `${file} is locked by running process ${pid}`);
-    // stale (its owner died): move it aside, and put it back if someone else took it meanwhile
-    const aside = `${path}.stale-${process.pid}-${attempt}`;
-    try {
-      await fs.rename(path, aside);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw ioError('breaking a stale lock', e);
-    }
-    const moved = await lockPid(aside);
-    if (moved !== undefined && moved !== pid && pidAlive(moved)) {
-      await fs.rename(aside, path).catch(() => undefined);
-      throw new CustosError('ERR_LOCKED', `${file} is locked by running process ${moved}`);
-    }
-    await fs.rm(aside, { force: true });
-  }
-  throw new CustosError('ERR_LOCKED', `could not lock ${file}`);
+  const lock = await acquirePidLock(`${file}.lock`, 'ERR_LOCKED', file);
+  return () => lock.release();
 }
 
 /**
- * Replaces `file` atomically and durably. Only the lock holder writes, so the temp file can have
- * a fixed name: one left behind by a writer that crashed is simply overwritten by the next, and
- * no orphan accumulates next to the evidence.
+ * Replaces `file` atomically and durably with the one atomic writer: an exclusive temp file under
+ * a random name (a planted symlink is never followed), fsync, rename, directory fsync; temp files
+ * of dead writers are removed first. The temp name of earlier versions (`.<file>.custos-tmp`,
+ * fixed, opened with 'w': it followed a planted symlink and overwrote its target) is unlinked
+ * if present (unlink removes a link, never its target).
  */
 async function replaceUnderLock(file: string, data: Uint8Array): Promise<void> {
-  const tmp = join(dirname(file), `.${basename(file)}.custos-tmp`);
-  let h: fs.FileHandle | undefined;
+  await fs.unlink(join(dirname(file), `.${basename(file)}.custos-tmp`)).catch(() => undefined);
   try {
-    h = await fs.open(tmp, 'w', 0o644);
-    await h.writeFile(data);
-    await h.sync();
-    await h.close();
-    h = undefined;
-    await fs.rename(tmp, file);
+    await writeFileAtomic(file, data, 0o644);
   } catch (e) {
-    await h?.close().catch(() => undefined);
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw ioError(`writing ${file}`, e);
-  }
-  let d: fs.FileHandle | undefined;
-  try {
-    d = await fs.open(dirname(file), 'r');
-    await d.sync();
-  } catch {
-    // some file systems refuse fsync on a directory; the rename itself is still atomic
-  } finally {
-    await d?.close();
+    throw e instanceof CustosError ? e : ioError(`writing ${file}`, e);
   }
 }
 

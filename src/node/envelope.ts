@@ -8,7 +8,7 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { assertString } from '../bytes.js';
 import { CustosError } from '../errors.js';
-import { createEncryptor, startEncryption } from '../envelope/encrypt.js';
+import { createEncryptor } from '../envelope/encrypt.js';
 import type { EncryptOptions } from '../envelope/encrypt.js';
 import { readHeaderFrom, readPayloadNonce } from '../envelope/decrypt.js';
 import type { DecryptOptions } from '../envelope/decrypt.js';
@@ -22,18 +22,11 @@ import type { RewrapChanges } from '../envelope/rewrap.js';
 import { ENC_CHUNK_SIZE, CHUNK_SIZE, StreamDecryptor, payloadKey } from '../envelope/stream.js';
 import type { IdentityInput, RecipientInput } from '../envelope/types.js';
 import { AtomicWriter, BlockReader } from './files.js';
-import { defaultWorkers, pooledDecrypt, pooledEncrypt, useWorkers } from './envelope-pool.js';
 
 /** Options of the file helpers beyond those of `encrypt`/`decrypt`. */
 export interface FileOptions {
   /** Permission bits of the output file. */
   mode?: number;
-  /**
-   * Seal or open STREAM chunks on this many worker threads while the calling thread reads and
-   * writes (files over 2 MiB). Default: CUSTOS_STREAM_WORKERS, else 0 (the calling thread does
-   * everything, which was faster here unless other work oversubscribed the cores).
-   */
-  workers?: number;
   /**
    * Awaited after each block (encryptFile): lets a hook that hands work to another thread wait
    * for it without blocking this thread, so that thread's failure is seen at once.
@@ -110,15 +103,6 @@ export async function encryptFile(
 ): Promise<{ payloadOffset: number; size: number }> {
   const fh = await openInput(input);
   try {
-    // Large files without hooks: seal on the worker pool (both cores) while this thread does I/O.
-    const workers = options.workers ?? defaultWorkers();
-    if (await useWorkers(fh, PLAIN_BLOCK, workers)) {
-      const start = await startEncryption(recipients, { allowMixedPostQuantum: options.allowMixedPostQuantum === true });
-      return await withOutput(output, options.mode ?? 0o644, async (w) => {
-        await pooledEncrypt(fh, w, start, PLAIN_BLOCK, workers, options);
-        return { payloadOffset: start.header.length, size: w.size };
-      });
-    }
     const enc = await createEncryptor(recipients, options);
     return await withOutput(output, options.mode ?? 0o644, async (w) => {
       const reader = new BlockReader(fh, PLAIN_BLOCK);
@@ -168,10 +152,6 @@ export async function decryptFile(
   const ids = toIdentities(identities);
   const fh = await openInput(input);
   try {
-    const workers = options.workers ?? defaultWorkers();
-    if (options.armor !== true && (await useWorkers(fh, SEALED_BLOCK, workers, true))) {
-      return await pooledDecrypt(fh, ids, options, SEALED_BLOCK, workers, (body) => withOutput(output, options.mode ?? 0o600, body));
-    }
     const src = dearmoringSource(fileSource(fh), options.armor);
     const { header, rest } = await readHeaderFrom(src, options.maxHeaderBytes, options.maxStanzas);
     const fileKey = await unwrapFileKey(header, ids);

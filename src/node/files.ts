@@ -11,6 +11,19 @@ import { toHex, toU8 } from '../bytes.js';
 import { CustosError, fail } from '../errors.js';
 import { pidAlive } from './pid.js';
 
+/** Options of {@link AtomicWriter.create}. */
+export interface AtomicOptions {
+  /** Remove dead writers' temp files for the same final name first (default true). */
+  readonly removeOrphans?: boolean;
+  /** fsync the directory after the rename (default true; a batch may sync it once itself). */
+  readonly syncDir?: boolean;
+}
+
+/** True for the name of an {@link AtomicWriter} temp file (`.<name>.<pid>.<16 hex>.tmp`). */
+export function isAtomicTemp(name: string): boolean {
+  return /^\..+\.\d{1,10}\.[0-9a-f]{16}\.tmp$/.test(name);
+}
+
 /** Bytes between the background datasyncs of an {@link AtomicWriter}'s temp file (32 MiB). */
 export const WRITE_BACK_EVERY = 32 << 20;
 
@@ -34,6 +47,7 @@ export class AtomicWriter {
   /** The background datasync in flight or last started (its failure surfaces at the next write or at commit). */
   #syncing: Promise<void> | undefined;
   #syncingDone = true;
+  #syncDir = true;
 
   private constructor(path: string, tmp: string, fh: FileHandle) {
     this.path = path;
@@ -46,11 +60,15 @@ export class AtomicWriter {
    * after removing temp files for the same final name left by writers that died (see
    * {@link removeOrphanTemps}).
    */
-  static async create(path: string, mode = 0o644): Promise<AtomicWriter> {
-    await removeOrphanTemps(path);
+  static async create(path: string, mode = 0o644, opts: AtomicOptions = {}): Promise<AtomicWriter> {
+    if (opts.removeOrphans ?? true) await removeOrphanTemps(path);
+    // O_EXCL under a random name: a name planted in advance (a symlink to another file) makes
+    // this fail instead of being followed and overwritten.
     const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${toHex(crypto.randomBytes(8))}.tmp`);
     try {
-      return new AtomicWriter(path, tmp, await open(tmp, 'wx', mode));
+      const w = new AtomicWriter(path, tmp, await open(tmp, 'wx', mode));
+      w.#syncDir = opts.syncDir ?? true;
+      return w;
     } catch (e) {
       throw new CustosError('ERR_IO', `cannot create a temporary file next to ${path}`, { cause: e });
     }
@@ -132,7 +150,7 @@ export class AtomicWriter {
       await unlink(this.#tmp).catch(() => undefined);
       throw new CustosError('ERR_IO', `cannot write ${this.path}`, { cause: e });
     }
-    await syncDir(dirname(this.path));
+    if (this.#syncDir) await syncDir(dirname(this.path));
   }
 
   /** Closes and deletes the temp file; safe to call after a failed commit. */
@@ -204,8 +222,8 @@ async function syncDir(dir: string): Promise<void> {
  * await writeFileAtomic('report.json', new TextEncoder().encode(json));
  * ```
  */
-export async function writeFileAtomic(path: string, data: Uint8Array, mode = 0o644): Promise<void> {
-  const w = await AtomicWriter.create(path, mode);
+export async function writeFileAtomic(path: string, data: Uint8Array, mode = 0o644, opts: AtomicOptions = {}): Promise<void> {
+  const w = await AtomicWriter.create(path, mode, opts);
   try {
     await w.write([data]);
     await w.commit();

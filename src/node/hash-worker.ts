@@ -229,6 +229,22 @@ export class OffThreadSha256 {
     this.#backlogBytes += bytes.length;
   }
 
+  /**
+   * Adds bytes, waiting asynchronously (never blocking the thread) while every slot is in use:
+   * no backlog copy, so a caller that can await keeps memory at the ring's 8 MiB.
+   */
+  async write(bytes: Uint8Array): Promise<void> {
+    if (this.#done) throw new CustosError('ERR_INVALID_ARGUMENT', 'hash already finished');
+    await this.drain();
+    let rest = bytes;
+    for (;;) {
+      const took = this.#fillSlots(rest, false);
+      if (took === rest.length) return;
+      rest = rest.subarray(took);
+      await this.#ring.waitFree();
+    }
+  }
+
   #flushBacklog(blocking: boolean): void {
     while (this.#backlog.length > 0) {
       const b = this.#backlog[0]!;

@@ -8,6 +8,8 @@ export type { AppendFileOptions } from './custody-file.js';
 export { openFile, sealFile, verifySealFile } from './seal-file.js';
 export type { SealFileOptions } from './seal-file.js';
 export { openLog } from './logstore.js';
+export { CustodyLog } from './custody-log.js';
+export type { ReceiptFile } from './custody-log.js';
 export type { ConsistencyBundle, InclusionBundle, LogSigner, LogStore, OpenLogOptions } from './logstore.js';
 export { dirTileFetcher } from './logfs.js';
 export { decryptFile, decryptFileRange, encryptFile, rewrapFile } from './envelope.js';

@@ -2,11 +2,10 @@
  * File helpers for the log store: atomic durable writes (temp file in the same directory,
  * fsync, rename, fsync of the directory) and a tile fetcher over a local directory.
  */
-import * as crypto from '#crypto';
 import * as fs from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
-import { toHex } from '../bytes.js';
+import { dirname, resolve, sep } from 'node:path';
 import { CustosError } from '../errors.js';
+import { writeFileAtomic as writeFileAtomicFile } from './files.js';
 import type { TileFetcher } from '../log/tiledlog.js';
 
 function ioError(what: string, e: unknown): CustosError {
@@ -35,25 +34,18 @@ export async function fsyncDir(dir: string): Promise<void> {
 export async function writeFileAtomicNoDirSync(path: string, data: Uint8Array): Promise<string[]> {
   const dir = dirname(path);
   const dirs = [dir];
-  const tmp = join(dir, `.tmp-${process.pid}-${toHex(crypto.randomBytes(6))}`);
-  let h: fs.FileHandle | undefined;
   try {
     // A directory created here is only durable once its parent is synced too.
     const made = await fs.mkdir(dir, { recursive: true });
     if (made !== undefined) {
       for (let d = dir; d !== dirname(made); d = dirname(d)) dirs.push(dirname(d));
     }
-    h = await fs.open(tmp, 'wx', 0o644);
-    await h.writeFile(data);
-    await h.sync();
-    await h.close();
-    h = undefined;
-    await fs.rename(tmp, path);
   } catch (e) {
-    await h?.close().catch(() => undefined);
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw ioError(`writing ${path}`, e);
   }
+  // The one atomic writer (exclusive random temp, fsync, rename). The store holds its lock and
+  // removes dead writers' temps when it opens, so no orphan scan per tile.
+  await writeFileAtomicFile(path, data, 0o644, { removeOrphans: false, syncDir: false });
   return dirs;
 }
 

@@ -46,9 +46,10 @@ import { MAX_ENTRY_BYTES, TILE_WIDTH, decodeBundle, encodeBundle, entriesPath, t
 import { keyId, type Signer } from '../keys/signing.js';
 import { issueConsistencyReceipt, issueInclusionReceipt } from '../log/receipt.js';
 import { formatTlogProof } from '../log/tlogproof.js';
-import { acquireLogLock, type LogLock } from './loglock.js';
+import { acquirePidLock, type PidLock as LogLock } from './lock.js';
 import type { ConsistencyBundle, InclusionBundle, LogSigner, LogStore, OpenLogOptions } from './logtypes.js';
 import { fsyncDir, writeFileAtomic, writeFileAtomicNoDirSync } from './logfs.js';
+import { isAtomicTemp } from './files.js';
 
 interface Pending {
   readonly entry: Uint8Array;
@@ -208,7 +209,8 @@ class FsLogStore implements LogStore {
       }
     }
     for (const d of ['', 'checkpoints']) {
-      for (const n of await fs.readdir(join(this.dir, d)).catch(() => [] as string[])) if (n.startsWith('.tmp-')) await rmQuiet(join(d, n));
+      // temp files of writes a crash interrupted (this process holds the lock: none is live)
+      for (const n of await fs.readdir(join(this.dir, d)).catch(() => [] as string[])) if (n.startsWith('.tmp-') || isAtomicTemp(n)) await rmQuiet(join(d, n));
     }
   }
 
@@ -411,7 +413,7 @@ export async function openLog(dir: string, opts: OpenLogOptions): Promise<LogSto
   } catch (e) {
     throw new CustosError('ERR_IO', 'cannot create the log directory', { cause: e });
   }
-  const lock = await acquireLogLock(dir);
+  const lock = await acquirePidLock(join(dir, 'lock'), 'ERR_LOG_LOCKED', 'the log');
   const store = new FsLogStore(dir, opts.origin, signer, opts.witnesses ?? [], maxBatch, lock);
   try {
     await store.recover();

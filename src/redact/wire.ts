@@ -3,6 +3,7 @@
  */
 import { decode, encode } from '../cbor.js';
 import { CustosError, fail } from '../errors.js';
+import { timeArg } from '../time.js';
 
 /** Largest committed record or presentation payload accepted, in bytes. */
 export const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
@@ -31,7 +32,8 @@ export function decodePayloadMap(bytes: Uint8Array, what: string, allowedTags: r
  * signature made just after a revocation must not round down to before it.
  */
 export function toMillis(name: string, at: Date | number | string | undefined): number {
-  const ms = at === undefined ? Date.now() : at instanceof Date ? at.getTime() : typeof at === 'string' ? Date.parse(at) : at;
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) fail('ERR_INVALID_ARGUMENT', `"${name}" is not a valid time`);
-  return Math.floor(ms);
+  // the base's strict parser: Date.parse would accept '2026-02-30' (rolled over) or a floating local time
+  if (at === undefined) return Date.now();
+  if (typeof at === 'number' && Number.isFinite(at) && at >= 0 && !Number.isInteger(at)) return timeArg(name, Math.floor(at));
+  return timeArg(name, at);
 }

@@ -23,7 +23,7 @@
 import { z } from 'zod';
 import { decode, encode } from '../cbor.js';
 import { CustosError } from '../errors.js';
-import { isInstantText } from '../request/time.js';
+import { isInstantText } from '../time.js';
 
 /** COSE content type (header 3) of a seal: it keeps a custody event's signature from passing as a seal's. */
 export const SEAL_CONTENT_TYPE = 'application/vnd.custos.seal+cbor';

@@ -28,6 +28,7 @@ const trust = TrustStore.parse({
   ],
 });
 const dir = mkdtempSync(join(tmpdir(), 'custos-bundle-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const plain = crypto.randomBytes(200_000);
 let item: BundleItemInput;
 

@@ -34,6 +34,8 @@ describe('bundle receipts', () => {
     let chain = createChain('c/x');
     const receipts: { name: string; bytes: Uint8Array }[] = [];
     const sizes: number[] = [];
+    // an earlier entry first: inclusion receipts are issued against trees of size >= 2 (RFC 9942 CDDL)
+    await store.append(utf8('an earlier entry'));
     for (const type of ['collected', 'sealed'] as const) {
       const r = appendEvent(chain, { type, actor: { authority: 'IE-P', role: type === 'collected' ? 'collector' : 'custodian' } }, key);
       chain = r.chain;
@@ -78,5 +80,6 @@ describe('bundle receipts', () => {
     await createBundle(join(dir, 'c.tar'), { ...base, consistency: [{ oldSize: sizes[0]!, receipt: consistency[1]!.receipt }, consistency[1]!] });
     const wrong = await verifyBundle(join(dir, 'c.tar'), { trust, policy });
     expect(wrong.checks.filter((c) => !c.ok).map((c) => c.check)).toContain('receipt.consistency');
+    rmSync(dir, { recursive: true, force: true });
   });
 });

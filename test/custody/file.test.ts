@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -105,10 +105,27 @@ describe('crash leftovers (adversarial finding F-5)', () => {
     const file = join(d, 'e.chain');
     const [s0, s1] = happySteps();
     await appendEventToFile(file, s0!.input, s0!.key, { create: 'E' });
-    writeFileSync(join(d, '.e.chain.custos-tmp'), 'half-written by a killed writer');
+    // a killed writer's temp file (its pid runs no more), and the fixed name earlier versions used
+    writeFileSync(join(d, '.e.chain.999999999.0123456789abcdef.tmp'), 'half-written by a killed writer');
+    writeFileSync(join(d, '.e.chain.custos-tmp'), 'half-written by an older version');
     writeFileSync(`${file}.lock`, '999999999\n');
     await appendEventToFile(file, s1!.input, s1!.key);
     expect(readdirSync(d)).toEqual(['e.chain']);
     expect((await readChainFile(file)).events.length).toBe(2);
+  });
+
+  it('a symlink planted at the old fixed temp name is not followed: its target is untouched (issue 16)', async () => {
+    const d = dir();
+    const file = join(d, 'e.chain');
+    const victim = join(d, 'victim.txt');
+    writeFileSync(victim, 'evidence the attacker wants destroyed');
+    const [s0, s1] = happySteps();
+    await appendEventToFile(file, s0!.input, s0!.key, { create: 'E' });
+    symlinkSync(victim, join(d, '.e.chain.custos-tmp'));
+    await appendEventToFile(file, s1!.input, s1!.key);
+    expect(readFileSync(victim, 'utf8')).toBe('evidence the attacker wants destroyed');
+    expect(lstatSync(victim).isSymbolicLink()).toBe(false);
+    expect((await readChainFile(file)).events.length).toBe(2);
+    expect(readdirSync(d).sort()).toEqual(['e.chain', 'victim.txt']);
   });
 });

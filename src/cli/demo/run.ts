@@ -20,11 +20,8 @@ import { SigningKey } from '../../keys/signing.js';
 import { TrustStore } from '../../keys/trust.js';
 import { NOTE_TYPE_COSIGNATURE, formatVerifierKey, noteSigner } from '../../log/notekeys.js';
 import { verifyCheckpoint } from '../../log/witness.js';
-import { parseCheckpoint } from '../../log/checkpoint.js';
-import { parseNote } from '../../log/note.js';
-import { issueConsistencyReceipt, issueInclusionReceipt } from '../../log/receipt.js';
-import { formatTlogProof } from '../../log/tlogproof.js';
 import { openLog } from '../../node/logstore.js';
+import { CustodyLog } from '../../node/custody-log.js';
 import { createBundle, openBundleItem, verifyBundle, type BundleItemInput } from '../../node/bundle.js';
 import { memoryOutput } from '../../bundle/open.js';
 import { createSealTracker } from '../../seal/seal.js';
@@ -141,24 +138,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const classic = requester.recipients.filter((r) => !r.startsWith('age1pq1'));
   const actor = { authority: PARTIES.executor.id, role: 'custodian' };
   const auth = { type: 'EPOC', reference: request.id };
-  const logged: { item: string; index: number }[] = [];
-  // Each custody event is logged as it happens, and its receipts are issued at once, against the
-  // checkpoint of that moment: a C2SP tlog-proof (with the witness cosignature) and an RFC 9942
-  // COSE receipt. The bundle later adds consistency receipts up to the newest checkpoint.
-  const receipts = new Map<string, { name: string; bytes: Uint8Array }[]>();
-  const treeSizes = new Set<number>();
+  // Each custody event is logged as it happens; the library glue (CustodyLog) issues its receipts
+  // (C2SP tlog-proof with the witness cosignature, RFC 9942 COSE receipt) under the bundle's names,
+  // against a tree of size >= 2 (RFC 9942's CDDL has no empty inclusion path), and at hand-over
+  // the consistency receipts up to the newest checkpoint.
+  const custodyLog = new CustodyLog(log);
   const addEvent = async (chain: CustodyChain, item: string, input: CustodyEventInput): Promise<CustodyChain> => {
     const r = appendEvent(chain, input, executor.signer, { trust });
-    const { index } = await log.append(r.event);
-    logged.push({ item, index });
-    const pr = await log.prove(index);
-    const root = parseCheckpoint(parseNote(pr.checkpoint).text).root;
-    const n = r.chain.events.length - 1;
-    const list = receipts.get(item) ?? [];
-    list.push({ name: `${n}.tlog-proof`, bytes: utf8(formatTlogProof({ index: pr.index, proof: pr.proof, checkpoint: pr.checkpoint })) });
-    list.push({ name: `${n}.receipt.cose`, bytes: issueInclusionReceipt({ index: pr.index, size: pr.size, proof: pr.proof, root }, logSigningKey) });
-    receipts.set(item, list);
-    treeSizes.add(pr.size);
+    await custodyLog.record(item, r.chain.events.length - 1, r.event);
     return r.chain;
   };
   const items: BundleItemInput[] = [];
@@ -247,19 +234,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       chains.set(it.id, c);
     }
   });
-  const checkpoint = await log.checkpoint();
+  const handOver = await step('newest checkpoint, and consistency receipts (RFC 9942) from every tree a receipt was issued against to it', () => custodyLog.handOver());
+  const checkpoint = handOver.checkpoint;
+  const consistency = handOver.consistency;
   const cp = verifyCheckpoint(checkpoint, { log: [formatVerifierKey(logKey)], witnesses: [formatVerifierKey(witnessKey)], quorum: 1, origin: PARTIES.logOrigin });
-  p(`     log ${PARTIES.logOrigin}: ${logged.length} entries, checkpoint size ${cp.checkpoint?.size}, cosigned by ${cp.cosignedBy.map((w) => w.name).join(', ')}`);
-  const consistency = await step('consistency receipts (RFC 9942) from every tree a receipt was issued against to the newest checkpoint', async () => {
-    const newest = parseCheckpoint(parseNote(checkpoint).text);
-    const out: { oldSize: number; receipt: Uint8Array }[] = [];
-    for (const oldSize of [...treeSizes].sort((a, b) => a - b)) {
-      if (oldSize >= newest.size) continue;
-      const c = await log.proveConsistency(oldSize, newest.size);
-      out.push({ oldSize, receipt: issueConsistencyReceipt({ oldSize, newSize: newest.size, proof: c.proof, newRoot: newest.root }, logSigningKey) });
-    }
-    return out;
-  });
+  p(`     log ${PARTIES.logOrigin}: ${custodyLog.count} entries, checkpoint size ${cp.checkpoint?.size}, cosigned by ${cp.cosignedBy.map((w) => w.name).join(', ')}`);
   await log.close();
   const bundlePath = join(dir, 'bundle.tar');
   const bar2 = opts.progress?.('writing bundle', imageSize);
@@ -269,7 +248,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       issuer: PARTIES.executor.id,
       request: request.id,
       case: request.issuing.authority.fileNumber,
-      items: items.map((it) => ({ ...it, custody: serializeChain(chains.get(it.id)!), receipts: receipts.get(it.id) ?? [] })),
+      items: items.map((it) => ({ ...it, custody: serializeChain(chains.get(it.id)!), receipts: custodyLog.receiptsFor(it.id) })),
       checkpoints: [{ name: 'checkpoint', text: checkpoint }],
       consistency,
       onBytes: (n) => bar2?.add(n),
