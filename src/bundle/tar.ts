@@ -214,50 +214,70 @@ const PAX_KEYS = new Set(['path', 'size', 'mtime', 'atime', 'ctime', 'uid', 'gid
 /** The pax records the writer emits; the others of {@link PAX_KEYS} are known but refused. */
 const WRITTEN_PAX_KEYS = new Set(['path', 'size']);
 
-/** The fixed ustar fields, checked one by one so a refusal names the field (the byte comparison follows). */
-const FIXED_FIELDS: readonly (readonly [string, number, number, string])[] = [
-  ['mode', 100, 8, '0000644'],
-  ['uid', 108, 8, '0000000'],
-  ['gid', 116, 8, '0000000'],
-  ['linkname', 157, 100, ''],
-  ['uname', 265, 32, ''],
-  ['gname', 297, 32, ''],
-  ['devmajor', 329, 8, '0000000'],
-  ['devminor', 337, 8, '0000000'],
-  ['prefix', 345, 155, ''],
+/** A ustar field as the writer fills it: the text, then zeros to the field's length. */
+function fieldBytes(text: string, len: number): Uint8Array {
+  const b = new Uint8Array(len);
+  b.set(utf8(text));
+  return b;
+}
+
+/**
+ * The ustar fields whose value never depends on the entry, as the writer writes them, checked
+ * one by one so a refusal names the field.
+ */
+const FIXED_FIELDS: readonly (readonly [string, number, Uint8Array])[] = [
+  ['mode', 100, fieldBytes('0000644', 8)],
+  ['uid', 108, fieldBytes('0000000', 8)],
+  ['gid', 116, fieldBytes('0000000', 8)],
+  ['linkname', 157, new Uint8Array(100)],
+  ['uname', 265, new Uint8Array(32)],
+  ['gname', 297, new Uint8Array(32)],
+  ['devmajor', 329, fieldBytes('0000000', 8)],
+  ['devminor', 337, fieldBytes('0000000', 8)],
+  ['prefix', 345, new Uint8Array(155)],
+  ['the unused tail', 500, new Uint8Array(12)],
 ];
 
-function rawField(h: Uint8Array, off: number, len: number): Uint8Array {
-  let end = off;
-  while (end < off + len && h[end] !== 0) end++;
-  return h.subarray(off, end);
+function sameAt(h: Uint8Array, off: number, want: Uint8Array): boolean {
+  for (let i = 0; i < want.length; i++) if (h[off + i] !== want[i]) return false;
+  return true;
+}
+
+/** True when field [off, off+len) holds `digits` (ASCII) followed only by zeros. */
+function textThenZeros(h: Uint8Array, off: number, len: number, text: string): boolean {
+  if (text.length > len) return false;
+  for (let i = 0; i < text.length; i++) if (h[off + i] !== text.charCodeAt(i)) return false;
+  for (let i = off + text.length; i < off + len; i++) if (h[i] !== 0) return false;
+  return true;
 }
 
 /**
  * Refuses (ERR_TAR_METADATA) an entry whose header blocks are not exactly those
- * {@link tarHeader} writes for (name, size, mtime): the fixed fields first, by name, then every
- * byte of the pax header (when there is one), its records and the ustar header.
+ * {@link tarHeader} writes for (name, size, mtime). The fixed fields are checked first, by
+ * name; then, for an entry without a pax header, the name, size, mtime and type fields in place
+ * (the checksum then matches by construction: the reader has checked it against these bytes);
+ * an entry with a pax header is compared byte for byte with the blocks the writer produces.
  */
 function checkWrittenHeader(h: Uint8Array, name: string, size: number, mtime: number, paxBytes: Uint8Array | undefined): void {
-  for (const [what, off, len, want] of FIXED_FIELDS) {
-    if (fromLatin1(rawField(h, off, len)) !== want) {
-      fail('ERR_TAR_METADATA', `entry ${JSON.stringify(name)}: ${what} is not the value custos writes (${want === '' ? 'empty' : want})`);
-    }
+  const refuse = (what: string): never => fail('ERR_TAR_METADATA', `entry ${JSON.stringify(name)}: ${what}`);
+  for (const [what, off, want] of FIXED_FIELDS) {
+    if (!sameAt(h, off, want)) refuse(`${what} is not the value custos writes`);
+  }
+  if (paxBytes === undefined) {
+    // the writer uses a pax header for every name that is not plain, and for sizes above ustar's
+    if (!isPlainName(name) || size > USTAR_MAX_SIZE) refuse('a pax header is missing');
+    if (!textThenZeros(h, 0, 100, name)) refuse('the name field is not the one custos writes');
+    if (!textThenZeros(h, 124, 12, size.toString(8).padStart(11, '0'))) refuse('the size field is not the one custos writes');
+    if (!textThenZeros(h, 136, 12, mtime.toString(8).padStart(11, '0'))) refuse('the mtime field is not the one custos writes');
+    if (h[156] !== 0x30) refuse('the type flag is not the one custos writes');
+    return;
   }
   const expected = tarHeader(name, size, { mtime });
-  const actual = paxBytes === undefined ? h : joinBytes([paxBytes, h]);
-  if (expected.length !== actual.length) {
-    fail('ERR_TAR_METADATA', `entry ${JSON.stringify(name)}: ${paxBytes === undefined ? 'a pax header is missing' : 'a pax header custos would not write'}`);
-  }
+  const actual = joinBytes([paxBytes, h]);
+  if (expected.length !== actual.length) refuse('a pax header custos would not write');
   for (let i = 0; i < expected.length; i++) {
-    if (expected[i] !== actual[i]) fail('ERR_TAR_METADATA', `entry ${JSON.stringify(name)}: header byte ${i} differs from what custos writes`);
+    if (expected[i] !== actual[i]) refuse(`header byte ${i} differs from what custos writes`);
   }
-}
-
-function fromLatin1(b: Uint8Array): string {
-  let s = '';
-  for (const v of b) s += String.fromCharCode(v);
-  return s;
 }
 
 function parsePax(b: Uint8Array): Map<string, string> {
