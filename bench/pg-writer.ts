@@ -1,11 +1,11 @@
 // A writer process for bench/pg.bench.ts: opens the PostgreSQL log, prints `ready`, waits for a
 // line on stdin, appends `count` entries of `size` bytes with up to `window` in flight, takes a
-// receipt for each, and prints one JSON line: entries, wall ms, append->receipt latencies.
+// receipt for each (with `receipts`), and prints one JSON line: entries, wall ms, latencies.
 import { createInterface } from 'node:readline';
 import { parseSignerKey } from '../src/log/notekeys.js';
 import { openPgLog } from '../src/pg/index.js';
 
-const [url, schema, skey, origin, id, count, window, size] = process.argv.slice(2) as string[] as [string, string, string, string, string, string, string, string];
+const [url, schema, skey, origin, id, count, window, size, receipts] = process.argv.slice(2) as string[] as [string, string, string, string, string, string, string, string, string];
 const log = await openPgLog({ connectionString: url, schema, signer: parseSignerKey(skey), origin, maxBatch: 4096, poolSize: 3 });
 process.stdout.write('ready\n');
 await new Promise<void>((r) => createInterface({ input: process.stdin }).once('line', () => r()));
@@ -19,7 +19,7 @@ for (let i = 0; i < n; i++) {
   const s = performance.now();
   const p = log
     .append(entry)
-    .then(({ index }) => log.receipt(index))
+    .then(({ index }) => (receipts === 'receipts' ? log.receipt(index) : undefined))
     .then(() => void lat.push(performance.now() - s))
     .finally(() => inflight.delete(p));
   inflight.add(p);

@@ -49,31 +49,39 @@ function child(script: string, args: string[]): { ready: Promise<void>; go(): vo
 
 try {
   // PostgreSQL store, 1, 2, 4 writers, N entries in total each run.
-  for (const writers of [1, 2, 4]) {
-    const schema = `w${writers}`;
+  for (const [writers, mode] of [[1, 'appends'], [2, 'appends'], [4, 'appends'], [1, 'receipts'], [4, 'receipts']] as const) {
+    const schema = `w${writers}${mode[0]}`;
     const init = await openPgLog({ connectionString: server.url, schema, signer, origin: ORIGIN });
     await init.close();
-    const kids = Array.from({ length: writers }, (_, id) => child('pg-writer.ts', [server.url, schema, skey, ORIGIN, String(id), String(N / writers), '1000', String(SIZE)]));
+    const kids = Array.from({ length: writers }, (_, id) => child('pg-writer.ts', [server.url, schema, skey, ORIGIN, String(id), String(N / writers), '1000', String(SIZE), mode]));
     await Promise.all(kids.map((k) => k.ready));
     const t0 = performance.now();
     kids.forEach((k) => k.go());
     const res = (await Promise.all(kids.map((k) => k.done))).map((l) => JSON.parse(l) as { p50: number; p99: number });
     const ms = performance.now() - t0;
-    out[`pg ${writers} writer(s) entries/s`] = Math.round(N / (ms / 1000));
-    out[`pg ${writers} writer(s) append->receipt p50/p99 ms`] = `${Math.max(...res.map((r) => r.p50)).toFixed(0)}/${Math.max(...res.map((r) => r.p99)).toFixed(0)}`;
+    out[`pg ${writers} writer(s), ${mode}: entries/s`] = Math.round(N / (ms / 1000));
+    out[`pg ${writers} writer(s), ${mode}: latency p50/p99 ms`] = `${Math.max(...res.map((r) => r.p50)).toFixed(0)}/${Math.max(...res.map((r) => r.p99)).toFixed(0)}`;
   }
-  // POSIX store, same entries, one process.
-  {
-    const log = await openLog(join(tmp, 'posix'), { signer, origin: ORIGIN });
+  // POSIX store, same entries, one process (single-writer by design), same window.
+  for (const mode of ['appends', 'receipts'] as const) {
+    const log = await openLog(join(tmp, mode === 'appends' ? 'posix' : 'posix-r'), { signer, origin: ORIGIN });
     const t0 = performance.now();
     const inflight = new Set<Promise<unknown>>();
+    const lat: number[] = [];
     for (let i = 0; i < N; i++) {
-      const p = log.append(entry(0, i)).finally(() => inflight.delete(p));
+      const s = performance.now();
+      const p = log
+        .append(entry(0, i))
+        .then(({ index }) => (mode === 'receipts' ? log.receipt(index) : undefined))
+        .then(() => void lat.push(performance.now() - s))
+        .finally(() => inflight.delete(p));
       inflight.add(p);
-      if (inflight.size >= 4096) await Promise.race(inflight);
+      if (inflight.size >= 1000) await Promise.race(inflight);
     }
     await Promise.all(inflight);
-    out['posix 1 process entries/s'] = Math.round(N / ((performance.now() - t0) / 1000));
+    lat.sort((a, b) => a - b);
+    out[`posix 1 process, ${mode}: entries/s`] = Math.round(N / ((performance.now() - t0) / 1000));
+    out[`posix 1 process, ${mode}: latency p50/p99 ms`] = `${lat[Math.floor(N / 2)]!.toFixed(0)}/${lat[Math.floor(N * 0.99)]!.toFixed(0)}`;
     await log.close();
   }
   // Bare INSERT ... COMMIT, one row and one commit per entry.
@@ -96,7 +104,7 @@ try {
   }
   // Tile reads over HTTP from a second process.
   {
-    const pgLog = await openPgLog({ connectionString: server.url, schema: 'w4', signer, origin: ORIGIN });
+    const pgLog = await openPgLog({ connectionString: server.url, schema: 'w4a', signer, origin: ORIGIN });
     for (const [name, tiles] of [['posix', dirTileFetcher(join(tmp, 'posix'))], ['pg', pgLog.tileFetcher()]] as const) {
       const srv = await serveLog({ listen: '127.0.0.1:0', tiles });
       const r = JSON.parse(await child('http-reader.ts', [`${srv.url}/`, String(N), '5', '32']).done) as { requests: number; seconds: number; errors: number };

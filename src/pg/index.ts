@@ -3,6 +3,6 @@
  * Needs the `pg` driver (an optional peer dependency: `npm install pg`).
  * @packageDocumentation
  */
-export { openPgLog } from './store.js';
+export { openPgLog } from './open.js';
 export type { OpenPgLogOptions, PgLogStore } from './types.js';
 export { SCHEMA_VERSION } from './schema.js';

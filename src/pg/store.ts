@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL log store: the interface of `openLog` (append -> durable index -> checkpoint,
+ * The PostgreSQL log store (opened by {@link openPgLog} in open.ts): the interface of `openLog` (append -> durable index -> checkpoint,
  * proofs, receipts) on a PostgreSQL server, for any number of writer processes on any number of
  * hosts. Sequencing and integration follow Tessera's database drivers (see schema.ts):
  *
@@ -24,16 +24,16 @@ import { cosign, type Cosigner } from '../log/cosignature.js';
 import { HashTree } from '../log/hashtree.js';
 import { leafHash } from '../log/merkle.js';
 import { signNote, verifyNote } from '../log/note.js';
-import { NOTE_TYPE_ED25519, formatVerifierKey, noteSigner, noteVerifier } from '../log/notekeys.js';
+import { NOTE_TYPE_ED25519, formatVerifierKey, noteVerifier } from '../log/notekeys.js';
 import { issueConsistencyReceipt, issueInclusionReceipt } from '../log/receipt.js';
-import { MAX_ENTRY_BYTES, TILE_WIDTH, decodeBundle, tileWidth } from '../log/tiles.js';
+import { MAX_ENTRY_BYTES, TILE_WIDTH, decodeBundle } from '../log/tiles.js';
 import type { TileFetcher } from '../log/tiledlog.js';
 import { formatTlogProof } from '../log/tlogproof.js';
 import { keyId, type Signer } from '../keys/signing.js';
+import { noteBody } from './note-body.js';
 import type { ConsistencyBundle, InclusionBundle, LogSigner } from '../node/logtypes.js';
-import { bytes, int, openDb, type Db, type Query } from './db.js';
+import { bytes, int, type Db, type Query } from './db.js';
 import { exportTiles, pgTileFetcher } from './export.js';
-import { checkSchemaName, migrate } from './schema.js';
 import { decodeBatch, sequenceBatch, type Sequenced } from './sequence.js';
 import { batchRows, extendTree, writeRows } from './tiles.js';
 import type { OpenPgLogOptions, PgLogStore } from './types.js';
@@ -47,7 +47,7 @@ interface Pending {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const isDbError = (e: unknown) => e instanceof CustosError && e.code === 'ERR_DB';
 
-class PgStore implements PgLogStore {
+export class PgStore implements PgLogStore {
   readonly origin: string;
   readonly verifierKey: string;
   readonly schema: string;
@@ -396,44 +396,5 @@ class PgStore implements PgLogStore {
     while (this.#integrating) await this.#integrating;
     await this.#db.end();
   }
-}
-
-/** The body (text before the signatures) of a signed note. */
-function noteBody(note: string): string {
-  const i = note.indexOf('\n\n');
-  return i < 0 ? note : note.slice(0, i + 1);
-}
-
-/**
- * Opens (or creates) a transparency log in a PostgreSQL database. Any number of processes may
- * open the same log and append at once; each append resolves once a checkpoint covering it is
- * committed.
- *
- * @example
- * ```ts
- * const log = await openPgLog({ connectionString: 'postgres://custos@127.0.0.1/evidence', signer, origin: 'log.example.org/custody' });
- * const { index } = await log.append(utf8('custody event …'));
- * const { tlogProof } = await log.receipt(index);
- * await log.close();
- * ```
- */
-export async function openPgLog(opts: OpenPgLogOptions): Promise<PgLogStore> {
-  if (typeof opts?.connectionString !== 'string' || opts.connectionString.length === 0) fail('ERR_INVALID_ARGUMENT', '"connectionString" expected a PostgreSQL URL');
-  if (typeof opts.origin !== 'string' || opts.origin.length === 0 || opts.origin.includes('\n')) fail('ERR_INVALID_ARGUMENT', '"origin" must be a non-empty line');
-  const schema = checkSchemaName(opts.schema ?? 'custos_log');
-  const s = opts.signer as Partial<LogSigner> & Partial<Signer>;
-  const signer: LogSigner = typeof s.alg === 'string' ? noteSigner(opts.origin, opts.signer as Signer) : (opts.signer as LogSigner);
-  if (signer.type !== NOTE_TYPE_ED25519 || !(signer.publicKey instanceof Uint8Array)) fail('ERR_INVALID_ARGUMENT', 'the log signer must be an Ed25519 note signer');
-  for (const w of opts.witnesses ?? []) if (w.type !== 0x04) fail('ERR_INVALID_ARGUMENT', 'witnesses must be cosigners (type 0x04)');
-  const db = openDb({ connectionString: opts.connectionString, ...(opts.poolSize === undefined ? {} : { poolSize: opts.poolSize }) });
-  const store = new PgStore(db, schema, opts.origin, signer, opts);
-  try {
-    await migrate(db, schema, opts.origin, store.verifierKey);
-    await store.init();
-  } catch (e) {
-    await db.end();
-    throw e;
-  }
-  return store;
 }
 

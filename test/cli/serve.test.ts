@@ -43,7 +43,7 @@ function serve(args: string[]): Promise<{ child: ChildProcess; url: string; out:
     });
   });
 }
-const exit = (c: ChildProcess) => new Promise<number | null>((r) => c.on('exit', (code) => r(code)));
+const exit = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.on('exit', (code) => r(code))));
 
 describe('custos serve', () => {
   it('serve witness + serve log: append over HTTP, witnessed checkpoint, clean stop', async () => {
@@ -69,9 +69,9 @@ describe('custos serve', () => {
     expect(ok).toBe(true);
     expect((await verifyRemoteInclusion(`${l.url}/`, 0, policy, { entry: new TextEncoder().encode('custody event') })).ok).toBe(true);
     expect((await fetch(`${l.url}/add`, { method: 'POST', body: 'x' })).status).toBe(401);
+    const exits = [exit(l.child), exit(w.child)]; // listen before the signals: either may exit first
     l.child.kill('SIGTERM');
     w.child.kill('SIGTERM');
-    expect(await exit(l.child)).toBe(0);
-    expect(await exit(w.child)).toBe(0);
+    expect(await Promise.all(exits)).toEqual([0, 0]);
   }, 60_000);
 });
