@@ -52,10 +52,12 @@ export interface SealFileOptions {
  *
  * @example
  * ```ts
+ * import { bytes } from 'custos';
+ * import { sealFile } from 'custos/node';
  * const { manifest } = await sealFile('disk.e01', 'disk.e01.age', 'disk.e01.seal', {
- *   recipients: ['age1pq1…'], signer: key, authority: 'at.lpd-wien', id: 'AT-2026-417/3', context,
+ *   recipients: ['age1pq1…'], signer: key, authority: 'AT-LPD-WIEN', id: 'disk', context,
  * });
- * console.log(toHex(manifest.sha256)); // the forensic hash
+ * console.log(bytes.toHex(manifest.sha256)); // the forensic hash
  * ```
  */
 export async function sealFile(
