@@ -21,7 +21,7 @@ import { CustosError, fail } from '../errors.js';
 import type { TileFetcher } from '../log/tiledlog.js';
 import { parseTilePath } from '../log/tilepath.js';
 import { MAX_ENTRY_BYTES } from '../log/tiles.js';
-import { parseTlogProof, verifyTlogProof } from '../log/tlogproof.js';
+import { formatTlogProof, parseTlogProof, verifyTlogProof } from '../log/tlogproof.js';
 import { parseCheckpoint } from '../log/checkpoint.js';
 import { parseNote } from '../log/note.js';
 import { HttpError, listen, readBody, send, subPath, type Listening, type ServerLimits } from './http.js';
@@ -97,14 +97,23 @@ async function serveAdd(req: IncomingMessage, res: ServerResponse, opts: LogServ
   const rc = await receiptFor(log, entry, index);
   opts.publisher?.schedule();
   const { checkpoint } = parseTlogProof(rc.tlogProof);
-  const out = { index, duplicate: duplicate === true, size: rc.size, tlogProof: rc.tlogProof, receipt: toBase64(rc.cose), checkpoint };
+  // `receipt` is null only while the log has one entry: a one-entry tree's inclusion path is
+  // empty, which the RFC 9942 CDDL cannot express; the tlog-proof is complete either way.
+  const out = { index, duplicate: duplicate === true, size: rc.size, tlogProof: rc.tlogProof, receipt: rc.cose === null ? null : toBase64(rc.cose), checkpoint };
   send(res, 200, JSON.stringify(out), { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
 }
 
-async function receiptFor(log: WritableLog, entry: Uint8Array, index: number): Promise<{ cose: Uint8Array; tlogProof: string; size: number }> {
+async function receiptFor(log: WritableLog, entry: Uint8Array, index: number): Promise<{ cose: Uint8Array | null; tlogProof: string; size: number }> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const size = parseCheckpoint(parseNote(await log.checkpoint()).text).size;
+    const cp = await log.checkpoint();
+    const size = parseCheckpoint(parseNote(cp).text).size;
     if (size <= index) continue;
+    if (size === 1) {
+      // the first entry alone: its tlog-proof is the checkpoint and an empty path (leaf = root)
+      const tlogProof = formatTlogProof({ index, proof: [], checkpoint: cp });
+      if (verifyTlogProof(tlogProof, { entry, keys: [log.verifierKey] }).ok) return { cose: null, tlogProof, size };
+      continue;
+    }
     const rc = await log.receipt(index, size);
     if (verifyTlogProof(rc.tlogProof, { entry, keys: [log.verifierKey] }).ok) return rc;
   }

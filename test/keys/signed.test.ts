@@ -146,7 +146,7 @@ describe('every signing function, sync and async', () => {
     expect(await signSeal(manifest, later(key))).toEqual(signSeal(manifest, key));
     const bm = { v: 2, type: 'custos-bundle', created: '2026-11-01T08:00:00Z', issuer: 'a', files: [], items: [] } as unknown as BundleManifest;
     expect(await signManifest(bm, later(key))).toEqual(signManifest(bm, key));
-    const r = { index: 0, size: 1, proof: [], root: new Uint8Array(32).fill(3) };
+    const r = { index: 0, size: 2, proof: [new Uint8Array(32).fill(4)], root: new Uint8Array(32).fill(3) };
     expect(await issueInclusionReceipt(r, later(key))).toEqual(issueInclusionReceipt(r, key));
   });
 

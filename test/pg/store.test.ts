@@ -70,7 +70,9 @@ describe('PostgreSQL log store', () => {
       expect(verifyTlogProof(rc.tlogProof, { entry: utf8('forged'), keys: [vkey] }).ok).toBe(false);
     }
     const sizes = (await sql('SELECT size FROM basic.checkpoints ORDER BY size')).rows.map((r) => Number(r.size));
-    expect(sizes.length).toBeGreaterThanOrEqual(3);
+    // the empty tree and the final size at least; how many batches lie between depends on timing
+    expect(sizes[0]).toBe(0);
+    expect(sizes.at(-1)).toBe(N);
     for (const m of sizes.filter((s) => s > 0 && s < N)) {
       const c = await log.proveConsistency(m);
       const o = verifyCheckpoint(c.oldCheckpoint, [vkey]).checkpoint!;

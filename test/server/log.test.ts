@@ -60,11 +60,13 @@ async function exercise(log: Pick<LogStore, 'append' | 'receipt' | 'size' | 'che
   const srv = await serveLog({ listen: '127.0.0.1:0', tiles, log, tokens: [TOKEN], headersTimeoutMs: 500, requestTimeoutMs: 1000 });
   try {
     const key = { alg: 'EdDSA' as const, publicKey: parseVerifierKey(vkey).publicKey };
-    const answers = await Promise.all(Array.from({ length: 300 }, (_, i) => add(srv.url, utf8(`entry ${i}`)).then(async (r) => { const t = await r.text(); if (r.status !== 200) throw new Error(`append ${i}: ${r.status} ${t}`); return JSON.parse(t) as { index: number; tlogProof: string; receipt: string; checkpoint: string }; })));
+    const answers = await Promise.all(Array.from({ length: 300 }, (_, i) => add(srv.url, utf8(`entry ${i}`)).then(async (r) => { const t = await r.text(); if (r.status !== 200) throw new Error(`append ${i}: ${r.status} ${t}`); return JSON.parse(t) as { index: number; size: number; tlogProof: string; receipt: string | null; checkpoint: string }; })));
     for (const [i, a] of answers.entries()) {
       if (i % 29 !== 0) continue;
       expect(verifyTlogProof(a.tlogProof, { entry: utf8(`entry ${i}`), keys: [vkey] }).ok).toBe(true);
-      expect(verifyReceipt(fromBase64(a.receipt), { key, entry: utf8(`entry ${i}`) }).ok).toBe(true);
+      // no RFC 9942 receipt for a one-entry tree (its empty path is outside the CDDL); every other answer has one
+      if (a.receipt === null) expect(a.size).toBe(1);
+      else expect(verifyReceipt(fromBase64(a.receipt), { key, entry: utf8(`entry ${i}`) }).ok).toBe(true);
     }
     const size = log.size;
     expect(size).toBe(300);

@@ -64,6 +64,9 @@ export async function runExchange(executor: Signer, opts: { logSigner?: Signer }
       witnessQuorum: 1,
     });
     const log = await openLog(join(dir, 'log'), { signer: logKey, origin, witnesses: [witnessKey] });
+    // An RFC 9942 inclusion receipt needs a tree of size >= 2 (a one-entry tree's empty path is
+    // outside the CDDL): the log's first entry is not a custody event.
+    await log.append(bytes.utf8('log opened'));
     const receipts: { name: string; bytes: Uint8Array }[] = [];
     const purpose = 'CRIM-INV';
     const actor = { authority: EXEC, role: 'custodian' };
@@ -94,9 +97,9 @@ export async function runExchange(executor: Signer, opts: { logSigner?: Signer }
     chain = await add(chain, { type: 'sealed', actor, purpose, digests: { 'sha-256': sha256(presentation) }, seals: [`seal-sha256:${bytes.toHex(sha256(sealed.seal)).slice(0, 32)}`] });
     chain = await add(chain, { type: 'transferred', actor, purpose, counterparty: { authority: REQ, role: 'custodian', kid: requester.kid } });
     const checkpoint = await log.checkpoint();
-    // Receipts were issued against sizes 1 and 2: consistency receipts link them to the newest.
+    // Receipts were issued against sizes 2 and 3: consistency receipts link them to the newest.
     const consistency = [];
-    for (const oldSize of [1, 2]) consistency.push({ oldSize, receipt: await log.consistencyReceipt(oldSize) });
+    for (const oldSize of [2, 3]) consistency.push({ oldSize, receipt: await log.consistencyReceipt(oldSize) });
     await log.close();
 
     const path = join(dir, 'bundle.tar');
