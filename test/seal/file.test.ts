@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as crypto from '#crypto';
 import { generateIdentity } from '../../src/envelope/index.js';
 import { SigningKey, TrustStore, trustedKeyEntry } from '../../src/keys/index.js';
@@ -22,6 +22,7 @@ const opts = { recipients: [alice.recipient], signer: key, authority: 'at.lpd-wi
 
 describe('sealFile / verifySealFile / openFile', () => {
   const dir = mkdtempSync(join(tmpdir(), 'custos-sealfile-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const input = join(dir, 'disk.e01');
   const data = crypto.randomBytes(3 * 1024 * 1024 + 12345); // several read blocks, a partial last chunk
   writeFileSync(input, data);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -97,7 +97,11 @@ describe('sealItem / verifySeal / openItem', () => {
     const dir = mkdtempSync(join(tmpdir(), 'custos-seal-'));
     writeFileSync(join(dir, 'id.txt'), `${alice.identity}\n`);
     writeFileSync(join(dir, 'x.age'), s.ciphertext);
-    expect(execFileSync('age', ['-d', '-i', join(dir, 'id.txt'), join(dir, 'x.age')]).toString()).toBe('exhibit content');
+    try {
+      expect(execFileSync('age', ['-d', '-i', join(dir, 'id.txt'), join(dir, 'x.age')]).toString()).toBe('exhibit content');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rewrap (adding a recipient) keeps the seal valid; the new recipient can open', async () => {
