@@ -29,7 +29,7 @@ let chain = createChain('case-1/mailbox');
 chain = appendEvent(chain, { type: 'collected', actor: { authority: 'IE-MAILSVC', role: 'collector' }, digests: { 'sha-256': sha256(evidence) } }, sender).chain;
 
 const path = join(dir, 'bundle.tar');
-await createBundle(path, { signer: sender, issuer: 'IE-MAILSVC', request: 'case-1', items: [{ id: 'mailbox', encrypted: ciphertext, seal, custody: serializeChain(chain) }] });
+await createBundle(path, { signer: sender, issuer: 'IE-MAILSVC', request: 'case-1', case: 'case-1', items: [{ id: 'mailbox', encrypted: ciphertext, seal, custody: serializeChain(chain) }] });
 
 const report = await verifyBundle(path, { trust });
 for (const c of report.checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.check} ${c.subject ?? ''} ${c.detail}`);

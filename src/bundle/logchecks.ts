@@ -7,13 +7,14 @@
 import { toHex } from '../bytes.js';
 import { verifyCheckpoint } from '../log/witness.js';
 import { codeOf, readMember, type CheckContext } from './context.js';
+import { requires } from './policy.js';
 import type { NewestCheckpoints } from './receipts.js';
 
 export async function runLogChecks(ctx: CheckContext): Promise<NewestCheckpoints> {
   const r = ctx.report;
   const doc = ctx.trust.document;
   const witnesses = (doc.witnesses ?? []).map((w) => w.vkey);
-  const quorum = ctx.policy.witnessQuorum ?? doc.witnessQuorum ?? 0;
+  const quorum = requires(ctx.policy, 'witness.quorum') ? (ctx.policy.witnessQuorum ?? doc.witnessQuorum ?? 0) : 0;
   const newest = new Map<string, { name: string; text: string; size: number; root: string; rootBytes: Uint8Array }>();
   const seen: { name: string; origin: string; size: number; root: string }[] = [];
   for (const name of ctx.manifest.checkpoints ?? []) {

@@ -115,7 +115,7 @@ export async function openBundleItem(source: BundleSource, id: string, opts: Ope
     }
     await out.commit();
     committed = true;
-    return { report: finishReport(c), size: p.size, ...(want !== undefined ? { sha256: toHex(want) } : {}) };
+    return { report: finishReport(c, opts.policy), size: p.size, ...(want !== undefined ? { sha256: toHex(want) } : {}) };
   } finally {
     if (!committed) await out.abort().catch(() => undefined);
   }

@@ -21,6 +21,7 @@ import { verifyTlogProof } from '../log/tlogproof.js';
 import { codeOf, readMember, type CheckContext } from './context.js';
 import type { ItemFacts } from './facts.js';
 import { parseReceiptName } from './naming.js';
+import { requires } from './policy.js';
 
 /** The newest checkpoint per log origin, established by the checkpoint checks. */
 export type NewestCheckpoints = ReadonlyMap<string, { readonly size: number; readonly root: Uint8Array; readonly consistency: Map<string, string | undefined> }>;
@@ -32,7 +33,8 @@ async function oneReceipt(ctx: CheckContext, name: string, events: readonly Uint
   const r = ctx.report;
   const doc = ctx.trust.document;
   const witnesses = (doc.witnesses ?? []).map((w) => w.vkey);
-  const quorum = Math.min(ctx.policy.witnessQuorum ?? doc.witnessQuorum ?? 0, witnesses.length);
+  // Never lowered to the number of witnesses listed: a quorum that cannot be met fails.
+  const quorum = requires(ctx.policy, 'witness.quorum') ? (ctx.policy.witnessQuorum ?? doc.witnessQuorum ?? 0) : 0;
   const parsed = parseReceiptName(name);
   const bytes = await readMember(ctx, 'receipt', name, name);
   if (bytes === undefined) return undefined;
@@ -109,9 +111,11 @@ export async function checkReceipts(
   newest: NewestCheckpoints,
 ): Promise<void> {
   const verdicts = new Map<string, number | undefined>();
+  // Attack 2: with a log in the trust store, every custody event must be logged; an item with
+  // no receipts at all fails like one with a receipt missing.
+  const needLogged = (ctx.trust.document.logs ?? []).length > 0 && requires(ctx.policy, 'custody.logged');
   for (const f of items) {
     const names = f.item.receipts ?? [];
-    if (names.length === 0) continue;
     if (f.item.custody === undefined || !chainRead) {
       for (const name of names) {
         if (!verdicts.has(name)) {
@@ -128,11 +132,10 @@ export async function checkReceipts(
       const n = verdicts.get(name);
       if (n !== undefined) logged.add(n);
     }
-    if (events.length > 0) {
-      const missing = events.map((_, i) => i).filter((i) => !logged.has(i));
-      if (missing.length === 0) ctx.report.pass('custody.logged', f.item.id, `all ${events.length} custody events have verified receipts`);
-      else ctx.report.failed('custody.logged', f.item.id, 'ERR_RECEIPT_INVALID', `custody events without a verified receipt: ${missing.join(', ')}`);
-    }
+    if (events.length === 0) continue; // the chain failed: its custody check says so
+    const missing = events.map((_, i) => i).filter((i) => !logged.has(i));
+    if (missing.length === 0) ctx.report.pass('custody.logged', f.item.id, `all ${events.length} custody events have verified receipts`);
+    else if (names.length > 0 || needLogged) ctx.report.failed('custody.logged', f.item.id, 'ERR_RECEIPT_INVALID', `custody events without a verified receipt: ${missing.join(', ')}${names.length === 0 ? ' (the item has no receipts, and the trust store lists a log)' : ''}`);
   }
 }
 

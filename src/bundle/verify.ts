@@ -17,6 +17,7 @@ import type { ItemFacts } from './facts.js';
 import { itemPass, type PassHashFactory } from './itempass.js';
 import { runLogChecks } from './logchecks.js';
 import { decodeManifest, MANIFEST_MAX_BYTES, MANIFEST_NAME, signedMembers, type BundleManifest } from './manifest.js';
+import { waiversOf } from './policy.js';
 import { ReportBuilder, type BundleReport } from './report.js';
 import type { BundleSource } from './source.js';
 import { tarMtime } from './tar.js';
@@ -45,6 +46,7 @@ export interface CheckedBundle {
 
 /** Everything but the item passes; never throws for a bad bundle (I/O errors of the source do). */
 export async function checkBundleMembers(source: BundleSource, opts: VerifyBundleOptions): Promise<CheckedBundle> {
+  waiversOf(opts.policy ?? {}); // an unknown waiver name is a caller error (ERR_INVALID_ARGUMENT), before any work
   const r = new ReportBuilder();
   const none = new Map<string, ItemFacts>();
   let archive: BundleArchive;
@@ -121,13 +123,16 @@ export async function checkBundleMembers(source: BundleSource, opts: VerifyBundl
 }
 
 /** The report of a verification (whatever stage it reached). */
-export function finishReport(c: CheckedBundle): BundleReport {
+export function finishReport(c: CheckedBundle, policy: BundlePolicy = {}): BundleReport {
   const m = c.manifest;
+  const notChecked = m === undefined ? [] : m.items.map((it) => it.id).filter((id) => !c.items.has(id));
   return {
     ok: c.readable && c.report.ok,
     readable: c.readable,
     checks: c.report.checks,
     skipped: c.report.skipped,
+    waived: waiversOf(policy),
+    notChecked,
     ...(m !== undefined
       ? {
           manifest: {
@@ -181,5 +186,5 @@ export async function verifyBundle(source: BundleSource, opts: VerifyBundleOptio
       reportPass(c.report, name, await itemPass(c.ctx.archive, entry, f.ageFile, { ...(opts.hash !== undefined ? { hash: opts.hash } : {}), ...(opts.onBytes !== undefined ? { onBytes: opts.onBytes } : {}) }));
     }
   }
-  return finishReport(c);
+  return finishReport(c, opts.policy);
 }

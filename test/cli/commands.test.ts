@@ -105,8 +105,8 @@ describe('custos seal → bundle create → verify, by hand', () => {
     writeFileSync(trust, custos(['pubkey', ex, rq]).stdout);
     const v = custos(['verify', b, '--trust', trust, '--json']);
     const rep = JSON.parse(v.stdout) as { checks: { check: string; ok: boolean; code?: string }[] };
-    // sealed, but no custody chain was given: exactly that check fails
-    expect(rep.checks.filter((x) => !x.ok).map((x) => `${x.check}:${x.code}`)).toEqual(['custody:ERR_BUNDLE_MALFORMED']);
+    // sealed, but no custody chain was given, and the bundle names no request to bind to: those fail
+    expect(rep.checks.filter((x) => !x.ok).map((x) => `${x.check}:${x.code}`)).toEqual(['custody:ERR_BUNDLE_MALFORMED', 'binding:ERR_BINDING_MISMATCH']);
     expect(rep.checks.filter((x) => x.ok).map((x) => x.check)).toEqual(expect.arrayContaining(['seal', 'seal.payload']));
     expect(v.code).toBe(1);
     const o = custos(['open', b, 'hand', '-k', rq, '--trust', trust, '--purpose', 'investigation']);
