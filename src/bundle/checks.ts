@@ -13,6 +13,7 @@ import { codeOf, readMember, type CheckContext } from './context.js';
 import type { ItemFacts } from './facts.js';
 import type { BundleManifestItem } from './manifest.js';
 import { checkBindings } from './bindings.js';
+import { revokedAtOf, unloggedRevoked } from './timeanchor.js';
 import { requires } from './policy.js';
 import { checkReceipts, type NewestCheckpoints } from './receipts.js';
 
@@ -52,6 +53,12 @@ async function sealChecks(ctx: CheckContext, name: string, items: readonly ItemF
       r.failed('seal', id, 'ERR_SEAL_MALFORMED', `the seal is for item ${JSON.stringify(m.id)}`);
       continue;
     }
+    const revoked = revokedAtOf(ctx.trust, bytes, m.created);
+    if (revoked !== undefined) {
+      // Attack 1: a revoked key can date a seal before its revocation; nothing logs the seal.
+      r.failed('time', id, 'ERR_KEY_NOT_VALID', unloggedRevoked('the seal', revoked));
+      continue;
+    }
     const pq = m.context.quantumResistant === false ? `; ${NOT_QUANTUM_RESISTANT}` : '';
     r.pass('seal', id, `sealed by ${m.authority} at ${new Date(m.created).toISOString()}: ${m.size} bytes, SHA-256 ${toHex(m.sha256).slice(0, 16)}…, purpose "${m.context.purpose}"${pq}`);
     // The manifest signs the payload digest of the age file: compare without reading the item
@@ -71,6 +78,7 @@ async function custodyChecks(ctx: CheckContext, name: string, items: readonly It
   const bytes = await readMember(ctx, 'custody', items[0]!.item.id, name);
   for (const f of items.slice(1)) if (bytes === undefined) r.failed('custody', f.item.id, 'ERR_DIGEST_MISMATCH', `${name} is missing or does not match the manifest`);
   let events: Uint8Array[] = [];
+  let times: (number | undefined)[] = [];
   if (bytes !== undefined) {
     try {
       // The bundle is what travels between authorities: the last event may be the transfer to
@@ -81,6 +89,7 @@ async function custodyChecks(ctx: CheckContext, name: string, items: readonly It
         for (const f of items) r.failed('custody', f.item.id, c.code, `event ${c.index}: ${c.message}${rep.failures.length > 1 ? ` (+${rep.failures.length - 1} more)` : ''}`);
       } else {
         events = splitChain(bytes).events;
+        times = rep.events.map((e) => e.time);
         const purposes = [...new Set(rep.events.map((e) => e.purpose).filter((p): p is string => p !== undefined))];
         const facts = { chainId: rep.chainId ?? '', sha256: rep.digests?.['sha-256'], purposes, custodian: rep.custodian, pendingTo: rep.pendingTransfer?.to, length: rep.length };
         const transit = rep.pendingTransfer !== undefined ? `, in transit to ${rep.pendingTransfer.to}` : '';
@@ -95,7 +104,7 @@ async function custodyChecks(ctx: CheckContext, name: string, items: readonly It
     }
   }
   // The receipts name events of this chain: checked while its events are in hand.
-  await checkReceipts(ctx, items, events, bytes !== undefined, newest);
+  await checkReceipts(ctx, items, events, bytes !== undefined, newest, times);
 }
 
 async function recordChecks(ctx: CheckContext, name: string, items: readonly ItemFacts[]): Promise<void> {

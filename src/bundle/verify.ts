@@ -21,6 +21,7 @@ import { waiversOf } from './policy.js';
 import { ReportBuilder, type BundleReport } from './report.js';
 import type { BundleSource } from './source.js';
 import { tarMtime } from './tar.js';
+import { unloggedRevoked } from './timeanchor.js';
 
 export interface VerifyBundleOptions {
   readonly trust: TrustStore;
@@ -74,6 +75,9 @@ export async function checkBundleMembers(source: BundleSource, opts: VerifyBundl
       r.failed('manifest.signature', MANIFEST_NAME, 'ERR_SIGNATURE_INVALID', `signed by ${hit.authority.id}, but names issuer ${manifest.issuer}`);
     } else if (!verifySign1(d.sign1, hit.key)) {
       r.failed('manifest.signature', MANIFEST_NAME, 'ERR_SIGNATURE_INVALID', 'signature does not verify');
+    } else if (hit.key.revokedAt !== undefined) {
+      // Attack 1: the manifest's date is the signer's word; nothing logs the manifest.
+      r.failed('manifest.signature', MANIFEST_NAME, 'ERR_KEY_NOT_VALID', unloggedRevoked('the manifest', hit.key.revokedAt));
     } else {
       signer = `${hit.authority.name} (${hit.authority.id})`;
       r.pass('manifest.signature', MANIFEST_NAME, `signed by ${signer} at ${manifest.created}`);

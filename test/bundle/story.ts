@@ -25,17 +25,25 @@ export const recipient = generateIdentity();
 const logSigning = SigningKey.generate();
 const logKey = noteSigner('log.test/custody', logSigning);
 const witness = noteSigner('witness.test', SigningKey.generate(), NOTE_TYPE_COSIGNATURE);
-const since = new Date(Date.now() - 3600_000);
-export const trust = TrustStore.parse({
+const since = new Date(Date.now() - 30 * 86400_000);
+/** A second key of the sender, never revoked (for a manifest signed apart from the seals and events). */
+export const senderManifestKey = SigningKey.generate();
+/** The trust store, with the sender's key revoked at `revokedAt` when given. */
+export function trustWith(revokedAt?: Date): TrustStore {
+  const entry = trustedKeyEntry(sender.alg, sender.publicKey, since);
+  const second = trustedKeyEntry(senderManifestKey.alg, senderManifestKey.publicKey, since);
+  return TrustStore.parse({
   version: 1,
   authorities: [
-    { id: 'IE-P', name: 'Provider', jurisdiction: 'IE', roles: ['collector', 'custodian'], keys: [trustedKeyEntry(sender.alg, sender.publicKey, since)] },
+    { id: 'IE-P', name: 'Provider', jurisdiction: 'IE', roles: ['collector', 'custodian'], keys: [revokedAt !== undefined ? { ...entry, revokedAt: revokedAt.toISOString() } : entry, second] },
     { id: 'AT-R', name: 'Requester', jurisdiction: 'AT', roles: ['custodian'], keys: [trustedKeyEntry(receiver.alg, receiver.publicKey, since)] },
   ],
   logs: [{ origin: logKey.name, vkey: formatVerifierKey(logKey) }],
   witnesses: [{ name: witness.name, vkey: formatVerifierKey(witness) }],
   witnessQuorum: 1,
-});
+  });
+}
+export const trust = trustWith();
 
 export interface ItemSpec {
   readonly id: string;
@@ -60,6 +68,8 @@ export interface StorySpec {
   readonly items?: readonly ItemSpec[];
   readonly issuer?: string;
   readonly signer?: SigningKey;
+  /** The time every signature states (events, seals, manifest): default now. */
+  readonly dated?: Date;
 }
 
 /** Builds the bundle in a new temp dir (the caller removes `dir`). */
@@ -73,13 +83,13 @@ export async function story(spec: StorySpec = {}, dir = mkdtempSync(join(tmpdir(
   for (const it of spec.items ?? [{ id: 'disk' }]) {
     const plain = it.plain ?? crypto.randomBytes(1000);
     const context = { caseId: it.seal?.caseId ?? kase, requestId: it.seal?.requestId ?? request, purpose: it.seal?.purpose ?? purpose, legalBasis: 'test' };
-    const { ciphertext, seal } = await sealItem(plain, { recipients: [recipient.recipient], signer: sender, authority: 'IE-P', id: it.id, context });
+    const { ciphertext, seal } = await sealItem(plain, { recipients: [recipient.recipient], signer: sender, authority: 'IE-P', id: it.id, context, ...(spec.dated !== undefined ? { created: spec.dated } : {}) });
     const ep = it.eventPurpose ?? purpose;
     const digest = it.digest === undefined || it.digest === true ? crypto.sha256(plain) : it.digest === false ? undefined : it.digest;
     let chain: CustodyChain = createChain(it.chainId ?? `${request}/${it.id}`);
     const receipts: { name: string; bytes: Uint8Array }[] = [];
     const add = async (input: Parameters<typeof appendEvent>[1]): Promise<void> => {
-      const r = appendEvent(chain, input, sender, { trust });
+      const r = appendEvent(chain, spec.dated !== undefined ? { ...input, time: spec.dated } : input, sender, { trust });
       chain = r.chain;
       if (it.logged === false) return;
       const { index } = await log.append(r.event);
@@ -108,6 +118,6 @@ export async function story(spec: StorySpec = {}, dir = mkdtempSync(join(tmpdir(
   }
   await log.close();
   const path = join(dir, `bundle-${inputs.map((i) => i.id).join('-')}-${Date.now()}-${Math.random().toString(36).slice(2)}.tar`);
-  await createBundle(path, { signer: spec.signer ?? sender, issuer: spec.issuer ?? 'IE-P', request, case: kase, items: inputs, checkpoints: [{ name: 'checkpoint', text: checkpoint }], consistency });
+  await createBundle(path, { signer: spec.signer ?? sender, issuer: spec.issuer ?? 'IE-P', request, case: kase, ...(spec.dated !== undefined ? { created: spec.dated } : {}), items: inputs, checkpoints: [{ name: 'checkpoint', text: checkpoint }], consistency });
   return { path, dir, inputs };
 }
