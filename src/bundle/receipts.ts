@@ -29,7 +29,7 @@ import { requires } from './policy.js';
 /** The newest checkpoint per log origin, established by the checkpoint checks. */
 export type NewestCheckpoints = ReadonlyMap<string, { readonly size: number; readonly root: Uint8Array; readonly consistency: Map<string, string | undefined> }>;
 
-type Tree = { origin: string; size: number; root: Uint8Array };
+export type Tree = { origin: string; size: number; root: Uint8Array };
 
 /** What a verified receipt proves: the event's inclusion, and (tlog-proof with witnesses) when it was witnessed (ms). */
 interface Proven {
@@ -184,7 +184,7 @@ function judgeEventTimes(ctx: CheckContext, events: readonly Uint8Array[], times
 }
 
 /** Undefined when a consistency receipt proves `old` is a prefix of `top`; else why not. Cached per tree. */
-async function consistent(ctx: CheckContext, old: Tree, top: { size: number; root: Uint8Array; consistency: Map<string, string | undefined> }): Promise<string | undefined> {
+export async function consistent(ctx: CheckContext, old: Tree, top: { size: number; root: Uint8Array; consistency: Map<string, string | undefined> }): Promise<string | undefined> {
   if (old.size > top.size) return `newer than the bundle's newest checkpoint (size ${top.size})`;
   const key = `${old.size}\n${toHex(old.root)}`;
   if (top.consistency.has(key)) return top.consistency.get(key);

@@ -32,6 +32,11 @@ export interface VerifyBundleOptions {
   readonly only?: readonly string[];
   /** How the payload hash of an item pass is computed (custos/node hashes large items on a worker). */
   readonly hash?: PassHashFactory;
+  /**
+   * The newest checkpoint (note text) of a log the verifier already trusts: the bundle's view of
+   * that log must be consistent with it and not older (a rollback or a fork fails).
+   */
+  readonly knownCheckpoint?: string;
 }
 
 /** The state after the checks of the small members: what `openBundleItem` continues from. */
@@ -115,7 +120,7 @@ export async function checkBundleMembers(source: BundleSource, opts: VerifyBundl
     if (a?.kind !== 'age') continue; // decodeManifest refuses this
     items.set(it.id, { item: it, ageFile: a });
   }
-  const newest = await runLogChecks(ctx);
+  const newest = await runLogChecks(ctx, opts.knownCheckpoint);
   await runMemberChecks(ctx, [...items.values()], newest);
   if (only !== undefined) {
     for (const id of only) if (!items.has(id)) r.failed('item', id, 'ERR_ITEM_NOT_FOUND', 'no such item');

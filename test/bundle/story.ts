@@ -73,7 +73,7 @@ export interface StorySpec {
 }
 
 /** Builds the bundle in a new temp dir (the caller removes `dir`). */
-export async function story(spec: StorySpec = {}, dir = mkdtempSync(join(tmpdir(), 'custos-story-'))): Promise<{ path: string; dir: string; inputs: BundleItemInput[] }> {
+export async function story(spec: StorySpec = {}, dir = mkdtempSync(join(tmpdir(), 'custos-story-'))): Promise<{ path: string; dir: string; inputs: BundleItemInput[]; args: Parameters<typeof createBundle>[1] }> {
   const request = spec.request ?? 'REQ-1';
   const kase = spec.case ?? 'CASE-1';
   const purpose = spec.purpose ?? 'investigation';
@@ -118,6 +118,22 @@ export async function story(spec: StorySpec = {}, dir = mkdtempSync(join(tmpdir(
   }
   await log.close();
   const path = join(dir, `bundle-${inputs.map((i) => i.id).join('-')}-${Date.now()}-${Math.random().toString(36).slice(2)}.tar`);
-  await createBundle(path, { signer: spec.signer ?? sender, issuer: spec.issuer ?? 'IE-P', request, case: kase, ...(spec.dated !== undefined ? { created: spec.dated } : {}), items: inputs, checkpoints: [{ name: 'checkpoint', text: checkpoint }], consistency });
-  return { path, dir, inputs };
+  const args = { signer: spec.signer ?? sender, issuer: spec.issuer ?? 'IE-P', request, case: kase, ...(spec.dated !== undefined ? { created: spec.dated } : {}), items: inputs, checkpoints: [{ name: 'checkpoint', text: checkpoint }], consistency };
+  await createBundle(path, args);
+  return { path, dir, inputs, args };
+}
+
+/** A checkpoint of the same log key over other entries (a fork), cosigned by the same witness. */
+export async function forkCheckpoint(dir: string, entries: number): Promise<string> {
+  const log = await openLog(join(dir, `fork-${Math.random().toString(36).slice(2)}`), { signer: logKey, origin: logKey.name, witnesses: [witness] });
+  for (let i = 0; i < entries; i++) await log.append(crypto.randomBytes(40));
+  const cp = await log.checkpoint();
+  await log.close();
+  return cp;
+}
+
+/** The checkpoint inside a tlog-proof receipt (the tree the event was first included in). */
+export function proofCheckpoint(tlogProof: Uint8Array): string {
+  const text = new TextDecoder().decode(tlogProof);
+  return text.slice(text.indexOf('\n\n') + 2);
 }

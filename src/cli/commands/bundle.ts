@@ -122,13 +122,15 @@ export function printReport(io: Io, report: BundleReport): void {
 export const verify: Command = {
   name: 'verify',
   summary: 'verify a bundle offline with a trust store (no decryption key needed); exit 1 if anything fails, 3 if it is not a readable bundle',
-  synopsis: 'BUNDLE --trust FILE [--item ID]… [--witness-quorum N] [--audience ID] [--waive NAME]… [--allow-unsealed] [--json]',
+  synopsis: 'BUNDLE --trust FILE [--item ID]… [--witness-quorum N] [--audience ID] [--waive NAME]… [--known-checkpoint FILE] [--allow-unsealed] [--json]',
   details: [
     '  Every check is listed with ok/FAIL and its error code; --json prints the full report as one object.',
     '  --item ID           verify only these items (plus the manifest and checkpoints)',
     '  --witness-quorum N  witness cosignatures required (default: the trust store\'s witnessQuorum)',
     '  --audience ID       records must be presented to this authority',
     '  --allow-unsealed    accept items without a seal (same as --waive seal)',
+    '  --known-checkpoint FILE  the newest checkpoint of the log you already trust: a bundle whose',
+    '                      log view is older, or not consistent with it (a fork), fails',
     `  --waive NAME        give up one named requirement (${REQUIREMENTS.join(', ')}); listed in the report,`,
     '                      and the verdict reads VERIFIED WITH WAIVERS',
     '  Verdicts: VERIFIED (everything required, every item), VERIFIED WITH WAIVERS: …, VERIFIED IN PART',
@@ -142,6 +144,7 @@ export const verify: Command = {
     'allow-unsealed': { type: 'boolean' },
     audience: { type: 'string' },
     waive: { type: 'string', multiple: true },
+    'known-checkpoint': { type: 'string' },
   },
   minArgs: 1,
   maxArgs: 1,
@@ -156,8 +159,11 @@ export const verify: Command = {
     const audience = str(v, 'audience');
     const waive = strs(v, 'waive');
     for (const w of waive) if (!(REQUIREMENTS as readonly string[]).includes(w)) throw new UsageError(`--waive: unknown requirement ${JSON.stringify(w)} (one of ${REQUIREMENTS.join(', ')})`);
+    const knownFile = str(v, 'known-checkpoint');
+    const known = knownFile === undefined ? undefined : new TextDecoder().decode(await readInput(knownFile, 1024 * 1024));
     const report = await verifyBundle(path, {
       trust,
+      ...(known !== undefined ? { knownCheckpoint: known } : {}),
       policy: {
         ...(q !== undefined ? { witnessQuorum: Number(q) } : {}),
         ...(audience !== undefined ? { audience } : {}),
