@@ -108,7 +108,7 @@ describe('defect 1: open verifies and decrypts the same bytes', () => {
 
   it('the forgery itself is refused, and no output appears', async () => {
     const out = join(dir, 'forged.bin');
-    const err = await openBundleItem(forgery, 'disk', { trust, identities: [recipient.identity], output: out }).then(() => undefined, (e: unknown) => e);
+    const err = await openBundleItem(forgery, 'disk', { expect: 'none', trust, identities: [recipient.identity], output: out }).then(() => undefined, (e: unknown) => e);
     expect(isCustosError(err, 'ERR_VERIFICATION_FAILED')).toBe(true);
     expect(existsSync(out)).toBe(false);
   });
@@ -137,7 +137,7 @@ describe('defect 1: open verifies and decrypts the same bytes', () => {
       },
     };
     const out = memoryOutput();
-    await openSource(source, 'disk', { trust, identities: [recipient.identity], output: out, expect: { request: 'R-1' } });
+    await openSource(source, 'disk', { trust, identities: [recipient.identity], output: out, expect: { request: 'R-1', purpose: 'investigation' } });
     expect(overlaps).toBe(0);
     expect(Buffer.from(out.bytes()).equals(genuine)).toBe(true);
   });
@@ -145,7 +145,7 @@ describe('defect 1: open verifies and decrypts the same bytes', () => {
   it('an item without a seal is refused by open under the default policy', async () => {
     const p = join(dir, 'unsealed.tar');
     await createBundle(p, { signer: sender, issuer: 'IE-P', items: [{ id: 'disk', encrypted: await encrypt(forged, [recipient.recipient]) }] });
-    const err = await openBundleItem(p, 'disk', { trust, identities: [recipient.identity], output: memoryOutput() }).then(() => undefined, (e: unknown) => e);
+    const err = await openBundleItem(p, 'disk', { expect: 'none', trust, identities: [recipient.identity], output: memoryOutput() }).then(() => undefined, (e: unknown) => e);
     expect(isCustosError(err, 'ERR_VERIFICATION_FAILED')).toBe(true);
   });
 });
@@ -153,7 +153,7 @@ describe('defect 1: open verifies and decrypts the same bytes', () => {
 describe('defect 2: each byte read once', () => {
   it('openBundleItem reads at most the archive size from its one handle (the item once)', async () => {
     const size = readFileSync(good).length;
-    await openBundleItem(good, 'disk', { trust, identities: [recipient.identity], output: join(dir, 'once.bin') });
+    await openBundleItem(good, 'disk', { expect: 'none', trust, identities: [recipient.identity], output: join(dir, 'once.bin') });
     expect(fsctl.opens.get(good)).toBe(1);
     expect(fsctl.bytesRead).toBeGreaterThan(genuine.length);
     expect(fsctl.bytesRead).toBeLessThanOrEqual(size);
@@ -172,7 +172,7 @@ describe('defect 2: each byte read once', () => {
     const ct = await encrypt(genuine, [recipient.recipient]);
     const m = await createInMemoryBundle([{ id: 'disk', encrypted: ct }]);
     const out = memoryOutput();
-    const err = await openSource(await corruptPayload(m), 'disk', { trust, identities: [recipient.identity], output: out, policy: { requireSeal: false, requireCustody: false } }).then(() => undefined, (e: unknown) => e);
+    const err = await openSource(await corruptPayload(m), 'disk', { expect: 'none', trust, identities: [recipient.identity], output: out, policy: { requireSeal: false, requireCustody: false } }).then(() => undefined, (e: unknown) => e);
     expect(isCustosError(err)).toBe(true);
     expect(() => out.bytes()).toThrow();
   });
