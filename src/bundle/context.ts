@@ -31,6 +31,9 @@ export interface BundlePolicy {
   readonly waive?: readonly string[];
 }
 
+/** The verification policy (issue 17): secure defaults, named waivers; the same for the API and the CLI. */
+export type VerifyPolicy = BundlePolicy;
+
 /** What a check sees of the bundle (after the manifest signature verified). */
 export interface CheckContext {
   readonly archive: BundleArchive;
