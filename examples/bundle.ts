@@ -29,7 +29,7 @@ let chain = createChain('case-1/mailbox');
 chain = appendEvent(chain, { type: 'collected', actor: { authority: 'IE-MAILSVC', role: 'collector' }, digests: { 'sha-256': sha256(evidence) } }, sender).chain;
 
 const path = join(dir, 'bundle.tar');
-await createBundle(path, { signer: sender, issuer: 'IE-MAILSVC', request: 'case-1', items: [{ id: 'mailbox', encrypted: ciphertext, seal, custody: serializeChain(chain) }] });
+await createBundle(path, { signer: sender, issuer: 'IE-MAILSVC', request: 'case-1', case: 'case-1', items: [{ id: 'mailbox', encrypted: ciphertext, seal, custody: serializeChain(chain) }] });
 
 const report = await verifyBundle(path, { trust });
 for (const c of report.checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.check} ${c.subject ?? ''} ${c.detail}`);
@@ -37,7 +37,7 @@ for (const c of report.checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.check}
 // Opening verifies and decrypts in one pass over one handle; the output file appears only
 // after every check passed (a refusal leaves nothing behind).
 const out = join(dir, 'mailbox.txt');
-const refused = await openBundleItem(path, 'mailbox', { trust, identities: [recipient.identity], output: out, expect: { purpose: 'marketing' } }).catch((e: { code: string }) => e.code);
+const refused = await openBundleItem(path, 'mailbox', { trust, identities: [recipient.identity], output: out, expect: { request: 'case-1', purpose: 'marketing' } }).catch((e: { code: string }) => e.code);
 console.log(`open for another purpose: ${refused}`);
 await openBundleItem(path, 'mailbox', { trust, identities: [recipient.identity], output: out, expect: { request: 'case-1', purpose: 'investigation' } });
 console.log(`opened: ${readFileSync(out, 'utf8').trim()}`);

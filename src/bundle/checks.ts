@@ -12,6 +12,9 @@ import { NOT_QUANTUM_RESISTANT, verifySeal } from '../seal/verify.js';
 import { codeOf, readMember, type CheckContext } from './context.js';
 import type { ItemFacts } from './facts.js';
 import type { BundleManifestItem } from './manifest.js';
+import { checkBindings } from './bindings.js';
+import { revokedAtOf, unloggedRevoked } from './timeanchor.js';
+import { requires } from './policy.js';
 import { checkReceipts, type NewestCheckpoints } from './receipts.js';
 
 /** Items grouped by the member they name under `key` (in manifest order), and those naming none. */
@@ -50,6 +53,12 @@ async function sealChecks(ctx: CheckContext, name: string, items: readonly ItemF
       r.failed('seal', id, 'ERR_SEAL_MALFORMED', `the seal is for item ${JSON.stringify(m.id)}`);
       continue;
     }
+    const revoked = revokedAtOf(ctx.trust, bytes, m.created);
+    if (revoked !== undefined) {
+      // Attack 1: a revoked key can date a seal before its revocation; nothing logs the seal.
+      r.failed('time', id, 'ERR_KEY_NOT_VALID', unloggedRevoked('the seal', revoked));
+      continue;
+    }
     const pq = m.context.quantumResistant === false ? `; ${NOT_QUANTUM_RESISTANT}` : '';
     r.pass('seal', id, `sealed by ${m.authority} at ${new Date(m.created).toISOString()}: ${m.size} bytes, SHA-256 ${toHex(m.sha256).slice(0, 16)}…, purpose "${m.context.purpose}"${pq}`);
     // The manifest signs the payload digest of the age file: compare without reading the item
@@ -69,6 +78,7 @@ async function custodyChecks(ctx: CheckContext, name: string, items: readonly It
   const bytes = await readMember(ctx, 'custody', items[0]!.item.id, name);
   for (const f of items.slice(1)) if (bytes === undefined) r.failed('custody', f.item.id, 'ERR_DIGEST_MISMATCH', `${name} is missing or does not match the manifest`);
   let events: Uint8Array[] = [];
+  let times: (number | undefined)[] = [];
   if (bytes !== undefined) {
     try {
       // The bundle is what travels between authorities: the last event may be the transfer to
@@ -79,8 +89,9 @@ async function custodyChecks(ctx: CheckContext, name: string, items: readonly It
         for (const f of items) r.failed('custody', f.item.id, c.code, `event ${c.index}: ${c.message}${rep.failures.length > 1 ? ` (+${rep.failures.length - 1} more)` : ''}`);
       } else {
         events = splitChain(bytes).events;
+        times = rep.events.map((e) => e.time);
         const purposes = [...new Set(rep.events.map((e) => e.purpose).filter((p): p is string => p !== undefined))];
-        const facts = { chainId: rep.chainId ?? '', sha256: rep.digests?.['sha-256'], purposes };
+        const facts = { chainId: rep.chainId ?? '', sha256: rep.digests?.['sha-256'], purposes, custodian: rep.custodian, pendingTo: rep.pendingTransfer?.to, length: rep.length };
         const transit = rep.pendingTransfer !== undefined ? `, in transit to ${rep.pendingTransfer.to}` : '';
         const shared = items.length > 1 ? ` (one chain, verified once, named by ${items.length} items)` : '';
         for (const f of items) {
@@ -93,7 +104,7 @@ async function custodyChecks(ctx: CheckContext, name: string, items: readonly It
     }
   }
   // The receipts name events of this chain: checked while its events are in hand.
-  await checkReceipts(ctx, items, events, bytes !== undefined, newest);
+  await checkReceipts(ctx, items, events, bytes !== undefined, newest, times);
 }
 
 async function recordChecks(ctx: CheckContext, name: string, items: readonly ItemFacts[]): Promise<void> {
@@ -136,17 +147,24 @@ export async function runMemberChecks(ctx: CheckContext, items: readonly ItemFac
   const r = ctx.report;
   const seals = groupBy(items, (it) => it.seal);
   for (const [name, group] of seals.groups) await sealChecks(ctx, name, group);
-  if (ctx.policy.requireSeal ?? true) for (const f of seals.none) r.failed('seal', f.item.id, 'ERR_BUNDLE_MALFORMED', 'item has no seal');
+  if (requires(ctx.policy, 'seal')) for (const f of seals.none) r.failed('seal', f.item.id, 'ERR_BUNDLE_MALFORMED', 'item has no seal');
   const chains = groupBy(items, (it) => it.custody);
   for (const [name, group] of chains.groups) await custodyChecks(ctx, name, group, newest);
-  if (ctx.policy.requireCustody ?? true) for (const f of chains.none) r.failed('custody', f.item.id, 'ERR_BUNDLE_MALFORMED', 'item has no custody chain');
+  if (requires(ctx.policy, 'custody')) for (const f of chains.none) r.failed('custody', f.item.id, 'ERR_BUNDLE_MALFORMED', 'item has no custody chain');
   await checkReceipts(ctx, chains.none, [], false, newest);
+  const needDigest = requires(ctx.policy, 'custody.digest');
   for (const f of items) {
     const sealed = f.seal?.sha256;
     const chained = f.chain?.sha256;
-    if (sealed === undefined || chained === undefined) continue;
+    if (f.chain !== undefined && chained === undefined) {
+      // Attack 3: a chain that names no digest binds nothing to this item.
+      if (needDigest) r.failed('custody.digest', f.item.id, 'ERR_DIGEST_MISMATCH', 'the custody chain states no sha-256 digest of the item');
+      continue;
+    }
+    if (sealed === undefined || chained === undefined) continue; // no seal or no chain: failed above, or waived
     if (equalBytes(sealed, chained)) r.pass('custody.digest', f.item.id, 'the chain and the seal name the same plaintext SHA-256');
     else r.failed('custody.digest', f.item.id, 'ERR_DIGEST_MISMATCH', 'the chain and the seal name different plaintext SHA-256 digests');
   }
   for (const [name, group] of groupBy(items, (it) => it.record).groups) await recordChecks(ctx, name, group);
+  if (requires(ctx.policy, 'binding')) checkBindings(ctx.manifest, items, ctx.trust, ctx.policy, r);
 }

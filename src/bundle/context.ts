@@ -16,15 +16,23 @@ export const EVIDENCE_FILE_MAX_BYTES = 16 * 1024 * 1024;
 
 /** What the verifier requires beyond signatures and digests. */
 export interface BundlePolicy {
-  /** Witness cosignatures required on the newest checkpoint (default: the trust store's witnessQuorum, else 0). */
+  /** Witness cosignatures required on the newest checkpoint (default: the trust store's witnessQuorum, else 0; never lowered). */
   readonly witnessQuorum?: number;
-  /** Require every item to have a seal (default true). */
+  /** Require every item to have a seal (default true; false = waive `seal`). */
   readonly requireSeal?: boolean;
-  /** Require every item to have a custody chain (default true). */
+  /** Require every item to have a custody chain (default true; false = waive `custody`). */
   readonly requireCustody?: boolean;
-  /** The audience records must be presented to (default: whatever the manifest states). */
+  /**
+   * The verifier's own identity: records must be presented to it, and a pending transfer must
+   * name it (default: records as the manifest states; a transfer to an authority of the trust store).
+   */
   readonly audience?: string;
+  /** Named requirements given up (see `REQUIREMENTS` in ./policy.ts); each is listed in the report. */
+  readonly waive?: readonly string[];
 }
+
+/** The verification policy (issue 17): secure defaults, named waivers; the same for the API and the CLI. */
+export type VerifyPolicy = BundlePolicy;
 
 /** What a check sees of the bundle (after the manifest signature verified). */
 export interface CheckContext {

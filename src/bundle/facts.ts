@@ -21,6 +21,12 @@ export interface ChainFacts {
   readonly sha256: Uint8Array | undefined;
   /** Every purpose an event states. */
   readonly purposes: readonly string[];
+  /** The authority holding the item after the last event (the sender while a transfer is pending). */
+  readonly custodian: string | undefined;
+  /** The authority a pending transfer names, if the chain ends in one. */
+  readonly pendingTo: string | undefined;
+  /** Number of verified events. */
+  readonly length: number;
 }
 
 export interface ItemFacts {

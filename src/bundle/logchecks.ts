@@ -4,16 +4,17 @@
  * 0). Two checkpoints of one origin with the same size must have the same root (a split view).
  * Each checkpoint member is read once.
  */
-import { toHex } from '../bytes.js';
+import { equalBytes, fromHex, toHex } from '../bytes.js';
 import { verifyCheckpoint } from '../log/witness.js';
 import { codeOf, readMember, type CheckContext } from './context.js';
-import type { NewestCheckpoints } from './receipts.js';
+import { requires } from './policy.js';
+import { consistent, type NewestCheckpoints } from './receipts.js';
 
-export async function runLogChecks(ctx: CheckContext): Promise<NewestCheckpoints> {
+export async function runLogChecks(ctx: CheckContext, known?: string): Promise<NewestCheckpoints> {
   const r = ctx.report;
   const doc = ctx.trust.document;
   const witnesses = (doc.witnesses ?? []).map((w) => w.vkey);
-  const quorum = ctx.policy.witnessQuorum ?? doc.witnessQuorum ?? 0;
+  const quorum = requires(ctx.policy, 'witness.quorum') ? (ctx.policy.witnessQuorum ?? doc.witnessQuorum ?? 0) : 0;
   const newest = new Map<string, { name: string; text: string; size: number; root: string; rootBytes: Uint8Array }>();
   const seen: { name: string; origin: string; size: number; root: string }[] = [];
   for (const name of ctx.manifest.checkpoints ?? []) {
@@ -67,5 +68,53 @@ export async function runLogChecks(ctx: CheckContext): Promise<NewestCheckpoints
   if ((ctx.manifest.checkpoints ?? []).length === 0 && quorum > 0) {
     r.failed('witness.quorum', undefined, 'ERR_WITNESS_QUORUM', `the trust store requires ${quorum} witness cosignatures, but the bundle has no checkpoint`);
   }
-  return new Map([...newest].map(([o, n]) => [o, { size: n.size, root: n.rootBytes, consistency: new Map<string, string | undefined>() }]));
+  const out: NewestCheckpoints = new Map([...newest].map(([o, n]) => [o, { size: n.size, root: n.rootBytes, consistency: new Map<string, string | undefined>() }]));
+  // Attack 7: every checkpoint of one log must be a prefix of the newest (then every pair is
+  // consistent): a consistency receipt in the bundle proves it, or the bundle is refused.
+  for (const a of seen) {
+    const top = out.get(a.origin)!;
+    if (a.size === top.size) continue; // equal sizes: compared above
+    const why = await consistent(ctx, { origin: a.origin, size: a.size, root: fromHex(a.root) }, top);
+    if (why === undefined) r.pass('checkpoint.consistency', a.name, `size ${a.size} is a prefix of the newest checkpoint (size ${top.size})`);
+    else r.failed('checkpoint.consistency', a.name, 'ERR_CONSISTENCY', `size ${a.size}: ${why}`);
+  }
+  if (known !== undefined) await checkKnown(ctx, known, out);
+  return out;
+}
+
+/**
+ * The newest checkpoint the verifier already trusts: the bundle's view of that log must be at
+ * least as new and consistent with it (a rollback or a fork is refused).
+ */
+async function checkKnown(ctx: CheckContext, text: string, newest: NewestCheckpoints): Promise<void> {
+  const r = ctx.report;
+  const origin = text.slice(0, text.indexOf('\n'));
+  if (!(ctx.trust.document.logs ?? []).some((l) => l.origin === origin)) {
+    r.failed('checkpoint.known', undefined, 'ERR_NOTE_UNVERIFIED', `the trust store lists no log with the known checkpoint's origin ${JSON.stringify(origin.slice(0, 100))}`);
+    return;
+  }
+  let rep: ReturnType<typeof verifyCheckpoint>;
+  try {
+    rep = verifyCheckpoint(text, ctx.trust.checkpointPolicy(origin, 0));
+  } catch (e) {
+    r.failed('checkpoint.known', undefined, codeOf(e, 'ERR_NOTE_UNVERIFIED'), `the known checkpoint: ${(e as Error).message}`);
+    return;
+  }
+  if (!rep.ok || rep.checkpoint === undefined) {
+    const f = rep.checks.find((c) => !c.ok);
+    r.failed('checkpoint.known', undefined, f?.code ?? 'ERR_NOTE_UNVERIFIED', `the known checkpoint does not verify with the trust store: ${f?.detail ?? 'failed'}`);
+    return;
+  }
+  const k = rep.checkpoint;
+  const top = newest.get(origin);
+  if (top === undefined) {
+    r.failed('checkpoint.known', undefined, 'ERR_CONSISTENCY', `the bundle has no checkpoint of ${origin}, the log of the known checkpoint (size ${k.size})`);
+    return;
+  }
+  let why: string | undefined;
+  if (k.size > top.size) why = `the bundle's view of ${origin} (size ${top.size}) is older than the known checkpoint (size ${k.size}): a rollback`;
+  else if (k.size === top.size) why = equalBytes(k.root, top.root) ? undefined : `the bundle's checkpoint and the known one have size ${k.size} and different roots: a fork`;
+  else why = await consistent(ctx, { origin, size: k.size, root: k.root }, top);
+  if (why === undefined) r.pass('checkpoint.known', undefined, `consistent with the known checkpoint of ${origin} (size ${k.size}; the bundle's newest is size ${top.size})`);
+  else r.failed('checkpoint.known', undefined, 'ERR_CONSISTENCY', why);
 }

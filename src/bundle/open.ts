@@ -35,7 +35,11 @@ export interface OpenBundleItemOptions {
   readonly identities: IdentityInput | readonly IdentityInput[];
   /** Where the plaintext goes: committed only after every check passed. */
   readonly output: PlaintextOutput;
-  readonly expect?: OpenExpectation;
+  /**
+   * What the item must be for: `request` and `purpose` are required (issue 17: opening without
+   * them checked no context at all). `'none'` opts out explicitly, and the result says so.
+   */
+  readonly expect: OpenExpectation | 'none';
   readonly policy?: BundlePolicy;
   readonly hash?: PassHashFactory;
   readonly onBytes?: (n: number) => void;
@@ -48,6 +52,8 @@ export interface OpenedBundleItem {
   readonly sha256?: string;
   /** Plaintext bytes written. */
   readonly size: number;
+  /** False when the caller opened with `expect: 'none'` (no request or purpose was compared). */
+  readonly contextChecked: boolean;
 }
 
 /**
@@ -64,6 +70,11 @@ export async function openBundleItem(source: BundleSource, id: string, opts: Ope
   const ids = toIdentities(opts.identities);
   const out = opts.output;
   if (typeof out?.write !== 'function' || typeof out.commit !== 'function' || typeof out.abort !== 'function') fail('ERR_INVALID_ARGUMENT', '"output" expected write, commit and abort');
+  const none = opts.expect === 'none';
+  const ex: OpenExpectation = opts.expect === 'none' ? {} : (opts.expect ?? {});
+  if (!none && (typeof ex.request !== 'string' || typeof ex.purpose !== 'string')) {
+    fail('ERR_INVALID_ARGUMENT', 'openBundleItem needs expect.request and expect.purpose (or expect: \'none\' to open without a context check)');
+  }
   let committed = false;
   try {
     const c = await checkBundleMembers(source, { trust: opts.trust, only: [id], ...(opts.policy !== undefined ? { policy: opts.policy } : {}) });
@@ -79,7 +90,6 @@ export async function openBundleItem(source: BundleSource, id: string, opts: Ope
     const facts = c.items.get(id);
     if (facts === undefined) fail('ERR_ITEM_NOT_FOUND', `no item ${id} in the bundle`);
     const m = c.manifest;
-    const ex = opts.expect ?? {};
     if (ex.request !== undefined && m.request !== ex.request) fail('ERR_CONTEXT_MISMATCH', `bundle answers request ${m.request ?? '(none)'}, expected ${ex.request}`);
     if (ex.case !== undefined && m.case !== ex.case) fail('ERR_CONTEXT_MISMATCH', `bundle is for case ${m.case ?? '(none)'}, expected ${ex.case}`);
     const seal = facts.seal;
@@ -115,7 +125,7 @@ export async function openBundleItem(source: BundleSource, id: string, opts: Ope
     }
     await out.commit();
     committed = true;
-    return { report: finishReport(c), size: p.size, ...(want !== undefined ? { sha256: toHex(want) } : {}) };
+    return { report: finishReport(c, opts.policy), size: p.size, contextChecked: !none, ...(want !== undefined ? { sha256: toHex(want) } : {}) };
   } finally {
     if (!committed) await out.abort().catch(() => undefined);
   }

@@ -13,6 +13,7 @@
  * module imports the shared context, not the checks).
  */
 import { equalBytes, toHex } from '../bytes.js';
+import type { ErrorCode } from '../errors.js';
 import { decodeSign1 } from '../cose/sign1.js';
 import { keyId } from '../keys/signing.js';
 import { parseVerifierKey } from '../log/notekeys.js';
@@ -20,19 +21,28 @@ import { verifyConsistencyReceipt, verifyReceipt } from '../log/receipt.js';
 import { verifyTlogProof } from '../log/tlogproof.js';
 import { codeOf, readMember, type CheckContext } from './context.js';
 import type { ItemFacts } from './facts.js';
+import { verifyCheckpoint } from '../log/witness.js';
 import { parseReceiptName } from './naming.js';
+import { eventTimeProblem, revokedAtOf, SIGNED_TIME_SKEW_MS } from './timeanchor.js';
+import { requires } from './policy.js';
 
 /** The newest checkpoint per log origin, established by the checkpoint checks. */
 export type NewestCheckpoints = ReadonlyMap<string, { readonly size: number; readonly root: Uint8Array; readonly consistency: Map<string, string | undefined> }>;
 
-type Tree = { origin: string; size: number; root: Uint8Array };
+export type Tree = { origin: string; size: number; root: Uint8Array };
 
-/** Verifies one receipt member against the chain's events; returns the event number it proves, or undefined. */
-async function oneReceipt(ctx: CheckContext, name: string, events: readonly Uint8Array[], newest: NewestCheckpoints): Promise<number | undefined> {
+/** What a verified receipt proves: the event's inclusion, and (tlog-proof with witnesses) when it was witnessed (ms). */
+interface Proven {
+  readonly n: number;
+  readonly witnessedAt?: number;
+}
+
+/** Verifies one receipt member against the chain's events; returns what it proves, or undefined. */
+async function oneReceipt(ctx: CheckContext, name: string, events: readonly Uint8Array[], newest: NewestCheckpoints): Promise<Proven | undefined> {
   const r = ctx.report;
   const doc = ctx.trust.document;
-  const witnesses = (doc.witnesses ?? []).map((w) => w.vkey);
-  const quorum = Math.min(ctx.policy.witnessQuorum ?? doc.witnessQuorum ?? 0, witnesses.length);
+  // Never lowered to the number of witnesses listed: a quorum that cannot be met fails.
+  const quorum = requires(ctx.policy, 'witness.quorum') ? (ctx.policy.witnessQuorum ?? doc.witnessQuorum ?? 0) : 0;
   const parsed = parseReceiptName(name);
   const bytes = await readMember(ctx, 'receipt', name, name);
   if (bytes === undefined) return undefined;
@@ -48,22 +58,30 @@ async function oneReceipt(ctx: CheckContext, name: string, events: readonly Uint
   }
   try {
     let tree: Tree;
+    let witnessedAt: number | undefined;
     if (parsed.kind === 'tlog-proof') {
       const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
       const cpText = text.slice(text.indexOf('\n\n') + 2);
       const origin = cpText.slice(0, cpText.indexOf('\n'));
-      const logs = (doc.logs ?? []).filter((l) => l.origin === origin).map((l) => l.vkey);
-      if (logs.length === 0) {
+      if (!(doc.logs ?? []).some((l) => l.origin === origin)) {
         r.failed('receipt', name, 'ERR_NOTE_UNVERIFIED', 'the trust store lists no log with this origin');
         return undefined;
       }
-      const rep = verifyTlogProof(text, { entry, keys: { log: logs, witnesses, quorum, origin } });
+      // The trust store's policy: log and witness keys with their validity windows.
+      const policy = ctx.trust.checkpointPolicy(origin, quorum);
+      const rep = verifyTlogProof(text, { entry, keys: policy });
       if (!rep.ok || rep.checkpoint === undefined) {
         const f = rep.checks.find((c) => !c.ok);
         r.failed('receipt', name, f?.code ?? 'ERR_RECEIPT_INVALID', `${f?.check}: ${f?.detail ?? 'failed'}`);
         return undefined;
       }
       tree = { origin, size: rep.checkpoint.size, root: rep.checkpoint.root };
+      // When the checkpoint holding the entry was witnessed (at least one witness, even with the
+      // quorum waived): the entry existed by then, whatever its signer dated it.
+      if (policy.witnesses.length > 0) {
+        const w = verifyCheckpoint(cpText, { ...policy, quorum: Math.max(policy.quorum, 1) });
+        if (w.ok && w.quorumAt !== undefined) witnessedAt = w.quorumAt * 1000;
+      }
     } else {
       // Find the trusted log key the receipt names (kid = RFC 9679 thumbprint of the Ed25519 key).
       const log = logKeyFor(ctx, bytes, undefined);
@@ -88,8 +106,8 @@ async function oneReceipt(ctx: CheckContext, name: string, events: readonly Uint
         return undefined;
       }
     }
-    r.pass('receipt', name, `event ${n} included in ${tree.origin} at tree size ${tree.size}${same ? '' : `, consistent with the newest checkpoint (size ${top!.size})`}`);
-    return n;
+    r.pass('receipt', name, `event ${n} included in ${tree.origin} at tree size ${tree.size}${witnessedAt !== undefined ? `, witnessed at ${new Date(witnessedAt).toISOString()}` : ''}${same ? '' : `, consistent with the newest checkpoint (size ${top!.size})`}`);
+    return witnessedAt !== undefined ? { n, witnessedAt } : { n };
   } catch (e) {
     r.failed('receipt', name, codeOf(e), (e as Error).message);
     return undefined;
@@ -107,11 +125,15 @@ export async function checkReceipts(
   events: readonly Uint8Array[],
   chainRead: boolean,
   newest: NewestCheckpoints,
+  times: readonly (number | undefined)[] = [],
 ): Promise<void> {
-  const verdicts = new Map<string, number | undefined>();
+  const verdicts = new Map<string, Proven | undefined>();
+  const timeVerdicts = new Map<string, TimeVerdict>();
+  // Attack 2: with a log in the trust store, every custody event must be logged; an item with
+  // no receipts at all fails like one with a receipt missing.
+  const needLogged = (ctx.trust.document.logs ?? []).length > 0 && requires(ctx.policy, 'custody.logged');
   for (const f of items) {
     const names = f.item.receipts ?? [];
-    if (names.length === 0) continue;
     if (f.item.custody === undefined || !chainRead) {
       for (const name of names) {
         if (!verdicts.has(name)) {
@@ -123,21 +145,46 @@ export async function checkReceipts(
       continue;
     }
     const logged = new Set<number>();
+    const witnessed = new Map<number, number>(); // event → earliest witnessed time (ms)
     for (const name of names) {
       if (!verdicts.has(name)) verdicts.set(name, await oneReceipt(ctx, name, events, newest));
-      const n = verdicts.get(name);
-      if (n !== undefined) logged.add(n);
+      const p = verdicts.get(name);
+      if (p === undefined) continue;
+      logged.add(p.n);
+      if (p.witnessedAt !== undefined) witnessed.set(p.n, Math.min(witnessed.get(p.n) ?? Infinity, p.witnessedAt));
     }
-    if (events.length > 0) {
-      const missing = events.map((_, i) => i).filter((i) => !logged.has(i));
-      if (missing.length === 0) ctx.report.pass('custody.logged', f.item.id, `all ${events.length} custody events have verified receipts`);
-      else ctx.report.failed('custody.logged', f.item.id, 'ERR_RECEIPT_INVALID', `custody events without a verified receipt: ${missing.join(', ')}`);
-    }
+    if (events.length === 0) continue; // the chain failed: its custody check says so
+    // Items naming one chain and the same receipts share one verdict: judged once.
+    const key = names.join('\n');
+    let verdict = timeVerdicts.get(key);
+    if (verdict === undefined) timeVerdicts.set(key, (verdict = judgeEventTimes(ctx, events, times, witnessed)));
+    if (verdict.ok) ctx.report.pass('time', f.item.id, verdict.detail);
+    else ctx.report.failed('time', f.item.id, verdict.code, verdict.detail);
+    const missing = events.map((_, i) => i).filter((i) => !logged.has(i));
+    if (missing.length === 0) ctx.report.pass('custody.logged', f.item.id, `all ${events.length} custody events have verified receipts`);
+    else if (names.length > 0 || needLogged) ctx.report.failed('custody.logged', f.item.id, 'ERR_RECEIPT_INVALID', `custody events without a verified receipt: ${missing.join(', ')}${names.length === 0 ? ' (the item has no receipts, and the trust store lists a log)' : ''}`);
   }
 }
 
+type TimeVerdict = { readonly ok: true; readonly detail: string } | { readonly ok: false; readonly code: ErrorCode; readonly detail: string };
+
+/** The `time` verdict of a chain: each event against its witnessed time and its key's revocation. */
+function judgeEventTimes(ctx: CheckContext, events: readonly Uint8Array[], times: readonly (number | undefined)[], witnessed: ReadonlyMap<number, number>): TimeVerdict {
+  const bad: string[] = [];
+  const used: string[] = [];
+  events.forEach((ev, i) => {
+    const t = times[i];
+    const w = witnessed.get(i);
+    const why = eventTimeProblem(t, w, revokedAtOf(ctx.trust, ev, t ?? Date.now()));
+    if (why !== undefined) bad.push(`event ${i}: ${why}`);
+    else if (w !== undefined) used.push(`event ${i} witnessed ${new Date(w).toISOString()}`);
+  });
+  if (bad.length > 0) return { ok: false, code: bad.some((b) => b.includes('revoked')) ? 'ERR_KEY_NOT_VALID' : 'ERR_TIME_INVALID', detail: bad.join('; ') };
+  return { ok: true, detail: used.length > 0 ? `verified times: ${used.join(', ')} (signed times within ${SIGNED_TIME_SKEW_MS / 60_000} min of them)` : 'no event is witnessed and no event key is revoked: signed times only' };
+}
+
 /** Undefined when a consistency receipt proves `old` is a prefix of `top`; else why not. Cached per tree. */
-async function consistent(ctx: CheckContext, old: Tree, top: { size: number; root: Uint8Array; consistency: Map<string, string | undefined> }): Promise<string | undefined> {
+export async function consistent(ctx: CheckContext, old: Tree, top: { size: number; root: Uint8Array; consistency: Map<string, string | undefined> }): Promise<string | undefined> {
   if (old.size > top.size) return `newer than the bundle's newest checkpoint (size ${top.size})`;
   const key = `${old.size}\n${toHex(old.root)}`;
   if (top.consistency.has(key)) return top.consistency.get(key);

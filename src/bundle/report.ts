@@ -35,6 +35,31 @@ export interface BundleReport {
   };
   /** Check names that were not run because the module behind them is not available. */
   readonly skipped: readonly string[];
+  /**
+   * Requirements the caller waived (see `REQUIREMENTS` in ./policy.ts): `ok` holds only with
+   * these given up, and a verdict must say so ("VERIFIED WITH WAIVERS: …").
+   */
+  readonly waived: readonly string[];
+  /** Items of the bundle that were not checked (verification limited with `only` / `--item`). */
+  readonly notChecked: readonly string[];
+}
+
+/**
+ * The one-line verdict of a report, for humans: never a plain VERIFIED when a requirement was
+ * waived or part of the bundle was not checked.
+ *
+ * @example
+ * ```ts
+ * console.log(verdictLine(report)); // "VERIFIED: 42 checks passed"
+ * ```
+ */
+export function verdictLine(report: BundleReport): string {
+  const n = report.checks.length;
+  if (!report.ok) return `NOT VERIFIED: ${report.checks.filter((c) => !c.ok).length} of ${n} checks failed`;
+  const part = report.notChecked.length > 0 ? `; items NOT checked: ${report.notChecked.join(', ')}` : '';
+  if (report.waived.length > 0) return `VERIFIED WITH WAIVERS: ${report.waived.join(', ')} (${n} checks passed${part})`;
+  if (part !== '') return `VERIFIED IN PART: ${n} checks passed${part}`;
+  return `VERIFIED: ${n} checks passed`;
 }
 
 /** Collects checks while a verifier runs. */

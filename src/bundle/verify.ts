@@ -17,9 +17,11 @@ import type { ItemFacts } from './facts.js';
 import { itemPass, type PassHashFactory } from './itempass.js';
 import { runLogChecks } from './logchecks.js';
 import { decodeManifest, MANIFEST_MAX_BYTES, MANIFEST_NAME, signedMembers, type BundleManifest } from './manifest.js';
+import { waiversOf } from './policy.js';
 import { ReportBuilder, type BundleReport } from './report.js';
 import type { BundleSource } from './source.js';
 import { tarMtime } from './tar.js';
+import { unloggedRevoked } from './timeanchor.js';
 
 export interface VerifyBundleOptions {
   readonly trust: TrustStore;
@@ -30,6 +32,11 @@ export interface VerifyBundleOptions {
   readonly only?: readonly string[];
   /** How the payload hash of an item pass is computed (custos/node hashes large items on a worker). */
   readonly hash?: PassHashFactory;
+  /**
+   * The newest checkpoint (note text) of a log the verifier already trusts: the bundle's view of
+   * that log must be consistent with it and not older (a rollback or a fork fails).
+   */
+  readonly knownCheckpoint?: string;
 }
 
 /** The state after the checks of the small members: what `openBundleItem` continues from. */
@@ -45,6 +52,7 @@ export interface CheckedBundle {
 
 /** Everything but the item passes; never throws for a bad bundle (I/O errors of the source do). */
 export async function checkBundleMembers(source: BundleSource, opts: VerifyBundleOptions): Promise<CheckedBundle> {
+  waiversOf(opts.policy ?? {}); // an unknown waiver name is a caller error (ERR_INVALID_ARGUMENT), before any work
   const r = new ReportBuilder();
   const none = new Map<string, ItemFacts>();
   let archive: BundleArchive;
@@ -72,6 +80,9 @@ export async function checkBundleMembers(source: BundleSource, opts: VerifyBundl
       r.failed('manifest.signature', MANIFEST_NAME, 'ERR_SIGNATURE_INVALID', `signed by ${hit.authority.id}, but names issuer ${manifest.issuer}`);
     } else if (!verifySign1(d.sign1, hit.key)) {
       r.failed('manifest.signature', MANIFEST_NAME, 'ERR_SIGNATURE_INVALID', 'signature does not verify');
+    } else if (hit.key.revokedAt !== undefined) {
+      // Attack 1: the manifest's date is the signer's word; nothing logs the manifest.
+      r.failed('manifest.signature', MANIFEST_NAME, 'ERR_KEY_NOT_VALID', unloggedRevoked('the manifest', hit.key.revokedAt));
     } else {
       signer = `${hit.authority.name} (${hit.authority.id})`;
       r.pass('manifest.signature', MANIFEST_NAME, `signed by ${signer} at ${manifest.created}`);
@@ -109,7 +120,7 @@ export async function checkBundleMembers(source: BundleSource, opts: VerifyBundl
     if (a?.kind !== 'age') continue; // decodeManifest refuses this
     items.set(it.id, { item: it, ageFile: a });
   }
-  const newest = await runLogChecks(ctx);
+  const newest = await runLogChecks(ctx, opts.knownCheckpoint);
   await runMemberChecks(ctx, [...items.values()], newest);
   if (only !== undefined) {
     for (const id of only) if (!items.has(id)) r.failed('item', id, 'ERR_ITEM_NOT_FOUND', 'no such item');
@@ -121,13 +132,16 @@ export async function checkBundleMembers(source: BundleSource, opts: VerifyBundl
 }
 
 /** The report of a verification (whatever stage it reached). */
-export function finishReport(c: CheckedBundle): BundleReport {
+export function finishReport(c: CheckedBundle, policy: BundlePolicy = {}): BundleReport {
   const m = c.manifest;
+  const notChecked = m === undefined ? [] : m.items.map((it) => it.id).filter((id) => !c.items.has(id));
   return {
     ok: c.readable && c.report.ok,
     readable: c.readable,
     checks: c.report.checks,
     skipped: c.report.skipped,
+    waived: waiversOf(policy),
+    notChecked,
     ...(m !== undefined
       ? {
           manifest: {
@@ -181,5 +195,5 @@ export async function verifyBundle(source: BundleSource, opts: VerifyBundleOptio
       reportPass(c.report, name, await itemPass(c.ctx.archive, entry, f.ageFile, { ...(opts.hash !== undefined ? { hash: opts.hash } : {}), ...(opts.onBytes !== undefined ? { onBytes: opts.onBytes } : {}) }));
     }
   }
-  return finishReport(c);
+  return finishReport(c, opts.policy);
 }

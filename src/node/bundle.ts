@@ -98,7 +98,7 @@ export async function verifyBundle(input: string | BundleSource, opts: VerifyBun
       close = () => f.close();
     } catch (e) {
       const code = e instanceof CustosError ? e.code : 'ERR_IO';
-      return { ok: false, readable: false, checks: [{ check: 'tar', subject: input, ok: false, code, detail: (e as Error).message }], skipped: [] };
+      return { ok: false, readable: false, checks: [{ check: 'tar', subject: input, ok: false, code, detail: (e as Error).message }], skipped: [], waived: [], notChecked: [] };
     }
   } else src = input;
   try {

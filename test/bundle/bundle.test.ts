@@ -35,7 +35,7 @@ let item: BundleItemInput;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 beforeAll(async () => {
-  let chain = createChain('c/disk');
+  let chain = createChain('R1/disk');
   chain = appendEvent(chain, { type: 'collected', actor: { authority: 'IE-P', role: 'collector' }, purpose: 'investigation', digests: { 'sha-256': crypto.sha256(plain) } }, sender).chain;
   const committed = commitRecord({ account: 'a', subscriber: { name: 'N', phone: 'P' } }, { redactable: ['subscriber.name', 'subscriber.phone'], signer: sender });
   const policy = parseDisclosurePolicy({ version: 1, id: 'p', public: ['account'], purposes: { investigation: { categories: { subscriber: ['subscriber.name'] } } } });
@@ -73,7 +73,7 @@ describe('bundles', () => {
 
   it('a record presented to someone else fails with ERR_BINDING_MISMATCH', async () => {
     const r = await verifyBundle(await make('aud.tar'), { trust, policy: { ...policy, audience: 'FR-X' } });
-    expect(failed(r)).toEqual(['record:ERR_BINDING_MISMATCH']);
+    expect(failed(r)).toEqual(['record:ERR_BINDING_MISMATCH', 'binding:ERR_BINDING_MISMATCH']);
   });
 
   it('a manifest signed by another authority than the issuer it names fails', async () => {
@@ -100,18 +100,28 @@ describe('bundles', () => {
     await openBundleItem(path, 'disk', { trust, identities: [recipient.identity], output: out, expect: { request: 'R1', purpose: 'investigation' }, policy });
     expect(Buffer.from(out.bytes()).equals(Buffer.from(plain))).toBe(true);
     const codeOf = async (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (isCustosError(e) ? e.code : String(e)));
-    expect(await codeOf(openBundleItem(path, 'disk', { trust, identities: [recipient.identity], output: memoryOutput(), expect: { request: 'R2' }, policy }))).toBe('ERR_CONTEXT_MISMATCH');
-    expect(await codeOf(openBundleItem(path, 'disk', { trust, identities: [recipient.identity], output: memoryOutput(), expect: { purpose: 'marketing' }, policy }))).toBe('ERR_CONTEXT_MISMATCH');
-    expect(await codeOf(openBundleItem(path, 'nope', { trust, identities: [recipient.identity], output: memoryOutput(), policy }))).toBe('ERR_ITEM_NOT_FOUND');
-    expect(await codeOf(openBundleItem(path, 'disk', { trust, identities: [generateIdentity().identity], output: memoryOutput(), policy }))).toBe('ERR_NO_IDENTITY');
-    expect(await codeOf(openBundleItem(path, 'disk', { trust, identities: [recipient.identity], output: memoryOutput() }))).toBe('ERR_VERIFICATION_FAILED');
+    expect(await codeOf(openBundleItem(path, 'disk', { trust, identities: [recipient.identity], output: memoryOutput(), expect: { request: 'R2', purpose: 'investigation' }, policy }))).toBe('ERR_CONTEXT_MISMATCH');
+    expect(await codeOf(openBundleItem(path, 'disk', { trust, identities: [recipient.identity], output: memoryOutput(), expect: { request: 'R1', purpose: 'marketing' }, policy }))).toBe('ERR_CONTEXT_MISMATCH');
+    expect(await codeOf(openBundleItem(path, 'nope', { expect: 'none', trust, identities: [recipient.identity], output: memoryOutput(), policy }))).toBe('ERR_ITEM_NOT_FOUND');
+    expect(await codeOf(openBundleItem(path, 'disk', { expect: 'none', trust, identities: [generateIdentity().identity], output: memoryOutput(), policy }))).toBe('ERR_NO_IDENTITY');
+    expect(await codeOf(openBundleItem(path, 'disk', { expect: 'none', trust, identities: [recipient.identity], output: memoryOutput() }))).toBe('ERR_VERIFICATION_FAILED');
+  });
+
+  it('issue 17: openBundleItem requires expect.request and expect.purpose, or an explicit expect: none', async () => {
+    const path = await make('ctx.tar');
+    const codeOf = async (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (isCustosError(e) ? e.code : String(e)));
+    for (const expect_ of [undefined, {}, { request: 'R1' }, { purpose: 'investigation' }]) {
+      expect(await codeOf(openBundleItem(path, 'disk', { trust, identities: [recipient.identity], output: memoryOutput(), policy, expect: expect_ as never }))).toBe('ERR_INVALID_ARGUMENT');
+    }
+    const opened = await openBundleItem(path, 'disk', { expect: 'none', trust, identities: [recipient.identity], output: memoryOutput(), policy });
+    expect(opened.contextChecked).toBe(false);
   });
 
   it('a plaintext that differs from the digest the chain signed fails at the end, and the output is aborted', async () => {
     const other = await encrypt(crypto.randomBytes(1000), [recipient.recipient]);
     const path = await make('swap.tar', { items: [{ ...item, encrypted: other }] });
     const out = memoryOutput();
-    const err = await openBundleItem(path, 'disk', { trust, identities: [recipient.identity], output: out, policy }).then(() => undefined, (e: unknown) => e);
+    const err = await openBundleItem(path, 'disk', { expect: 'none', trust, identities: [recipient.identity], output: out, policy }).then(() => undefined, (e: unknown) => e);
     expect(isCustosError(err, 'ERR_DIGEST_MISMATCH')).toBe(true);
     expect(() => out.bytes()).toThrow();
   });

@@ -115,7 +115,7 @@ describe('custos CLI', () => {
     const noManifest = join(dir, 'no-manifest.tar');
     writeFileSync(noManifest, new Uint8Array([...tarHeader('items/x.age', 1), 0x61, ...new Uint8Array(511), ...TAR_END]));
     expect(custos(['verify', noManifest, '--trust', demo.trust]).code).toBe(3); // a tar, but not a bundle
-    const openMissing = custos(['open', join(dir, 'nope.tar'), 'disk', '-k', demo.requesterKey, '--trust', demo.trust, '-o', join(dir, 'nope.out')]);
+    const openMissing = custos(['open', join(dir, 'nope.tar'), 'disk', '-k', demo.requesterKey, '--trust', demo.trust, '--no-context-check', '-o', join(dir, 'nope.out')]);
     expect(openMissing.code).toBe(3);
     const badTrust = join(dir, 'bad.json');
     writeFileSync(badTrust, '{"version":2}');
@@ -197,7 +197,7 @@ describe('custos CLI', () => {
     const plain = execFileSync('age', ['-d', '-i', demo.classicIdentity, demo.classicCopy], { maxBuffer: 64 * 1024 * 1024 });
     expect(plain.length).toBe(3 * 65536 + 17);
     const opened = join(dir, 'opened-disk.img');
-    const o = custos(['open', demo.bundle, 'disk', '-k', demo.requesterKey, '--trust', demo.trust, '-o', opened, ...unsealed()]);
+    const o = custos(['open', demo.bundle, 'disk', '-k', demo.requesterKey, '--trust', demo.trust, '--request', 'AT-WKSTA-2026-000417', '--purpose', 'investigation', '-o', opened, ...unsealed()]);
     expect(o.code, o.stderr).toBe(0);
     expect(toHex(crypto.sha256(new Uint8Array(plain)))).toBe(toHex(crypto.sha256(new Uint8Array(readFileSync(opened)))));
   });

@@ -30,23 +30,41 @@ const unsealed = (): string[] => (demo.omitted.some((o) => o.startsWith('seals')
 describe('custos open / rewrap', () => {
   it('open writes the verified plaintext; a wrong expected request is refused without output', () => {
     const out = join(dir, 'disk.img');
-    const r = custos(['open', demo.bundle, 'disk', '-k', demo.requesterKey, '--trust', demo.trust, '--request', 'AT-WKSTA-2026-000417', '-o', out, '--json', ...unsealed()]);
+    const r = custos(['open', demo.bundle, 'disk', '-k', demo.requesterKey, '--trust', demo.trust, '--request', 'AT-WKSTA-2026-000417', '--purpose', 'investigation', '-o', out, '--json', ...unsealed()]);
     expect(r.code, r.stderr).toBe(0);
     const res = JSON.parse(r.stdout) as { size: number; sha256: string };
     const img = new Uint8Array(readFileSync(out));
     expect(img.length).toBe(IMAGE);
     expect(toHex(crypto.sha256(img))).toBe(res.sha256);
-    const bad = custos(['open', demo.bundle, 'disk', '-k', demo.requesterKey, '--trust', demo.trust, '--request', 'OTHER', '-o', join(dir, 'no.img'), ...unsealed()]);
+    const bad = custos(['open', demo.bundle, 'disk', '-k', demo.requesterKey, '--trust', demo.trust, '--request', 'OTHER', '--purpose', 'investigation', '-o', join(dir, 'no.img'), ...unsealed()]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('ERR_CONTEXT_MISMATCH');
     expect(() => readFileSync(join(dir, 'no.img'))).toThrow();
-    const missing = custos(['open', demo.bundle, 'nope', '-k', demo.requesterKey, '--trust', demo.trust, '-o', join(dir, 'x'), ...unsealed()]);
+    const missing = custos(['open', demo.bundle, 'nope', '-k', demo.requesterKey, '--trust', demo.trust, '--no-context-check', '-o', join(dir, 'x'), ...unsealed()]);
     expect(missing.code).toBe(3);
     expect(missing.stderr).toContain('ERR_ITEM_NOT_FOUND');
   });
 
+  it('issue 17: open requires --request and --purpose or --no-context-check; verify never prints a plain VERIFIED with waivers or for part of a bundle', () => {
+    const none = custos(['open', demo.bundle, 'disk', '-k', demo.requesterKey, '--trust', demo.trust, '-o', join(dir, 'ctx.img'), ...unsealed()]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('--no-context-check');
+    const unchecked = custos(['open', demo.bundle, 'subscriber', '-k', demo.requesterKey, '--trust', demo.trust, '--no-context-check', '-o', join(dir, 'ctx.bin'), ...unsealed()]);
+    expect(unchecked.code).toBe(0);
+    expect(unchecked.stderr).toContain('context NOT checked');
+    const all = custos(['verify', demo.bundle, '--trust', demo.trust, ...unsealed()]);
+    expect(all.stdout).toMatch(unsealed().length > 0 ? /VERIFIED WITH WAIVERS: seal/ : /\nVERIFIED: \d+ checks passed/);
+    const part = custos(['verify', demo.bundle, '--trust', demo.trust, '--item', 'disk', ...unsealed()]);
+    expect(part.code).toBe(0);
+    expect(part.stdout).toMatch(/items NOT checked: subscriber, traffic/);
+    expect(part.stdout).not.toMatch(/\nVERIFIED: /);
+    const waived = custos(['verify', demo.bundle, '--trust', demo.trust, '--waive', 'custody.logged']);
+    expect(waived.stdout).toMatch(/VERIFIED WITH WAIVERS: (seal, )?custody\.logged/);
+    expect(custos(['verify', demo.bundle, '--trust', demo.trust, '--waive', 'all']).code).toBe(2);
+  });
+
   it('a reader that closes the pipe early ends custos quietly (EPIPE), and a non-TTY stderr gets no progress bar', () => {
-    const cmd = `"${process.execPath}" "${cli}" open "${demo.bundle}" disk -k "${demo.requesterKey}" --trust "${demo.trust}" ${unsealed().join(' ')} | head -c 10 > /dev/null; echo "status=\${PIPESTATUS[0]}"`;
+    const cmd = `"${process.execPath}" "${cli}" open "${demo.bundle}" disk -k "${demo.requesterKey}" --trust "${demo.trust}" --no-context-check ${unsealed().join(' ')} | head -c 10 > /dev/null; echo "status=\${PIPESTATUS[0]}"`;
     const out = execFileSync('bash', ['-c', cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     expect(out.trim()).toBe('status=0');
     const v = custos(['verify', demo.bundle, '--trust', demo.trust, ...unsealed()]);
@@ -55,7 +73,7 @@ describe('custos open / rewrap', () => {
   });
 
   it('open - streams to stdout', () => {
-    const r = runCli(cli, ['open', demo.bundle, 'subscriber', '-k', demo.requesterKey, '--trust', demo.trust, ...unsealed()]);
+    const r = runCli(cli, ['open', demo.bundle, 'subscriber', '-k', demo.requesterKey, '--trust', demo.trust, '--no-context-check', ...unsealed()]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.length).toBeGreaterThan(100);
   });
@@ -105,11 +123,11 @@ describe('custos seal → bundle create → verify, by hand', () => {
     writeFileSync(trust, custos(['pubkey', ex, rq]).stdout);
     const v = custos(['verify', b, '--trust', trust, '--json']);
     const rep = JSON.parse(v.stdout) as { checks: { check: string; ok: boolean; code?: string }[] };
-    // sealed, but no custody chain was given: exactly that check fails
-    expect(rep.checks.filter((x) => !x.ok).map((x) => `${x.check}:${x.code}`)).toEqual(['custody:ERR_BUNDLE_MALFORMED']);
+    // sealed, but no custody chain was given, and the bundle names no request to bind to: those fail
+    expect(rep.checks.filter((x) => !x.ok).map((x) => `${x.check}:${x.code}`)).toEqual(['custody:ERR_BUNDLE_MALFORMED', 'binding:ERR_BINDING_MISMATCH']);
     expect(rep.checks.filter((x) => x.ok).map((x) => x.check)).toEqual(expect.arrayContaining(['seal', 'seal.payload']));
     expect(v.code).toBe(1);
-    const o = custos(['open', b, 'hand', '-k', rq, '--trust', trust, '--purpose', 'investigation']);
+    const o = custos(['open', b, 'hand', '-k', rq, '--trust', trust, '--request', 'R-1', '--purpose', 'investigation']);
     expect(o.code).toBe(1); // refuses: the bundle does not verify
   });
 });

@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { toHex } from '../../bytes.js';
 import { CustosError } from '../../errors.js';
 import { TrustStore } from '../../keys/trust.js';
-import type { BundleReport } from '../../bundle/report.js';
+import { verdictLine, type BundleReport } from '../../bundle/report.js';
+import { REQUIREMENTS } from '../../bundle/policy.js';
 import { createBundle, inspectBundle, verifyBundle, type BundleItemInput } from '../../node/bundle.js';
 import type { Command, Values } from '../command.js';
 import { EXIT, str, strs } from '../command.js';
@@ -112,20 +113,28 @@ export function printReport(io: Io, report: BundleReport): void {
     io.out(mark, ` ${c.check}${c.subject !== undefined ? ` ${c.subject}` : ''}${c.ok ? '' : ` [${c.code}]`}: ${c.detail}`);
   }
   if (report.skipped.length > 0) io.out(io.style('dim', `not checked (module not available): ${report.skipped.join(', ')}`));
-  const failed = report.checks.filter((c) => !c.ok).length;
-  io.out(report.ok ? io.style('ok', `VERIFIED: ${report.checks.length} checks passed`) : io.style('fail', `NOT VERIFIED: ${failed} of ${report.checks.length} checks failed`));
+  if (report.waived.length > 0) io.out(io.style('dim', `waived by the caller (not required): ${report.waived.join(', ')}`));
+  if (report.notChecked.length > 0) io.out(io.style('dim', `items not checked: ${report.notChecked.join(', ')}`));
+  const line = verdictLine(report);
+  io.out(report.ok ? io.style(line.startsWith('VERIFIED:') ? 'ok' : 'bold', line) : io.style('fail', line));
 }
 
 export const verify: Command = {
   name: 'verify',
   summary: 'verify a bundle offline with a trust store (no decryption key needed); exit 1 if anything fails, 3 if it is not a readable bundle',
-  synopsis: 'BUNDLE --trust FILE [--item ID]… [--witness-quorum N] [--audience ID] [--allow-unsealed] [--json]',
+  synopsis: 'BUNDLE --trust FILE [--item ID]… [--witness-quorum N] [--audience ID] [--waive NAME]… [--known-checkpoint FILE] [--allow-unsealed] [--json]',
   details: [
     '  Every check is listed with ok/FAIL and its error code; --json prints the full report as one object.',
     '  --item ID           verify only these items (plus the manifest and checkpoints)',
     '  --witness-quorum N  witness cosignatures required (default: the trust store\'s witnessQuorum)',
     '  --audience ID       records must be presented to this authority',
-    '  --allow-unsealed    accept items without a seal (their custody chain still binds the digests)',
+    '  --allow-unsealed    accept items without a seal (same as --waive seal)',
+    '  --known-checkpoint FILE  the newest checkpoint of the log you already trust: a bundle whose',
+    '                      log view is older, or not consistent with it (a fork), fails',
+    `  --waive NAME        give up one named requirement (${REQUIREMENTS.join(', ')}); listed in the report,`,
+    '                      and the verdict reads VERIFIED WITH WAIVERS',
+    '  Verdicts: VERIFIED (everything required, every item), VERIFIED WITH WAIVERS: …, VERIFIED IN PART',
+    '  (--item: the items not checked are named), NOT VERIFIED.',
   ].join('\n'),
   example: 'custos verify bundle.tar --trust trust.json --json | jq .ok',
   options: {
@@ -134,6 +143,8 @@ export const verify: Command = {
     'witness-quorum': { type: 'string' },
     'allow-unsealed': { type: 'boolean' },
     audience: { type: 'string' },
+    waive: { type: 'string', multiple: true },
+    'known-checkpoint': { type: 'string' },
   },
   minArgs: 1,
   maxArgs: 1,
@@ -146,12 +157,18 @@ export const verify: Command = {
     const bar = io.progress('verifying', size);
     const items = strs(v, 'item');
     const audience = str(v, 'audience');
+    const waive = strs(v, 'waive');
+    for (const w of waive) if (!(REQUIREMENTS as readonly string[]).includes(w)) throw new UsageError(`--waive: unknown requirement ${JSON.stringify(w)} (one of ${REQUIREMENTS.join(', ')})`);
+    const knownFile = str(v, 'known-checkpoint');
+    const known = knownFile === undefined ? undefined : new TextDecoder().decode(await readInput(knownFile, 1024 * 1024));
     const report = await verifyBundle(path, {
       trust,
+      ...(known !== undefined ? { knownCheckpoint: known } : {}),
       policy: {
         ...(q !== undefined ? { witnessQuorum: Number(q) } : {}),
         ...(audience !== undefined ? { audience } : {}),
         ...(v['allow-unsealed'] === true ? { requireSeal: false } : {}),
+        ...(waive.length > 0 ? { waive } : {}),
       },
       ...(items.length > 0 ? { only: items } : {}),
       onBytes: (n) => bar.add(n),

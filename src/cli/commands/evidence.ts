@@ -14,10 +14,11 @@ import { loadTrust } from './bundle.js';
 export const open: Command = {
   name: 'open',
   summary: 'verify one bundle item and decrypt it (the checks it depends on run first)',
-  synopsis: 'BUNDLE ITEM -k KEYFILE --trust FILE [-o OUT|-] [--request ID] [--purpose P] [--allow-unsealed]',
+  synopsis: 'BUNDLE ITEM -k KEYFILE --trust FILE [-o OUT|-] (--request ID --purpose P | --no-context-check) [--audience ID] [--waive NAME]… [--allow-unsealed]',
   details: [
     '  Refuses (exit 1) when the manifest, the item\'s digests, seal or custody chain do not verify,',
     '  and (exit 1, ERR_CONTEXT_MISMATCH) when --request or --purpose differ from what the bundle states.',
+    '  --request and --purpose are required; --no-context-check opens without comparing them (reported).',
     '  The plaintext SHA-256 is checked against the custody chain at the end; on mismatch the output',
     '  file is not created (with -o -, the error comes after the bytes: check the exit code).',
   ].join('\n'),
@@ -28,6 +29,9 @@ export const open: Command = {
     output: { type: 'string', short: 'o' },
     request: { type: 'string' },
     purpose: { type: 'string' },
+    'no-context-check': { type: 'boolean' },
+    audience: { type: 'string' },
+    waive: { type: 'string', multiple: true },
     'allow-unsealed': { type: 'boolean' },
   },
   minArgs: 2,
@@ -38,6 +42,12 @@ export const open: Command = {
     const out = str(v, 'output') ?? '-';
     const request = str(v, 'request');
     const purpose = str(v, 'purpose');
+    const noContext = v['no-context-check'] === true;
+    if (noContext && (request !== undefined || purpose !== undefined)) throw new UsageError('--no-context-check and --request/--purpose exclude each other');
+    if (!noContext && (request === undefined || purpose === undefined)) throw new UsageError('open needs --request ID and --purpose P (the context the item must be for), or --no-context-check');
+    const audience = str(v, 'audience');
+    const waive = strs(v, 'waive');
+    const policy = { ...(v['allow-unsealed'] === true ? { requireSeal: false } : {}), ...(audience !== undefined ? { audience } : {}), ...(waive.length > 0 ? { waive } : {}) };
     if (out === '-' && io.json) throw new UsageError('--json needs -o FILE (stdout carries the JSON result)');
     const bar = out === '-' ? { add() {}, done() {} } : io.progress(`opening ${args[1]}`, await stat(args[0]!).then((st) => st.size, () => 0));
     // One handle, one pass: the library verifies and decrypts from the same open file. A file
@@ -48,13 +58,15 @@ export const open: Command = {
       trust,
       identities: keys.identities,
       output,
-      expect: { ...(request !== undefined ? { request } : {}), ...(purpose !== undefined ? { purpose } : {}) },
-      ...(v['allow-unsealed'] === true ? { policy: { requireSeal: false } } : {}),
+      expect: noContext ? 'none' : { request: request!, purpose: purpose! },
+      policy,
       onBytes: (n) => bar.add(n),
     });
     bar.done();
     if (out !== '-') io.info(`wrote ${out}: ${opened.size} bytes, SHA-256 ${opened.sha256 ?? '(no chain digest)'}`);
-    io.result({ ok: true, item: args[1], output: out, size: opened.size, sha256: opened.sha256 ?? null, checks: opened.report.checks.length });
+    if (!opened.contextChecked) io.info('context NOT checked (--no-context-check): the item was not compared with a request or purpose');
+    if (opened.report.waived.length > 0) io.info(`opened WITH WAIVERS: ${opened.report.waived.join(', ')}`);
+    io.result({ ok: true, item: args[1], output: out, size: opened.size, sha256: opened.sha256 ?? null, checks: opened.report.checks.length, contextChecked: opened.contextChecked, waived: opened.report.waived });
     return 0;
   },
 };
