@@ -78,6 +78,9 @@ export async function story(spec: StorySpec = {}, dir = mkdtempSync(join(tmpdir(
   const kase = spec.case ?? 'CASE-1';
   const purpose = spec.purpose ?? 'investigation';
   const log = await openLog(join(dir, `log-${Math.random().toString(36).slice(2)}`), { signer: logKey, origin: logKey.name, witnesses: [witness] });
+  // An RFC 9942 inclusion receipt needs a tree of size >= 2 (a one-entry tree's empty path is
+  // outside the CDDL): the log's first entry is not a custody event.
+  await log.append(utf8('log opened'));
   const inputs: BundleItemInput[] = [];
   const sizes = new Set<number>();
   for (const it of spec.items ?? [{ id: 'disk' }]) {

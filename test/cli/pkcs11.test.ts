@@ -53,13 +53,13 @@ describe.skipIf(reason !== undefined)('custos with --signer pkcs11:…', () => {
     const plain = new TextEncoder().encode('mail server image\n'.repeat(1000));
     writeFileSync(join(dir, 'disk.img'), plain);
     writeFileSync(join(dir, 'trust.json'), pub.stdout);
-    const seal = custos(['seal', join(dir, 'disk.img'), '--signer', uri, '--authority', 'IE-GARDA', '--to', join(dir, 'requester.key'), '--id', 'disk', '--case', 'C-1', '--purpose', 'investigation', '--legal-basis', 'Directive 2014/41/EU', '-o', join(dir, 'disk.age')]);
+    const seal = custos(['seal', join(dir, 'disk.img'), '--signer', uri, '--authority', 'IE-GARDA', '--to', join(dir, 'requester.key'), '--id', 'disk', '--case', 'C-1', '--request', 'REQ-1', '--purpose', 'investigation', '--legal-basis', 'Directive 2014/41/EU', '-o', join(dir, 'disk.age')]);
     expect(seal.stderr.includes('ERR_'), seal.stderr).toBe(false);
     expect(seal.code).toBe(0);
 
     // The custody chain, signed on the token through the library (the CLI has no custody command).
     const signer = await openPkcs11Signer(tokenUri(t, 'object=exec-2026'), { pin: USER_PIN });
-    let chain = createChain('disk');
+    let chain = createChain('REQ-1/disk'); // a chain id names its request and item
     try {
       chain = (await appendEvent(chain, { type: 'collected', actor: { authority: 'IE-GARDA', role: 'collector' }, purpose: 'investigation', digests: { 'sha-256': sha256(plain) } }, signer, { trust })).chain;
     } finally {
@@ -67,7 +67,7 @@ describe.skipIf(reason !== undefined)('custos with --signer pkcs11:…', () => {
     }
     writeFileSync(join(dir, 'disk.chain'), serializeChain(chain));
 
-    const b = custos(['bundle', 'create', '--signer', uri, '--authority', 'IE-GARDA', '-o', join(dir, 'bundle.tar'), '--item', `disk=${join(dir, 'disk.age')}`, '--seal', `disk=${join(dir, 'disk.age.cose')}`, '--custody', `disk=${join(dir, 'disk.chain')}`]);
+    const b = custos(['bundle', 'create', '--signer', uri, '--authority', 'IE-GARDA', '-o', join(dir, 'bundle.tar'), '--case', 'C-1', '--request', 'REQ-1', '--item', `disk=${join(dir, 'disk.age')}`, '--seal', `disk=${join(dir, 'disk.age.cose')}`, '--custody', `disk=${join(dir, 'disk.chain')}`]);
     expect(b.stderr.includes('ERR_'), b.stderr).toBe(false);
     expect(b.code).toBe(0);
     const v = custos(['verify', join(dir, 'bundle.tar'), '--trust', join(dir, 'trust.json'), '--json']);

@@ -39,7 +39,7 @@ async function bytesOf(path: string): Promise<Uint8Array> {
 export const bundleCreate: Command = {
   name: 'bundle create',
   summary: 'pack encrypted items, seals, custody chains, records, receipts and checkpoints into one signed tar',
-  synopsis: '(-k KEYFILE | --signer pkcs11:URI --authority ID) -o OUT.tar --item ID=FILE.age… [--seal ID=FILE] [--custody ID=FILE] [--record ID=FILE] [--receipt ID=FILE]… [--checkpoint FILE]…',
+  synopsis: '(-k KEYFILE | --signer pkcs11:URI --authority ID) -o OUT.tar --request ID [--case ID] --item ID=FILE.age… [--seal ID=FILE] [--custody ID=FILE] [--record ID=FILE] [--receipt ID=FILE]… [--checkpoint FILE]…',
   details: `  Each --item is streamed once; the manifest signed with the key file's signing key lists the SHA-256 of every file.\n${SIGNER_HELP}`,
   example: 'custos bundle create -k executor.key -o bundle.tar --item disk=disk.age --seal disk=disk.seal --custody disk=disk.chain',
   options: {

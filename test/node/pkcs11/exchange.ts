@@ -107,6 +107,7 @@ export async function runExchange(executor: Signer, opts: { logSigner?: Signer }
       signer: executor,
       issuer: EXEC,
       request: 'EIO-2026-771',
+      case: '12 St 34/26',
       items: [{ id: 'subscriber', encrypted: sealed.ciphertext, seal: sealed.seal, custody: serializeChain(chain), receipts, mediaType: 'application/vnd.custos.presentation+cbor' }],
       checkpoints: [{ name: 'checkpoint', text: checkpoint }],
       consistency,
