@@ -34,6 +34,7 @@ export const demo: Command = {
       const r = await runDemo({
         cli,
         dir,
+        keep: given !== undefined,
         ...(imageSize !== undefined ? { imageSize } : {}),
         print: (line) => io.out(line),
         progress: (label, total) => io.progress(label, total),

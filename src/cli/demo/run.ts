@@ -46,6 +46,8 @@ export interface DemoOptions {
   readonly print: (line: string) => void;
   /** How to invoke the CLI in the printed hints (default `custos`). */
   readonly cli?: string;
+  /** False when `dir` is removed after the run: the hints to continue by hand are not printed. */
+  readonly keep?: boolean;
   /** Progress for long steps (bytes). */
   readonly progress?: (label: string, total: number) => { add(n: number): void; done(): void };
 }
@@ -316,8 +318,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   p('  opened/        the disk image as the requesting side opened it (verified, then decrypted)');
   p('  received/      the custody chains completed by the requesting authority');
   p('  disk.classic.age, x25519-identity.txt  an X25519-only copy of the disk image and its key, for age 1.1 (not in the bundle)');
-  p(`Try: ${opts.cli ?? 'custos'} verify ${bundlePath} --trust ${trustPath}`);
-  p(`     ${opts.cli ?? 'custos'} inspect ${bundlePath}`);
+  if (opts.keep !== false) {
+    p(`Try: ${opts.cli ?? 'custos'} verify ${bundlePath} --trust ${trustPath}`);
+    p(`     ${opts.cli ?? 'custos'} inspect ${bundlePath}`);
+  }
   void encode;
   return { dir, ok, bundle: bundlePath, trust: trustPath, requesterKey: join(dir, 'requester.key'), logDir, steps, omitted, classicCopy, classicIdentity };
 }
