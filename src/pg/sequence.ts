@@ -12,7 +12,7 @@
 import * as crypto from '#crypto';
 import { toHex } from '../bytes.js';
 import { CustosError } from '../errors.js';
-import { MAX_ENTRY_BYTES } from '../log/tiles.js';
+import { encodeBundle } from '../log/tiles.js';
 import { int, type Db } from './db.js';
 
 export interface Sequenced {
@@ -59,7 +59,7 @@ export async function sequenceBatch(db: Db, s: string, entries: readonly Uint8Ar
       });
     }
     if (fresh.length > 0) {
-      await q(`INSERT INTO ${s}.seq (first, count, entries) VALUES ($1, $2, $3)`, [next, fresh.length, buf(encodeBatch(fresh))]);
+      await q(`INSERT INTO ${s}.seq (first, count, entries) VALUES ($1, $2, $3)`, [next, fresh.length, buf(encodeBundle(fresh))]);
       if (dedupe) {
         await q(`INSERT INTO ${s}.identity (hash, idx) SELECT * FROM unnest($1::bytea[], $2::bigint[])`, [freshIds.map(buf), freshIds.map((_, k) => next + k)]);
       }
@@ -84,19 +84,3 @@ export function decodeBatch(b: Uint8Array, count: number): Uint8Array[] {
   return out;
 }
 
-function encodeBatch(entries: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const e of entries) {
-    if (e.length > MAX_ENTRY_BYTES) throw new CustosError('ERR_LIMIT', 'entry too large');
-    n += 2 + e.length;
-  }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const e of entries) {
-    out[o] = e.length >> 8;
-    out[o + 1] = e.length & 0xff;
-    out.set(e, o + 2);
-    o += 2 + e.length;
-  }
-  return out;
-}
