@@ -38,11 +38,12 @@ import { assertBytes, assertInteger, equalBytes, fromUtf8, utf8 } from '../bytes
 import { CustosError, fail } from '../errors.js';
 import { parseCheckpoint, formatCheckpoint } from '../log/checkpoint.js';
 import { cosign, type Cosigner } from '../log/cosignature.js';
+import { batchRows } from '../log/batch-tiles.js';
 import { HashTree } from '../log/hashtree.js';
 import { leafHash } from '../log/merkle.js';
 import { signNote, verifyNote } from '../log/note.js';
 import { NOTE_TYPE_ED25519, formatVerifierKey, noteSigner, noteVerifier } from '../log/notekeys.js';
-import { MAX_ENTRY_BYTES, TILE_WIDTH, decodeBundle, encodeBundle, entriesPath, tileHashes, tilePath, tileWidth } from '../log/tiles.js';
+import { MAX_ENTRY_BYTES, TILE_WIDTH, decodeBundle, entriesPath, tileHashes, tilePath, tileWidth } from '../log/tiles.js';
 import { keyId, type Signer } from '../keys/signing.js';
 import { issueConsistencyReceipt, issueInclusionReceipt } from '../log/receipt.js';
 import { formatTlogProof } from '../log/tlogproof.js';
@@ -256,31 +257,17 @@ class FsLogStore implements LogStore {
     const a = this.#tree.size;
     for (const e of entries) this.#tree.appendLeafHash(leafHash(e));
     const b = this.#tree.size;
+    const rows = batchRows(this.#tree, a, this.#tail, entries);
+    this.#tail = rows.tail;
     const writes: Promise<string[]>[] = [];
-    const put = (p: string, data: Uint8Array) => writes.push(writeFileAtomicNoDirSync(join(this.dir, p), data));
     const becameFull: string[] = [];
-    // Entry bundles: the tail bundle grows; full ones are final.
-    const all = [...this.#tail, ...entries];
-    const firstT = Math.floor(a / TILE_WIDTH);
-    for (let t = firstT; t * TILE_WIDTH < b; t++) {
-      const w = tileWidth(0, t, b);
-      const slice = all.slice((t - firstT) * TILE_WIDTH, (t - firstT) * TILE_WIDTH + w);
-      put(entriesPath(t, w), encodeBundle(slice));
-      if (w === TILE_WIDTH && a % TILE_WIDTH !== 0 && t === firstT) becameFull.push(`${entriesPath(t)}.p`);
+    for (const r of rows.bundles) {
+      writes.push(writeFileAtomicNoDirSync(join(this.dir, entriesPath(r.idx, r.width)), r.data));
+      if (r.completes) becameFull.push(`${entriesPath(r.idx)}.p`);
     }
-    this.#tail = all.slice((Math.floor(b / TILE_WIDTH) - firstT) * TILE_WIDTH);
-    // Hash tiles at every level that gained a hash.
-    for (let level = 0; ; level++) {
-      const ha = Math.floor(a / TILE_WIDTH ** level);
-      const hb = Math.floor(b / TILE_WIDTH ** level);
-      if (hb === ha) break;
-      for (let t = Math.floor(ha / TILE_WIDTH); t * TILE_WIDTH < hb; t++) {
-        const w = tileWidth(level, t, b);
-        const buf = new Uint8Array(w * 32);
-        for (let j = 0; j < w; j++) buf.set(this.#tree.hash(level * 8, t * TILE_WIDTH + j), j * 32);
-        put(tilePath(level, t, w), buf);
-        if (w === TILE_WIDTH && ha % TILE_WIDTH !== 0 && t === Math.floor(ha / TILE_WIDTH)) becameFull.push(`${tilePath(level, t)}.p`);
-      }
+    for (const r of rows.tiles) {
+      writes.push(writeFileAtomicNoDirSync(join(this.dir, tilePath(r.level, r.idx, r.width)), r.data));
+      if (r.completes) becameFull.push(`${tilePath(r.level, r.idx)}.p`);
     }
     const dirs = new Set((await Promise.all(writes)).flat());
     await Promise.all([...dirs].map(fsyncDir));

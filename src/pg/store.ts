@@ -35,7 +35,8 @@ import type { ConsistencyBundle, InclusionBundle, LogSigner } from '../node/logt
 import { bytes, int, type Db, type Query } from './db.js';
 import { exportTiles, pgTileFetcher } from './export.js';
 import { decodeBatch, sequenceBatch, type Sequenced } from './sequence.js';
-import { batchRows, extendTree, writeRows } from './tiles.js';
+import { batchRows } from '../log/batch-tiles.js';
+import { extendTree, writeRows } from './tiles.js';
 import type { OpenPgLogOptions, PgLogStore } from './types.js';
 
 interface Pending {

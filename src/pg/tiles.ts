@@ -5,15 +5,10 @@
  */
 import { CustosError } from '../errors.js';
 import type { HashTree } from '../log/hashtree.js';
-import { TILE_WIDTH, encodeBundle, tileWidth } from '../log/tiles.js';
+import type { TileRow } from '../log/batch-tiles.js';
+import { TILE_WIDTH, tileWidth } from '../log/tiles.js';
 import { bytes, int, type Query } from './db.js';
 
-export interface TileRow {
-  readonly level: number;
-  readonly idx: number;
-  readonly width: number;
-  readonly data: Uint8Array;
-}
 
 /**
  * Appends to `tree` the leaf hashes from `tree.size` up to `size`, read from level-0 tiles. A
@@ -34,36 +29,6 @@ export async function extendTree(q: Query, s: string, tree: HashTree, size: numb
       for (let j = tree.size - idx * TILE_WIDTH; j < need; j++) tree.appendLeafHash(hashes.subarray(j * 32, (j + 1) * 32));
     }
   }
-}
-
-/**
- * The bundle and tile rows for the batch that grew `tree` from `a` to `tree.size` leaves.
- * `tail` holds the entries of the partial bundle at `a` (a mod 256 of them); returns the new tail.
- */
-export function batchRows(tree: HashTree, a: number, tail: readonly Uint8Array[], entries: readonly Uint8Array[]): { bundles: TileRow[]; tiles: TileRow[]; tail: Uint8Array[] } {
-  const b = tree.size;
-  const bundles: TileRow[] = [];
-  const tiles: TileRow[] = [];
-  const all = [...tail, ...entries];
-  const firstT = Math.floor(a / TILE_WIDTH);
-  for (let t = firstT; t * TILE_WIDTH < b; t++) {
-    const w = tileWidth(0, t, b);
-    const off = (t - firstT) * TILE_WIDTH;
-    bundles.push({ level: -1, idx: t, width: w, data: encodeBundle(all.slice(off, off + w)) });
-  }
-  const newTail = all.slice((Math.floor(b / TILE_WIDTH) - firstT) * TILE_WIDTH);
-  for (let level = 0; ; level++) {
-    const ha = Math.floor(a / TILE_WIDTH ** level);
-    const hb = Math.floor(b / TILE_WIDTH ** level);
-    if (hb === ha) break;
-    for (let t = Math.floor(ha / TILE_WIDTH); t * TILE_WIDTH < hb; t++) {
-      const w = tileWidth(level, t, b);
-      const buf = new Uint8Array(w * 32);
-      for (let j = 0; j < w; j++) buf.set(tree.hash(level * 8, t * TILE_WIDTH + j), j * 32);
-      tiles.push({ level, idx: t, width: w, data: buf });
-    }
-  }
-  return { bundles, tiles, tail: newTail };
 }
 
 /** Upserts rows; a stored row is only ever replaced by a wider one (idempotent re-writes). */
