@@ -34,16 +34,17 @@
  */
 import * as fs from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { assertBytes, assertInteger, equalBytes, fromUtf8, utf8 } from '../bytes.js';
+import { assertInteger, equalBytes, fromUtf8, utf8 } from '../bytes.js';
 import { CustosError, fail } from '../errors.js';
 import { parseCheckpoint, formatCheckpoint } from '../log/checkpoint.js';
 import { cosign, type Cosigner } from '../log/cosignature.js';
+import { AppendQueue, type PendingAppend } from '../log/append-queue.js';
 import { batchRows } from '../log/batch-tiles.js';
 import { HashTree } from '../log/hashtree.js';
 import { leafHash } from '../log/merkle.js';
 import { signNote, verifyNote } from '../log/note.js';
 import { NOTE_TYPE_ED25519, formatVerifierKey, noteSigner, noteVerifier } from '../log/notekeys.js';
-import { MAX_ENTRY_BYTES, TILE_WIDTH, decodeBundle, entriesPath, tileHashes, tilePath, tileWidth } from '../log/tiles.js';
+import { TILE_WIDTH, decodeBundle, entriesPath, tileHashes, tilePath, tileWidth } from '../log/tiles.js';
 import { keyId, type Signer } from '../keys/signing.js';
 import { issueConsistencyReceipt, issueInclusionReceipt } from '../log/receipt.js';
 import { formatTlogProof } from '../log/tlogproof.js';
@@ -52,11 +53,6 @@ import type { ConsistencyBundle, InclusionBundle, LogSigner, LogStore, OpenLogOp
 import { fsyncDir, writeFileAtomic, writeFileAtomicNoDirSync } from './logfs.js';
 import { isAtomicTemp } from './files.js';
 
-interface Pending {
-  readonly entry: Uint8Array;
-  resolve(v: { index: number }): void;
-  reject(e: unknown): void;
-}
 
 async function readOrNull(path: string): Promise<Uint8Array | null> {
   try {
@@ -80,7 +76,6 @@ class FsLogStore implements LogStore {
   readonly verifierKey: string;
   readonly #signer: LogSigner;
   readonly #witnesses: readonly Cosigner[];
-  readonly #maxBatch: number;
   readonly #tree = new HashTree();
   readonly #lock: LogLock;
   #tail: Uint8Array[] = []; // entries of the incomplete last bundle
@@ -90,8 +85,7 @@ class FsLogStore implements LogStore {
   readonly #issued = new Set<number>();
   /** History up to this size was on disk at open (perhaps handed out before): kept. */
   #openedSize = -1;
-  #queue: Pending[] = [];
-  #flushing: Promise<void> | null = null;
+  readonly #appends: AppendQueue<{ index: number }>;
   #broken: CustosError | null = null;
   #closed = false;
 
@@ -100,7 +94,7 @@ class FsLogStore implements LogStore {
     this.origin = origin;
     this.#signer = signer;
     this.#witnesses = witnesses;
-    this.#maxBatch = maxBatch;
+    this.#appends = new AppendQueue(maxBatch, (batch) => this.#flushBatch(batch));
     this.#lock = lock;
     this.verifierKey = formatVerifierKey(signer);
   }
@@ -218,39 +212,26 @@ class FsLogStore implements LogStore {
   // ---- appending --------------------------------------------------------------------------
 
   append(entry: Uint8Array): Promise<{ index: number }> {
-    try {
-      const e = assertBytes('entry', entry);
-      if (e.length > MAX_ENTRY_BYTES) fail('ERR_LIMIT', `entry of ${e.length} bytes exceeds ${MAX_ENTRY_BYTES}`);
+    return this.#appends.push(entry, () => {
       if (this.#closed) fail('ERR_INVALID_ARGUMENT', 'the log is closed');
       if (this.#broken) throw this.#broken;
-      return new Promise((resolve, reject) => {
-        this.#queue.push({ entry: e.slice(), resolve, reject });
-        if (this.#flushing === null) this.#flushing = this.#flushLoop();
-      });
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
 
-  async #flushLoop(): Promise<void> {
-    // Yield once so that appends made in the same tick join the first batch.
-    await new Promise((r) => setImmediate(r));
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#maxBatch);
-      if (this.#broken) {
-        for (const p of batch) p.reject(this.#broken);
-        continue;
-      }
-      const start = this.#tree.size;
-      try {
-        await this.#writeBatch(batch.map((p) => p.entry));
-        batch.forEach((p, i) => p.resolve({ index: start + i }));
-      } catch (e) {
-        this.#broken = e instanceof CustosError ? e : new CustosError('ERR_IO', 'writing a batch failed', { cause: e });
-        for (const p of batch) p.reject(this.#broken);
-      }
+  /** Writes one batch; after a failed write the store is broken and refuses every later entry. */
+  async #flushBatch(batch: PendingAppend<{ index: number }>[]): Promise<void> {
+    if (this.#broken) {
+      for (const p of batch) p.reject(this.#broken);
+      return;
     }
-    this.#flushing = null;
+    const start = this.#tree.size;
+    try {
+      await this.#writeBatch(batch.map((p) => p.entry));
+      batch.forEach((p, i) => p.resolve({ index: start + i }));
+    } catch (e) {
+      this.#broken = e instanceof CustosError ? e : new CustosError('ERR_IO', 'writing a batch failed', { cause: e });
+      for (const p of batch) p.reject(this.#broken);
+    }
   }
 
   async #writeBatch(entries: Uint8Array[]): Promise<void> {
@@ -368,7 +349,7 @@ class FsLogStore implements LogStore {
 
   async close(): Promise<void> {
     this.#closed = true;
-    while (this.#flushing) await this.#flushing;
+    await this.#appends.idle();
     await this.#lock.release();
   }
 }

@@ -17,7 +17,7 @@
  * writer takes it. Memory: like the POSIX store, every process keeps every perfect subtree
  * hash (about 64 bytes per entry) so that proofs need no database reads.
  */
-import { assertBytes, assertInteger, equalBytes } from '../bytes.js';
+import { assertInteger, equalBytes } from '../bytes.js';
 import { CustosError, fail } from '../errors.js';
 import { formatCheckpoint, parseCheckpoint } from '../log/checkpoint.js';
 import { cosign, type Cosigner } from '../log/cosignature.js';
@@ -26,7 +26,7 @@ import { leafHash } from '../log/merkle.js';
 import { signNote, verifyNote } from '../log/note.js';
 import { NOTE_TYPE_ED25519, formatVerifierKey, noteVerifier } from '../log/notekeys.js';
 import { issueConsistencyReceipt, issueInclusionReceipt } from '../log/receipt.js';
-import { MAX_ENTRY_BYTES, TILE_WIDTH, decodeBundle } from '../log/tiles.js';
+import { TILE_WIDTH, decodeBundle } from '../log/tiles.js';
 import type { TileFetcher } from '../log/tiledlog.js';
 import { formatTlogProof } from '../log/tlogproof.js';
 import { keyId, type Signer } from '../keys/signing.js';
@@ -35,15 +35,11 @@ import type { ConsistencyBundle, InclusionBundle, LogSigner } from '../node/logt
 import { bytes, int, type Db, type Query } from './db.js';
 import { exportTiles, pgTileFetcher } from './export.js';
 import { decodeBatch, sequenceBatch, type Sequenced } from './sequence.js';
+import { AppendQueue, type PendingAppend } from '../log/append-queue.js';
 import { batchRows } from '../log/batch-tiles.js';
 import { extendTree, writeRows } from './tiles.js';
 import type { OpenPgLogOptions, PgLogStore } from './types.js';
 
-interface Pending {
-  readonly entry: Uint8Array;
-  resolve(v: Sequenced): void;
-  reject(e: unknown): void;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const isDbError = (e: unknown) => e instanceof CustosError && e.code === 'ERR_DB';
@@ -55,7 +51,6 @@ export class PgStore implements PgLogStore {
   readonly #db: Db;
   readonly #signer: LogSigner;
   readonly #witnesses: readonly Cosigner[];
-  readonly #maxBatch: number;
   readonly #dedupe: boolean;
   readonly #retryMs: number;
   // The tree may run ahead of #committed during an integration; readers only use sizes up to
@@ -65,8 +60,7 @@ export class PgStore implements PgLogStore {
   #dirty = false;
   #lock: Promise<unknown> = Promise.resolve();
   #latest = '';
-  #queue: Pending[] = [];
-  #flushing: Promise<void> | null = null;
+  readonly #appends: AppendQueue<Sequenced>;
   #integrating: Promise<void> | null = null;
   #want = 0;
   #waiters: { index: number; resolve(): void; reject(e: unknown): void }[] = [];
@@ -78,7 +72,7 @@ export class PgStore implements PgLogStore {
     this.origin = origin;
     this.#signer = signer;
     this.#witnesses = opts.witnesses ?? [];
-    this.#maxBatch = assertInteger('maxBatch', opts.maxBatch ?? 4096, 1, 1 << 16);
+    this.#appends = new AppendQueue(assertInteger('maxBatch', opts.maxBatch ?? 4096, 1, 1 << 16), (batch) => this.#flushBatch(batch));
     this.#dedupe = opts.dedupe ?? false;
     this.#retryMs = assertInteger('retryMs', opts.retryMs ?? 15_000, 0, 3_600_000);
     this.verifierKey = formatVerifierKey(signer);
@@ -169,38 +163,26 @@ export class PgStore implements PgLogStore {
   // ---- appending --------------------------------------------------------------------------
 
   append(entry: Uint8Array): Promise<Sequenced> {
-    try {
-      const e = assertBytes('entry', entry);
-      if (e.length > MAX_ENTRY_BYTES) fail('ERR_LIMIT', `entry of ${e.length} bytes exceeds ${MAX_ENTRY_BYTES}`);
+    return this.#appends.push(entry, () => {
       if (this.#closed) fail('ERR_INVALID_ARGUMENT', 'the log is closed');
-      return new Promise((resolve, reject) => {
-        this.#queue.push({ entry: e.slice(), resolve, reject });
-        if (this.#flushing === null) this.#flushing = this.#flushLoop();
-      });
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
 
-  async #flushLoop(): Promise<void> {
-    await new Promise((r) => setImmediate(r));
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#maxBatch);
-      let seq: Sequenced[];
-      try {
-        seq = await this.#sequence(batch.map((p) => p.entry));
-      } catch (e) {
-        for (const p of batch) p.reject(e);
-        continue;
-      }
-      // Integration runs beside the next sequencing transaction.
-      const last = Math.max(...seq.map((x) => x.index));
-      this.#untilIntegrated(last).then(
-        () => batch.forEach((p, i) => p.resolve(seq[i]!)),
-        (e) => batch.forEach((p) => p.reject(e)),
-      );
+  /** Sequences one batch; each entry is acknowledged once a checkpoint covers it. */
+  async #flushBatch(batch: PendingAppend<Sequenced>[]): Promise<void> {
+    let seq: Sequenced[];
+    try {
+      seq = await this.#sequence(batch.map((p) => p.entry));
+    } catch (e) {
+      for (const p of batch) p.reject(e);
+      return;
     }
-    this.#flushing = null;
+    // Integration runs beside the next sequencing transaction.
+    const last = Math.max(...seq.map((x) => x.index));
+    this.#untilIntegrated(last).then(
+      () => batch.forEach((p, i) => p.resolve(seq[i]!)),
+      (e) => batch.forEach((p) => p.reject(e)),
+    );
   }
 
   /** Sequences a batch; with the identity index a lost COMMIT is retried (it is idempotent). */
@@ -393,7 +375,7 @@ export class PgStore implements PgLogStore {
 
   async close(): Promise<void> {
     this.#closed = true;
-    while (this.#flushing) await this.#flushing;
+    await this.#appends.idle();
     while (this.#integrating) await this.#integrating;
     await this.#db.end();
   }
