@@ -11,34 +11,26 @@
  * no checks) to the null device or a file (not fsynced: age does not sync).
  */
 import { spawn } from 'node:child_process';
-import { cpSync, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundleChild } from '../test/support/bundle-child.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const newRoot = join(here, '..');
 
 /** Bundles the measured child against one implementation's sources (and copies its worker scripts). */
 async function buildChild(root: string, outdir: string): Promise<string> {
-  const { build } = await import('esbuild');
-  const outfile = join(outdir, 'child.mjs');
-  await build({
-    entryPoints: [join(here, 'bundle-open-child.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['custos-source'],
+  return bundleChild({
+    entry: join(here, 'bundle-open-child.ts'),
+    outfile: join(outdir, 'child.mjs'),
     alias: { 'custos-impl': join(root, 'src/node/index.ts'), 'custos-impl-core': join(root, 'src/index.ts') },
     nodePaths: [join(newRoot, 'node_modules')],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'error',
+    withRequire: true,
+    workersFrom: join(root, 'src'),
   });
-  cpSync(join(root, 'src/node/workers'), join(outdir, 'workers'), { recursive: true, filter: (f) => !f.endsWith('.ts') });
-  return outfile;
 }
 
 function timed(cmd: string, args: string[], stdoutTo?: string): Promise<{ wallMs: number; cpuMs: number; rssKiB: number; stdout: string }> {

@@ -10,7 +10,6 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as crypto from '#crypto';
 import { toHex } from '../../src/bytes.js';
@@ -24,6 +23,7 @@ import { verifyCheckpoint } from '../../src/log/witness.js';
 import { verifyBundle } from '../../src/node/bundle.js';
 import { appendEventToFile } from '../../src/node/custody-file.js';
 import { openLog } from '../../src/node/logstore.js';
+import { bundleChild } from '../support/bundle-child.js';
 import { CHAIN_KEY_SEED, LOG_KEY_SEED, plainFor } from './crash-child.js';
 
 const KILLS = Number(process.env.CUSTOS_CRASH_KILLS ?? 25);
@@ -90,20 +90,7 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'custos-crash-'));
   const outdir = join(root, 'node_modules', '.cache', 'custos-adversarial', String(process.pid));
   mkdirSync(outdir, { recursive: true });
-  child = join(outdir, 'crash-child.mjs');
-  await build({
-    entryPoints: [join(root, 'test/adversarial/crash-child.ts')],
-    outfile: child,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['custos-source'],
-    packages: 'external',
-    logLevel: 'error',
-  });
-  // the worker scripts the bundled code starts (src/node/workers/locate.ts looks in ./workers)
-  cpSync(join(root, 'src/node/workers'), join(outdir, 'workers'), { recursive: true, filter: (f) => !f.endsWith('.ts') });
+  child = await bundleChild({ entry: join(root, 'test/adversarial/crash-child.ts'), outfile: join(outdir, 'crash-child.mjs'), externalPackages: true, workersFrom: join(root, 'src') });
 }, 120_000);
 
 afterAll(() => {

@@ -4,11 +4,11 @@
  * `#crypto` resolves to the Node backend, as in the published package.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { bundleChild, repoRoot } from '../support/bundle-child.js';
 
-export const repoRoot = join(import.meta.dirname, '..', '..');
+export { repoRoot };
 
 let built: Promise<string> | undefined;
 
@@ -16,21 +16,7 @@ export function buildCli(): Promise<string> {
   built ??= (async () => {
     const outdir = join(repoRoot, 'node_modules', '.cache', 'custos-test', String(process.pid));
     mkdirSync(outdir, { recursive: true });
-    const outfile = join(outdir, 'custos.mjs');
-    await build({
-      entryPoints: [join(repoRoot, 'src/cli/main.ts')],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      conditions: ['custos-source'],
-      packages: 'external',
-      logLevel: 'error',
-    });
-    // the worker scripts the bundled code starts (src/node/workers/locate.ts looks in ./workers)
-    cpSync(join(repoRoot, 'src/node/workers'), join(outdir, 'workers'), { recursive: true, filter: (f) => !f.endsWith('.ts') });
-    return outfile;
+    return bundleChild({ entry: join(repoRoot, 'src/cli/main.ts'), outfile: join(outdir, 'custos.mjs'), externalPackages: true, workersFrom: join(repoRoot, 'src') });
   })();
   return built;
 }

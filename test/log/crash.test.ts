@@ -12,6 +12,7 @@ import { verifyTiledLog } from '../../src/log/tiledlog.js';
 import { verifyCheckpoint } from '../../src/log/witness.js';
 import { dirTileFetcher } from '../../src/node/logfs.js';
 import { openLog } from '../../src/node/logstore.js';
+import { bundleChild } from '../support/bundle-child.js';
 
 const KILLS = Number(process.env.CUSTOS_CRASH_KILLS ?? 50);
 const ORIGIN = 'crash.example/log';
@@ -24,19 +25,7 @@ const { skey, vkey } = generateNoteKey(ORIGIN);
 let childArgs = ['--import', 'tsx', join(__dirname, 'store-child.ts')];
 beforeAll(async () => {
   try {
-    const esbuild = (await import('esbuild' as string)) as { build(o: object): Promise<unknown> };
-    const out = join(tmp, 'child.mjs');
-    await esbuild.build({
-      entryPoints: [join(__dirname, 'store-child.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      conditions: ['custos-source'],
-      outfile: out,
-      logLevel: 'error',
-    });
-    childArgs = [out];
+    childArgs = [await bundleChild({ entry: join(__dirname, 'store-child.ts'), outfile: join(tmp, 'child.mjs') })];
   } catch {
     // keep tsx
   }

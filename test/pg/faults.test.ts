@@ -15,6 +15,7 @@ import { verifyTiledLog } from '../../src/log/tiledlog.js';
 import { dirTileFetcher } from '../../src/node/logfs.js';
 import { openLog } from '../../src/node/logstore.js';
 import { openPgLog } from '../../src/pg/index.js';
+import { bundleChild } from '../support/bundle-child.js';
 import { startLocalPg, type PgServer } from '../support/pg.js';
 import { diffTiles } from './compare.js';
 
@@ -29,20 +30,7 @@ let childArgs: string[] = [];
 
 beforeAll(async () => {
   server = await startLocalPg();
-  const esbuild = (await import('esbuild' as string)) as { build(o: object): Promise<unknown> };
-  const out = join(tmp, 'writer.mjs');
-  await esbuild.build({
-    entryPoints: [join(__dirname, 'writer-child.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['custos-source'],
-    outfile: out,
-    external: ['pg-native'],
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-    logLevel: 'error',
-  });
+  const out = await bundleChild({ entry: join(__dirname, 'writer-child.ts'), outfile: join(tmp, 'writer.mjs'), external: ['pg-native'], withRequire: true });
   childArgs = [out];
 }, 120_000);
 afterAll(async () => {
