@@ -15,35 +15,12 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { auditTable } from '../src/request/audit.js';
-import { suppressTable, type Cell, type SuppressedTable } from '../src/request/suppression.js';
+import { suppressTable } from '../src/request/suppression.js';
+import { methodAttack } from '../test/support/disclosure-attack.js';
 
 const { values: args } = parseArgs({ options: { tables: { type: 'string', default: '3000' }, seed: { type: 'string', default: '18' } } });
 const K = 5;
 
-function consistent(published: SuppressedTable<string>, k: number): Map<string, Set<number>> {
-  const entries = Object.entries(published.cells) as Array<[string, Cell]>;
-  const hidden = entries.filter(([, c]) => typeof c !== 'number').map(([key, c]) => ({ key, primary: c !== 'x' }));
-  const fixed = new Map(entries.filter(([, c]) => typeof c === 'number') as Array<[string, number]>);
-  const rest = (published.total as number) - [...fixed.values()].reduce((a, b) => a + b, 0);
-  const want = JSON.stringify(published);
-  const out = new Map(hidden.map((h) => [h.key, new Set<number>()]));
-  const assign: number[] = [];
-  const walk = (i: number, left: number): void => {
-    if (i === hidden.length) {
-      if (left !== 0) return;
-      const values = Object.fromEntries(entries.map(([key]) => [key, fixed.get(key) ?? assign[hidden.findIndex((h) => h.key === key)]!]));
-      if (JSON.stringify(suppressTable(values, published.total as number, k)) === want) hidden.forEach((h, j) => out.get(h.key)!.add(assign[j]!));
-      return;
-    }
-    const [lo, hi] = hidden[i]!.primary ? [1, k - 1] : [0, left];
-    for (let v = lo; v <= Math.min(hi, left); v++) {
-      assign[i] = v;
-      walk(i + 1, left - v);
-    }
-  };
-  walk(0, rest);
-  return out;
-}
 
 const tables = fc.sample(fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 5, maxLength: 5 }), { numRuns: Number(args.tables), seed: Number(args.seed) });
 let published = 0;
@@ -67,7 +44,7 @@ for (const v of tables) {
   auditMs += performance.now() - t0;
   audits++;
   programs += a.programs;
-  const f = consistent(s, K);
+  const f = methodAttack(suppressTable, s, K);
   let n = false;
   let e = false;
   for (const [key, c] of Object.entries(s.cells)) {
