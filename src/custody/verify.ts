@@ -17,9 +17,9 @@
  * revoked key could back-date. Receipts from a transparency log bound it independently.
  */
 import { equalBytes } from '../bytes.js';
-import { verifySign1 } from '../cose/index.js';
 import { CustosError, fail, type ErrorCode } from '../errors.js';
 import type { TrustStore } from '../keys/trust.js';
+import { verifySignedBy } from '../keys/verify-signed.js';
 import { eventHash, MAX_CHAIN_EVENTS, openCustodyEvent, splitChain, type CustodyChain, type OpenedEvent } from './chain.js';
 import type { CustodyEventType } from './event.js';
 import { DEFAULT_EVENT_ROLES, INITIAL_STATE, stepCustody, type CustodyState, type EventRolePolicy } from './rules.js';
@@ -155,20 +155,11 @@ export function verifyChain(
     if (opened !== undefined) {
       const { event: e, message } = opened;
       // keys and signature
-      const found = trust.lookup(e.actor.kid, e.time);
-      if (!found.ok) add(found.code, `event key: ${found.reason}`);
-      else {
-        let good = false;
-        try {
-          good = verifySign1(message, found.key);
-        } catch (err) {
-          if (!(err instanceof CustosError)) throw err;
-        }
-        if (!good) add('ERR_SIGNATURE_INVALID', 'event signature does not verify');
-        else if (found.authority.id !== e.actor.authority) {
-          add('ERR_EVENT_INVALID', `event names ${e.actor.authority} as actor but is signed by a key of ${found.authority.id}`);
-        } else signerRoles = found.authority.roles;
-      }
+      // openCustodyEvent made sure the protected kid is the payload's actor.kid
+      const signed = verifySignedBy(message, trust, { at: e.time, authority: e.actor.authority, authorityCode: 'ERR_EVENT_INVALID' });
+      if (signed.ok) signerRoles = signed.authority.roles;
+      else if (signed.step === 'signature') add('ERR_SIGNATURE_INVALID', 'event signature does not verify');
+      else add(signed.code, signed.step === 'authority' ? `event names ${e.actor.authority} as actor but is signed by a key of ${signed.signer.authority.id}` : `event key: ${signed.reason}`);
       // chain identity and links
       if (chainId === undefined) chainId = e.chainId;
       else if (e.chainId !== chainId) add('ERR_CHAIN_ID', `event belongs to chain "${e.chainId}", not "${chainId}"`);

@@ -9,8 +9,8 @@
  */
 import { equalBytes } from '../bytes.js';
 import { isCustosError, fail, type ErrorCode } from '../errors.js';
-import { verifySign1 } from '../cose/sign1.js';
 import type { TrustStore } from '../keys/trust.js';
+import { verifySignedBy } from '../keys/verify-signed.js';
 import { checkTransition, decodeStatusEvent, linksTo, MAX_STATUS_EVENTS, type DecodedStatusEvent, type StatusEvent } from './events.js';
 import { requestDigest } from './document.js';
 import type { EvidenceRequest } from './schema.js';
@@ -135,25 +135,16 @@ export function verifyStatusChain(
     const atMs = parseInstant('at', e.at).epochMs;
     let authority: string | undefined;
     let jurisdiction: string | undefined;
-    if (d.sign1.kid === undefined) {
-      checks.push({ index: i, check: 'key', ok: false, code: 'ERR_KEY_UNKNOWN', message: 'no kid in the protected header' });
-    } else {
-      const hit = trust.lookup(d.sign1.kid, atMs);
-      if (!hit.ok) checks.push({ index: i, check: 'key', ok: false, code: hit.code, message: hit.reason });
-      else {
-        checks.push({ index: i, check: 'key', ok: true });
-        authority = hit.authority.id;
-        jurisdiction = hit.authority.jurisdiction;
-        try {
-          const good = verifySign1(d.sign1, hit.key);
-          checks.push(good ? { index: i, check: 'signature', ok: true } : { index: i, check: 'signature', ok: false, code: 'ERR_SIGNATURE_INVALID', message: 'signature does not verify' });
-          if (!good) authority = undefined;
-        } catch (err) {
-          checks.push(failure(i, 'signature', err));
-          authority = undefined;
-        }
-      }
-    }
+    // the actor is compared below as its own check (run only when the signature verified)
+    const signed = verifySignedBy(d.sign1, trust, { at: atMs });
+    if (signed.ok || signed.step === 'signature') {
+      checks.push({ index: i, check: 'key', ok: true });
+      if (signed.ok) {
+        checks.push({ index: i, check: 'signature', ok: true });
+        authority = signed.authority.id;
+      } else checks.push({ index: i, check: 'signature', ok: false, code: signed.code, message: signed.code === 'ERR_SIGNATURE_INVALID' ? 'signature does not verify' : signed.reason });
+      jurisdiction = (signed.ok ? signed : signed.signer).authority.jurisdiction;
+    } else checks.push({ index: i, check: 'key', ok: false, code: signed.code, message: signed.reason });
     if (authority !== undefined) {
       checks.push(authority === e.actor
         ? { index: i, check: 'actor', ok: true }

@@ -9,12 +9,13 @@
  */
 import * as crypto from '#crypto';
 import { equalBytes } from '../bytes.js';
-import { decodeSign1, HEADER, verifySign1, type Sign1 } from '../cose/index.js';
+import { decodeSign1, HEADER, type Sign1 } from '../cose/index.js';
 import { readHeader } from '../envelope/decrypt.js';
 import { mixesPostQuantum } from '../envelope/filekey.js';
 import { isReadableStream } from '../envelope/io.js';
 import { CustosError, fail, type ErrorCode } from '../errors.js';
 import type { Authority, TrustedKey, TrustStore } from '../keys/trust.js';
+import { signerOf, verifySignedBy } from '../keys/verify-signed.js';
 import { decodeSealManifest, SEAL_CONTENT_TYPE, type SealManifest } from './manifest.js';
 
 /** One check of a seal verification. */
@@ -109,28 +110,27 @@ export function checkSealSignature(
   checks: SealCheck[],
 ): { authority: Authority; key: TrustedKey } | undefined {
   const { message, manifest } = decoded;
-  const kid = message.protectedHeaders.get(HEADER.kid) as Uint8Array;
-  const found = trust.lookup(kid, manifest.created);
-  if (!found.ok) {
-    checks.push({ name: 'key', ok: false, code: found.code, message: found.reason });
+  const r = verifySignedBy(message, trust, { at: manifest.created, authority: manifest.authority, authorityCode: 'ERR_SEAL_MALFORMED' });
+  // the report lists key, signature and authority in that order, up to the first that fails
+  const signer = signerOf(r);
+  if (signer === undefined) {
+    if (!r.ok) checks.push({ name: 'key', ok: false, code: r.code, message: r.reason });
     return undefined;
   }
-  checks.push({ name: 'key', ok: true, message: `key of ${found.authority.id}, valid at sealing time` });
-  let good = false;
-  try {
-    good = verifySign1(message, found.key);
-  } catch (e) {
-    if (!(e instanceof CustosError)) throw e;
+  checks.push({ name: 'key', ok: true, message: `key of ${signer.authority.id}, valid at sealing time` });
+  if (!r.ok && r.step === 'signature') {
+    // an unsupported or mismatched algorithm is reported as a signature that does not verify
+    checks.push({ name: 'signature', ok: false, code: 'ERR_SIGNATURE_INVALID', message: 'signature does not verify' });
+    return undefined;
   }
-  checks.push(good ? { name: 'signature', ok: true, message: 'signature verifies' } : { name: 'signature', ok: false, code: 'ERR_SIGNATURE_INVALID', message: 'signature does not verify' });
-  if (!good) return undefined;
-  if (found.authority.id !== manifest.authority) {
-    checks.push({ name: 'authority', ok: false, code: 'ERR_SEAL_MALFORMED', message: `manifest names ${manifest.authority}, key belongs to ${found.authority.id}` });
+  checks.push({ name: 'signature', ok: true, message: 'signature verifies' });
+  if (!r.ok) {
+    checks.push({ name: 'authority', ok: false, code: r.code, message: `manifest names ${manifest.authority}, key belongs to ${signer.authority.id}` });
     return undefined;
   }
   const pq = manifest.context.quantumResistant === false ? `; ${NOT_QUANTUM_RESISTANT}` : '';
   checks.push({ name: 'authority', ok: true, message: `sealed by ${manifest.authority}${pq}` });
-  return found;
+  return r;
 }
 
 /**
