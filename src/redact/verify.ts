@@ -8,7 +8,8 @@
 import * as crypto from '#crypto';
 import { assertBytes, equalBytes, toBase64Url, toHex } from '../bytes.js';
 import { decodeSign1, type Sign1 } from '../cose/sign1.js';
-import { CustosError, fail, type ErrorCode } from '../errors.js';
+import { CustosError, fail } from '../errors.js';
+import type { Check } from '../report.js';
 import { TrustStore } from '../keys/trust.js';
 import { verifySignedBy } from '../keys/verify-signed.js';
 import { openCommittedRecord, type OpenedRecord } from './commit.js';
@@ -17,13 +18,8 @@ import { disclosuresHash, PRESENTATION_LABELS, PRESENTATION_TYP } from './presen
 import { resolveRecord, type Resolved } from './resolve.js';
 import { decodePayloadMap, toMillis } from './wire.js';
 
-/** One check of a presentation. */
-export interface RedactionCheck {
-  readonly name: string;
-  readonly ok: boolean;
-  readonly code?: ErrorCode;
-  readonly detail?: string;
-}
+/** One check of a presentation ({@link Check}): `presentation.structure`, `holder.signature`, `binding.nonce`, … */
+export type RedactionCheck = Check;
 
 /** Who signed, as the trust store knows them. */
 export interface SignerInfo {
@@ -81,11 +77,11 @@ class Checks {
   run(name: string, f: () => void): boolean {
     try {
       f();
-      this.list.push({ name, ok: true });
+      this.list.push({ check: name, ok: true });
       return true;
     } catch (e) {
       if (!(e instanceof CustosError)) throw e;
-      this.list.push({ name, ok: false, code: e.code, detail: e.message });
+      this.list.push({ check: name, ok: false, code: e.code, detail: e.message });
       return false;
     }
   }
