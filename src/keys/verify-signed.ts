@@ -102,22 +102,24 @@ function keyAt(trust: TrustStore, kid: Uint8Array | undefined, at: SignerRules['
 }
 
 function claims(found: SignedBy, rules: SignerRules): SignedByResult {
-  const signer = { authority: found.authority, key: found.key };
   if (rules.authority !== undefined && found.authority.id !== rules.authority) {
-    return refusedSigner('authority', rules.authorityCode ?? 'ERR_SIGNATURE_INVALID', `the payload names ${rules.authority}, the key belongs to ${found.authority.id}`, signer);
+    return refusedSigner('authority', rules.authorityCode ?? 'ERR_SIGNATURE_INVALID', `the payload names ${rules.authority}, the key belongs to ${found.authority.id}`, { authority: found.authority, key: found.key });
   }
   const revokedAt = found.key.revokedAt;
   if (rules.revocation === 'any' && revokedAt !== undefined) {
-    return refusedSigner('revoked', 'ERR_KEY_NOT_VALID', `the key was revoked at ${new Date(revokedAt).toISOString()}`, signer);
+    return refusedSigner('revoked', 'ERR_KEY_NOT_VALID', `the key was revoked at ${new Date(revokedAt).toISOString()}`, { authority: found.authority, key: found.key });
   }
   return found;
 }
+
+const NO_OPTIONS = Object.freeze({});
 
 function signatureOf(msg: Sign1, key: TrustedKey, opts: VerifySignedOptions): { code: ErrorCode; reason: string } | undefined {
   if (opts.detachedPayload !== undefined && msg.payload !== null) return { code: 'ERR_SIGNATURE_INVALID', reason: 'the message carries a payload where a detached one is expected' };
   if (opts.detachedPayload === undefined && msg.payload === null) return { code: 'ERR_SIGNATURE_INVALID', reason: 'the payload is detached and none was given' };
   try {
-    const vopts = { ...(opts.detachedPayload !== undefined ? { detachedPayload: opts.detachedPayload } : {}), ...(opts.externalAad !== undefined ? { externalAad: opts.externalAad } : {}) };
+    // (the common case, attached and no AAD, builds no options object: this runs per custody event)
+    const vopts = opts.detachedPayload === undefined && opts.externalAad === undefined ? NO_OPTIONS : { ...(opts.detachedPayload !== undefined ? { detachedPayload: opts.detachedPayload } : {}), ...(opts.externalAad !== undefined ? { externalAad: opts.externalAad } : {}) };
     return verifySign1(msg, key, vopts) ? undefined : { code: 'ERR_SIGNATURE_INVALID', reason: 'the signature does not verify' };
   } catch (e) {
     // ERR_COSE_ALG (unsupported, or not the key's algorithm); a non-custos error is a bug
