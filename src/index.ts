@@ -6,6 +6,7 @@
  * @module custos
  */
 export * from './errors.js';
+export * from './report.js';
 export * as bytes from './bytes.js';
 export * as cbor from './cbor.js';
 export { sha256 } from './digest.js';

@@ -46,7 +46,7 @@ async function sealChecks(ctx: CheckContext, name: string, items: readonly ItemF
     const m = rep.manifest;
     if (!rep.ok || m === undefined) {
       const c = rep.checks.find((x) => !x.ok);
-      r.failed('seal', id, c?.code ?? 'ERR_SIGNATURE_INVALID', `${c?.name ?? 'seal'}: ${c?.message ?? 'failed'}`);
+      r.failed('seal', id, c?.code ?? 'ERR_SIGNATURE_INVALID', `${c?.check ?? 'seal'}: ${c?.detail ?? 'failed'}`);
       continue;
     }
     if (m.id !== id) {
@@ -86,7 +86,7 @@ async function custodyChecks(ctx: CheckContext, name: string, items: readonly It
       const rep = verifyChain(bytes, ctx.trust, { allowPendingTransfer: true });
       if (!rep.ok) {
         const c = rep.failures[0]!;
-        for (const f of items) r.failed('custody', f.item.id, c.code, `event ${c.index}: ${c.message}${rep.failures.length > 1 ? ` (+${rep.failures.length - 1} more)` : ''}`);
+        for (const f of items) r.failed('custody', f.item.id, c.code, `event ${c.index}: ${c.detail}${rep.failures.length > 1 ? ` (+${rep.failures.length - 1} more)` : ''}`);
       } else {
         events = splitChain(bytes).events;
         times = rep.events.map((e) => e.time);
@@ -129,7 +129,7 @@ async function recordChecks(ctx: CheckContext, name: string, items: readonly Ite
       const v = verifyPresentation(bytes, { trust: ctx.trust, expect: b });
       if (!v.ok) {
         const c = v.report.failures[0];
-        r.failed('record', id, c?.code ?? 'ERR_VERIFICATION_FAILED', `${c?.name ?? 'presentation'}: ${c?.detail ?? 'failed'}`);
+        r.failed('record', id, c?.code ?? 'ERR_VERIFICATION_FAILED', `${c?.check ?? 'presentation'}: ${c?.detail ?? 'failed'}`);
         continue;
       }
       r.pass('record', id, `presentation for ${b.audience} (request ${b.requestId}, purpose ${b.purpose}): ${v.report.disclosed} fields disclosed, committed by ${v.report.issuer?.authority ?? '?'}`);

@@ -1,19 +1,14 @@
 /** The verification report of a bundle: every check, with its outcome and error code. */
 import type { ErrorCode } from '../errors.js';
+import { allPassed, type Check } from '../report.js';
 
 /**
- * One check. `subject` names the file or item it is about. Every check that applies is listed,
- * and one that could not run is a failure with the reason, never left out.
+ * One check of a bundle ({@link Check} with its detail always set). `subject` names the file or
+ * item it is about; `check` is `tar`, `manifest.signature`, `file.digest`, `seal`, `custody`,
+ * `receipt`, … Every check that applies is listed, and one that could not run is a failure
+ * with the reason, never left out.
  */
-export interface BundleCheck {
-  /** Stable check name: `tar`, `manifest.signature`, `file.digest`, `seal`, `custody`, `receipt`, … */
-  readonly check: string;
-  readonly subject?: string;
-  readonly ok: boolean;
-  /** The error code when `ok` is false. */
-  readonly code?: ErrorCode;
-  readonly detail: string;
-}
+export type BundleCheck = Check & { readonly detail: string };
 
 /** What `verifyBundle` returns: `ok` is true only when every check passed. */
 export interface BundleReport {
@@ -76,6 +71,6 @@ export class ReportBuilder {
   }
 
   get ok(): boolean {
-    return this.checks.length > 0 && this.checks.every((c) => c.ok);
+    return allPassed(this.checks);
   }
 }

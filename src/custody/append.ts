@@ -15,6 +15,7 @@ import { CustosError, fail } from '../errors.js';
 import type { Signer } from '../keys/signing.js';
 import { andThen, type Signed } from '../keys/signed.js';
 import type { TrustStore } from '../keys/trust.js';
+import { trustedSignerAt } from '../keys/verify-signed.js';
 import { CUSTODY_EVENT_CONTENT_TYPE, eventHash, MAX_CHAIN_EVENTS, openCustodyEvent, type CustodyChain } from './chain.js';
 import { emptyEvents, eventsWith, snapshotEvents } from './events.js';
 import { encodeCustodyEvent, eventTime, parseCustodyEvent, type CustodyEvent, type CustodyEventType } from './event.js';
@@ -144,11 +145,8 @@ export function appendEvent<S extends Signer>(
 
   let signerRoles: readonly string[] | undefined;
   if (opts.trust !== undefined) {
-    const found = opts.trust.lookup(signer.kid, time);
-    if (!found.ok) fail(found.code, `signer: ${found.reason}`);
-    if (found.authority.id !== event.actor.authority) {
-      fail('ERR_EVENT_INVALID', `the signer's key belongs to ${found.authority.id}, not ${event.actor.authority}`);
-    }
+    const found = trustedSignerAt(opts.trust, signer.kid, { at: time, authority: event.actor.authority, authorityCode: 'ERR_EVENT_INVALID' });
+    if (!found.ok) fail(found.code, found.step === 'authority' ? `the signer's key belongs to ${found.signer.authority.id}, not ${event.actor.authority}` : `signer: ${found.reason}`);
     signerRoles = found.authority.roles;
   }
 

@@ -17,18 +17,22 @@
  * revoked key could back-date. Receipts from a transparency log bound it independently.
  */
 import { equalBytes } from '../bytes.js';
-import { verifySign1 } from '../cose/index.js';
 import { CustosError, fail, type ErrorCode } from '../errors.js';
+import type { Check } from '../report.js';
 import type { TrustStore } from '../keys/trust.js';
+import { verifySignedBy } from '../keys/verify-signed.js';
 import { eventHash, MAX_CHAIN_EVENTS, openCustodyEvent, splitChain, type CustodyChain, type OpenedEvent } from './chain.js';
 import type { CustodyEventType } from './event.js';
 import { DEFAULT_EVENT_ROLES, INITIAL_STATE, stepCustody, type CustodyState, type EventRolePolicy } from './rules.js';
 
-/** One failed check: where (event index; −1 for the chain as a whole) and what (stable code). */
-export interface ChainFailure {
-  readonly index: number;
-  readonly code: ErrorCode;
-  readonly message: string;
+/**
+ * One failed check ({@link Check}): where (`index`, the event, with `check` `event`; −1 and
+ * `chain` for the chain as a whole) and what (stable code, detail for humans).
+ */
+export type ChainFailure = Check<'event' | 'chain'> & { readonly index: number; readonly ok: false; readonly code: ErrorCode; readonly detail: string };
+
+function failureAt(index: number, code: ErrorCode, detail: string): ChainFailure {
+  return { check: index < 0 ? 'chain' : 'event', index, ok: false, code, detail };
 }
 
 /** The verdict on one event. */
@@ -82,8 +86,7 @@ function bytesKey(b: Uint8Array): string {
 
 /** The report on a chain refused as a whole (e.g. ERR_LIMIT), with its one chain-level failure. */
 export function refusedChainReport(e: CustosError): ChainReport {
-  const failure = { index: -1, code: e.code, message: e.message };
-  return { ok: false, chainId: undefined, length: 0, head: undefined, custodian: undefined, pendingTransfer: undefined, terminal: undefined, digests: undefined, events: [], failures: [failure] };
+  return { ok: false, chainId: undefined, length: 0, head: undefined, custodian: undefined, pendingTransfer: undefined, terminal: undefined, digests: undefined, events: [], failures: [failureAt(-1, e.code, e.message)] };
 }
 
 function asEvents(chain: CustodyChain | readonly Uint8Array[] | Uint8Array): { events: readonly Uint8Array[]; error?: CustosError } {
@@ -102,7 +105,7 @@ function asEvents(chain: CustodyChain | readonly Uint8Array[] | Uint8Array): { e
  * @example
  * ```ts
  * const report = verifyChain(readFileSync('exhibit-17.chain'), trust);
- * if (!report.ok) for (const f of report.failures) console.log(f.index, f.code, f.message);
+ * if (!report.ok) for (const f of report.failures) console.log(f.index, f.code, f.detail);
  * ```
  */
 export function verifyChain(
@@ -123,7 +126,7 @@ export function verifyChain(
   const { events, error } = split;
   const failures: ChainFailure[] = [];
   const reports: ChainEventReport[] = [];
-  if (events.length === 0) failures.push({ index: -1, code: 'ERR_CHAIN_EMPTY', message: 'the chain has no events' });
+  if (events.length === 0) failures.push(failureAt(-1, 'ERR_CHAIN_EMPTY', 'the chain has no events'));
 
   const byHash = new Map<string, number>();
   const byPrev = new Map<string, number>();
@@ -137,7 +140,7 @@ export function verifyChain(
     const hash = eventHash(bytes);
     const hx = bytesKey(hash);
     const mine: ChainFailure[] = [];
-    const add = (code: ErrorCode, message: string) => mine.push({ index: i, code, message });
+    const add = (code: ErrorCode, detail: string) => mine.push(failureAt(i, code, detail));
     let opened: OpenedEvent | undefined;
     if (error !== undefined && i === events.length - 1) add('ERR_EVENT_INVALID', error.message);
     else {
@@ -155,20 +158,11 @@ export function verifyChain(
     if (opened !== undefined) {
       const { event: e, message } = opened;
       // keys and signature
-      const found = trust.lookup(e.actor.kid, e.time);
-      if (!found.ok) add(found.code, `event key: ${found.reason}`);
-      else {
-        let good = false;
-        try {
-          good = verifySign1(message, found.key);
-        } catch (err) {
-          if (!(err instanceof CustosError)) throw err;
-        }
-        if (!good) add('ERR_SIGNATURE_INVALID', 'event signature does not verify');
-        else if (found.authority.id !== e.actor.authority) {
-          add('ERR_EVENT_INVALID', `event names ${e.actor.authority} as actor but is signed by a key of ${found.authority.id}`);
-        } else signerRoles = found.authority.roles;
-      }
+      // openCustodyEvent made sure the protected kid is the payload's actor.kid
+      const signed = verifySignedBy(message, trust, { at: e.time, authority: e.actor.authority, authorityCode: 'ERR_EVENT_INVALID' });
+      if (signed.ok) signerRoles = signed.authority.roles;
+      else if (signed.step === 'signature') add('ERR_SIGNATURE_INVALID', 'event signature does not verify');
+      else add(signed.code, signed.step === 'authority' ? `event names ${e.actor.authority} as actor but is signed by a key of ${signed.signer.authority.id}` : `event key: ${signed.reason}`);
       // chain identity and links
       if (chainId === undefined) chainId = e.chainId;
       else if (e.chainId !== chainId) add('ERR_CHAIN_ID', `event belongs to chain "${e.chainId}", not "${chainId}"`);
@@ -208,7 +202,7 @@ export function verifyChain(
   }
   const pending = state.pendingTransfer;
   if (pending !== undefined && !opts.allowPendingTransfer) {
-    failures.push({ index: pending.index, code: 'ERR_TRANSFER_INCOMPLETE', message: `the transfer to ${pending.to} was never received` });
+    failures.push(failureAt(pending.index, 'ERR_TRANSFER_INCOMPLETE', `the transfer to ${pending.to} was never received`));
     const r = reports[pending.index];
     if (r !== undefined) reports[pending.index] = { ...r, status: 'invalid', codes: [...r.codes, 'ERR_TRANSFER_INCOMPLETE'] };
   }

@@ -3,15 +3,10 @@
  * the first failure. Verifiers throw only on API misuse; a bad note, proof or receipt is data.
  */
 import type { ErrorCode } from '../errors.js';
+import { allPassed, type Check } from '../report.js';
 
-export interface LogCheck {
-  /** A stable check name, e.g. `note.signature`, `inclusion`, `witness.quorum`. */
-  readonly check: string;
-  readonly ok: boolean;
-  readonly code?: ErrorCode;
-  /** Secret-free detail for humans. */
-  readonly detail?: string;
-}
+/** One check of a log verifier ({@link Check}): `note.signature`, `inclusion`, `witness.quorum`, … */
+export type LogCheck = Check;
 
 export interface LogReport {
   /** True only when every check passed. */
@@ -31,7 +26,7 @@ export class Checks {
     this.list.push({ check, ok: false, code, detail });
   }
   get ok(): boolean {
-    return this.list.length > 0 && this.list.every((c) => c.ok);
+    return allPassed(this.list);
   }
   report(): LogReport {
     const first = this.list.find((c) => !c.ok);

@@ -7,22 +7,19 @@
  */
 import * as crypto from '#crypto';
 import { assertBytes, equalBytes, toBase64Url, toHex } from '../bytes.js';
-import { decodeSign1, verifySign1, type Sign1 } from '../cose/sign1.js';
-import { CustosError, fail, type ErrorCode } from '../errors.js';
+import { decodeSign1, type Sign1 } from '../cose/sign1.js';
+import { CustosError, fail } from '../errors.js';
+import type { Check } from '../report.js';
 import { TrustStore } from '../keys/trust.js';
+import { verifySignedBy } from '../keys/verify-signed.js';
 import { openCommittedRecord, type OpenedRecord } from './commit.js';
 import { decodeDisclosure, type DecodedDisclosure, type RecordMap } from './disclosure.js';
 import { disclosuresHash, PRESENTATION_LABELS, PRESENTATION_TYP } from './present.js';
 import { resolveRecord, type Resolved } from './resolve.js';
 import { decodePayloadMap, toMillis } from './wire.js';
 
-/** One check of a presentation. */
-export interface RedactionCheck {
-  readonly name: string;
-  readonly ok: boolean;
-  readonly code?: ErrorCode;
-  readonly detail?: string;
-}
+/** One check of a presentation ({@link Check}): `presentation.structure`, `holder.signature`, `binding.nonce`, … */
+export type RedactionCheck = Check;
 
 /** Who signed, as the trust store knows them. */
 export interface SignerInfo {
@@ -80,11 +77,11 @@ class Checks {
   run(name: string, f: () => void): boolean {
     try {
       f();
-      this.list.push({ name, ok: true });
+      this.list.push({ check: name, ok: true });
       return true;
     } catch (e) {
       if (!(e instanceof CustosError)) throw e;
-      this.list.push({ name, ok: false, code: e.code, detail: e.message });
+      this.list.push({ check: name, ok: false, code: e.code, detail: e.message });
       return false;
     }
   }
@@ -95,11 +92,10 @@ function sameNonce(a: unknown, b: Uint8Array | string): boolean {
   return a instanceof Uint8Array && equalBytes(a, b);
 }
 
+/** The signer of `msg` at `at` (the payload names no authority: the caller compares it). */
 function signer(trust: TrustStore, msg: Sign1, at: number, who: string): SignerInfo {
-  if (msg.kid === undefined) fail('ERR_KEY_UNKNOWN', `the ${who} signature has no kid`);
-  const r = trust.lookup(msg.kid, at);
-  if (!r.ok) fail(r.code, `${who}: ${r.reason}`);
-  if (!verifySign1(msg, r.key)) fail('ERR_SIGNATURE_INVALID', `the ${who} signature does not verify`);
+  const r = verifySignedBy(msg, trust, { at });
+  if (!r.ok) fail(r.code, r.step === 'kid' ? `the ${who} signature has no kid` : r.code === 'ERR_SIGNATURE_INVALID' ? `the ${who} signature does not verify` : `${who}: ${r.reason}`);
   return { authority: r.authority.id, kid: toBase64Url(r.key.kid) };
 }
 
@@ -217,6 +213,7 @@ export function verifyPresentation(presentation: Uint8Array, opts: VerifyPresent
   let issuer: SignerInfo | undefined;
   c.run('issuer.signature', () => {
     issuer = signer(opts.trust, rec.sign1, rec.issuedAt, 'issuer');
+    // after the signature: the report names who really signed, even when it is not the one expected
     if (ex.issuer !== undefined && issuer.authority !== ex.issuer) fail('ERR_KEY_UNKNOWN', 'the record was committed by another authority');
   });
   c.run('binding.order', () => {

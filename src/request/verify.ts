@@ -8,22 +8,18 @@
  * be fed unverified events by mistake.
  */
 import { equalBytes } from '../bytes.js';
-import { isCustosError, fail, type ErrorCode } from '../errors.js';
-import { verifySign1 } from '../cose/sign1.js';
+import { isCustosError, fail } from '../errors.js';
+import { allPassed, type Check } from '../report.js';
 import type { TrustStore } from '../keys/trust.js';
+import { verifySignedBy } from '../keys/verify-signed.js';
 import { checkTransition, decodeStatusEvent, linksTo, MAX_STATUS_EVENTS, type DecodedStatusEvent, type StatusEvent } from './events.js';
 import { requestDigest } from './document.js';
 import type { EvidenceRequest } from './schema.js';
 import { parseInstant } from './time.js';
 import { validateRequest } from './validate.js';
 
-export interface StatusCheck {
-  readonly index: number;
-  readonly check: 'decode' | 'signature' | 'key' | 'actor' | 'request' | 'document' | 'sequence' | 'link' | 'transition';
-  readonly ok: boolean;
-  readonly code?: ErrorCode;
-  readonly message?: string;
-}
+/** One check of one status event ({@link Check}); `index` is the event's place in the chain. */
+export type StatusCheck = Check<'decode' | 'signature' | 'key' | 'actor' | 'request' | 'document' | 'sequence' | 'link' | 'transition'> & { readonly index: number };
 
 /** A status event whose signature, key, actor, link and transition all verified. */
 export interface VerifiedStatusEvent extends StatusEvent {
@@ -79,8 +75,8 @@ export function isVerifiedStatusChain(x: unknown): x is VerifiedStatusChain {
 }
 
 function failure(index: number, check: StatusCheck['check'], e: unknown): StatusCheck {
-  if (isCustosError(e)) return { index, check, ok: false, code: e.code, message: e.message };
-  return { index, check, ok: false, code: 'ERR_INTERNAL', message: 'unexpected error' };
+  if (isCustosError(e)) return { index, check, ok: false, code: e.code, detail: e.message };
+  return { index, check, ok: false, code: 'ERR_INTERNAL', detail: 'unexpected error' };
 }
 
 /**
@@ -111,14 +107,14 @@ export function verifyStatusChain(
   const checks: StatusCheck[] = [];
   const decoded: Array<DecodedStatusEvent | undefined> = [];
   const out: VerifiedStatusEvent[] = [];
-  if (chain.length === 0) checks.push({ index: 0, check: 'decode', ok: false, code: 'ERR_CHAIN_EMPTY', message: 'no status events' });
+  if (chain.length === 0) checks.push({ index: 0, check: 'decode', ok: false, code: 'ERR_CHAIN_EMPTY', detail: 'no status events' });
   const requestId = doc.id;
   // An index loop, not forEach: forEach skips the holes of a sparse array, so a trailing hole
   // would verify as if absent (finding F-9). Every index up to length gets a decode check.
   const visit = (bytes: Uint8Array | undefined, i: number): void => {
     if (!(bytes instanceof Uint8Array)) {
       decoded.push(undefined);
-      checks.push({ index: i, check: 'decode', ok: false, code: 'ERR_INVALID_ARGUMENT', message: 'not a Uint8Array (a hole in the array or another type)' });
+      checks.push({ index: i, check: 'decode', ok: false, code: 'ERR_INVALID_ARGUMENT', detail: 'not a Uint8Array (a hole in the array or another type)' });
       return;
     }
     let d: DecodedStatusEvent;
@@ -135,46 +131,37 @@ export function verifyStatusChain(
     const atMs = parseInstant('at', e.at).epochMs;
     let authority: string | undefined;
     let jurisdiction: string | undefined;
-    if (d.sign1.kid === undefined) {
-      checks.push({ index: i, check: 'key', ok: false, code: 'ERR_KEY_UNKNOWN', message: 'no kid in the protected header' });
-    } else {
-      const hit = trust.lookup(d.sign1.kid, atMs);
-      if (!hit.ok) checks.push({ index: i, check: 'key', ok: false, code: hit.code, message: hit.reason });
-      else {
-        checks.push({ index: i, check: 'key', ok: true });
-        authority = hit.authority.id;
-        jurisdiction = hit.authority.jurisdiction;
-        try {
-          const good = verifySign1(d.sign1, hit.key);
-          checks.push(good ? { index: i, check: 'signature', ok: true } : { index: i, check: 'signature', ok: false, code: 'ERR_SIGNATURE_INVALID', message: 'signature does not verify' });
-          if (!good) authority = undefined;
-        } catch (err) {
-          checks.push(failure(i, 'signature', err));
-          authority = undefined;
-        }
-      }
-    }
+    // the actor is compared below as its own check (run only when the signature verified)
+    const signed = verifySignedBy(d.sign1, trust, { at: atMs });
+    if (signed.ok || signed.step === 'signature') {
+      checks.push({ index: i, check: 'key', ok: true });
+      if (signed.ok) {
+        checks.push({ index: i, check: 'signature', ok: true });
+        authority = signed.authority.id;
+      } else checks.push({ index: i, check: 'signature', ok: false, code: signed.code, detail: signed.code === 'ERR_SIGNATURE_INVALID' ? 'signature does not verify' : signed.reason });
+      jurisdiction = (signed.ok ? signed : signed.signer).authority.jurisdiction;
+    } else checks.push({ index: i, check: 'key', ok: false, code: signed.code, detail: signed.reason });
     if (authority !== undefined) {
       checks.push(authority === e.actor
         ? { index: i, check: 'actor', ok: true }
-        : { index: i, check: 'actor', ok: false, code: 'ERR_ROLE_NOT_ALLOWED', message: 'the event was signed by another authority than its actor' });
+        : { index: i, check: 'actor', ok: false, code: 'ERR_ROLE_NOT_ALLOWED', detail: 'the event was signed by another authority than its actor' });
     }
     checks.push(e.request === requestId
       ? { index: i, check: 'request', ok: true }
-      : { index: i, check: 'request', ok: false, code: 'ERR_CHAIN_ID', message: 'event belongs to another request' });
+      : { index: i, check: 'request', ok: false, code: 'ERR_CHAIN_ID', detail: 'event belongs to another request' });
     if (i === 0) {
       checks.push(e.document !== undefined && equalBytes(e.document, document)
         ? { index: i, check: 'document', ok: true }
-        : { index: i, check: 'document', ok: false, code: 'ERR_REQUEST_MISMATCH', message: 'issued names another request document (or none)' });
+        : { index: i, check: 'document', ok: false, code: 'ERR_REQUEST_MISMATCH', detail: 'issued names another request document (or none)' });
     }
     checks.push(e.seq === i
       ? { index: i, check: 'sequence', ok: true }
-      : { index: i, check: 'sequence', ok: false, code: 'ERR_CHAIN_SEQ', message: `expected seq ${i}, got ${e.seq}` });
+      : { index: i, check: 'sequence', ok: false, code: 'ERR_CHAIN_SEQ', detail: `expected seq ${i}, got ${e.seq}` });
     const prev = i === 0 ? null : decoded[i - 1];
     const linked = i === 0 ? e.prev === null : prev !== undefined && prev !== null && linksTo(e, prev.digest);
     checks.push(linked
       ? { index: i, check: 'link', ok: true }
-      : { index: i, check: 'link', ok: false, code: 'ERR_CHAIN_BROKEN', message: 'prev does not name the previous event' });
+      : { index: i, check: 'link', ok: false, code: 'ERR_CHAIN_BROKEN', detail: 'prev does not name the previous event' });
     try {
       const history = decoded.slice(0, i).filter((x): x is DecodedStatusEvent => x !== undefined).map((x) => x.event);
       checkTransition(history, e, doc, authority === undefined ? undefined : jurisdiction);
@@ -185,7 +172,7 @@ export function verifyStatusChain(
     out.push(deepFreeze({ ...e, atMs, authority: authority ?? '', bytes }));
   };
   for (let i = 0; i < chain.length; i++) visit(chain[i], i);
-  const ok = checks.length > 0 && checks.every((c) => c.ok);
+  const ok = allPassed(checks);
   if (!ok) return { ok: false, checks };
   const result: VerifiedStatusChain = Object.freeze({ requestId, request: deepFreeze(structuredClone(doc)), document, events: Object.freeze(out) });
   verified.add(result);

@@ -54,7 +54,7 @@ export function admitSeal(seal: Uint8Array, opts: OpenOptions): SealManifest {
   const checks: SealCheck[] = [];
   const found = checkSealSignature(decoded, opts.trust, checks);
   const bad = checks.find((c) => !c.ok);
-  if (found === undefined || bad !== undefined) fail(bad?.code ?? 'ERR_SIGNATURE_INVALID', `seal does not verify: ${bad?.message ?? ''}`);
+  if (found === undefined || bad !== undefined) fail(bad?.code ?? 'ERR_SIGNATURE_INVALID', `seal does not verify: ${bad?.detail ?? ''}`);
   const m = decoded.manifest;
   const differ = contextMismatches(m.context, context);
   if (id !== undefined && id !== m.id) differ.unshift('id');

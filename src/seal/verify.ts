@@ -9,21 +9,18 @@
  */
 import * as crypto from '#crypto';
 import { equalBytes } from '../bytes.js';
-import { decodeSign1, HEADER, verifySign1, type Sign1 } from '../cose/index.js';
+import { decodeSign1, HEADER, type Sign1 } from '../cose/index.js';
 import { readHeader } from '../envelope/decrypt.js';
 import { mixesPostQuantum } from '../envelope/filekey.js';
 import { isReadableStream } from '../envelope/io.js';
-import { CustosError, fail, type ErrorCode } from '../errors.js';
+import { CustosError, fail } from '../errors.js';
+import type { Check } from '../report.js';
 import type { Authority, TrustedKey, TrustStore } from '../keys/trust.js';
+import { signerOf, verifySignedBy } from '../keys/verify-signed.js';
 import { decodeSealManifest, SEAL_CONTENT_TYPE, type SealManifest } from './manifest.js';
 
-/** One check of a seal verification. */
-export interface SealCheck {
-  readonly name: 'decode' | 'key' | 'signature' | 'authority' | 'payload';
-  readonly ok: boolean;
-  readonly code?: ErrorCode;
-  readonly message: string;
-}
+/** One check of a seal verification ({@link Check}, with its detail always set). */
+export type SealCheck = Check<'decode' | 'key' | 'signature' | 'authority' | 'payload'> & { readonly detail: string };
 
 export interface SealReport {
   readonly ok: boolean;
@@ -109,28 +106,27 @@ export function checkSealSignature(
   checks: SealCheck[],
 ): { authority: Authority; key: TrustedKey } | undefined {
   const { message, manifest } = decoded;
-  const kid = message.protectedHeaders.get(HEADER.kid) as Uint8Array;
-  const found = trust.lookup(kid, manifest.created);
-  if (!found.ok) {
-    checks.push({ name: 'key', ok: false, code: found.code, message: found.reason });
+  const r = verifySignedBy(message, trust, { at: manifest.created, authority: manifest.authority, authorityCode: 'ERR_SEAL_MALFORMED' });
+  // the report lists key, signature and authority in that order, up to the first that fails
+  const signer = signerOf(r);
+  if (signer === undefined) {
+    if (!r.ok) checks.push({ check: 'key', ok: false, code: r.code, detail: r.reason });
     return undefined;
   }
-  checks.push({ name: 'key', ok: true, message: `key of ${found.authority.id}, valid at sealing time` });
-  let good = false;
-  try {
-    good = verifySign1(message, found.key);
-  } catch (e) {
-    if (!(e instanceof CustosError)) throw e;
+  checks.push({ check: 'key', ok: true, detail: `key of ${signer.authority.id}, valid at sealing time` });
+  if (!r.ok && r.step === 'signature') {
+    // an unsupported or mismatched algorithm is reported as a signature that does not verify
+    checks.push({ check: 'signature', ok: false, code: 'ERR_SIGNATURE_INVALID', detail: 'signature does not verify' });
+    return undefined;
   }
-  checks.push(good ? { name: 'signature', ok: true, message: 'signature verifies' } : { name: 'signature', ok: false, code: 'ERR_SIGNATURE_INVALID', message: 'signature does not verify' });
-  if (!good) return undefined;
-  if (found.authority.id !== manifest.authority) {
-    checks.push({ name: 'authority', ok: false, code: 'ERR_SEAL_MALFORMED', message: `manifest names ${manifest.authority}, key belongs to ${found.authority.id}` });
+  checks.push({ check: 'signature', ok: true, detail: 'signature verifies' });
+  if (!r.ok) {
+    checks.push({ check: 'authority', ok: false, code: r.code, detail: `manifest names ${manifest.authority}, key belongs to ${signer.authority.id}` });
     return undefined;
   }
   const pq = manifest.context.quantumResistant === false ? `; ${NOT_QUANTUM_RESISTANT}` : '';
-  checks.push({ name: 'authority', ok: true, message: `sealed by ${manifest.authority}${pq}` });
-  return found;
+  checks.push({ check: 'authority', ok: true, detail: `sealed by ${manifest.authority}${pq}` });
+  return r;
 }
 
 /**
@@ -150,10 +146,10 @@ export async function verifySeal(seal: Uint8Array, opts: VerifySealOptions): Pro
     decoded = decodeSeal(seal);
   } catch (e) {
     if (!(e instanceof CustosError) || e.code === 'ERR_INVALID_ARGUMENT') throw e;
-    checks.push({ name: 'decode', ok: false, code: e.code, message: e.message });
+    checks.push({ check: 'decode', ok: false, code: e.code, detail: e.message });
     return { ok: false, manifest: undefined, signer: undefined, checks, quantumResistant: undefined };
   }
-  checks.push({ name: 'decode', ok: true, message: 'seal and manifest are well-formed' });
+  checks.push({ check: 'decode', ok: true, detail: 'seal and manifest are well-formed' });
   const found = checkSealSignature(decoded, opts.trust, checks);
   let headerMixed = false;
   if (opts.ciphertext !== undefined) {
@@ -164,10 +160,10 @@ export async function verifySeal(seal: Uint8Array, opts: VerifySealOptions): Pro
       const ok = d.size === manifest.payloadSize && equalBytes(d.sha256, manifest.payloadSha256);
       // the seal does not cover the header: a later rewrap may have mixed in a classic recipient
       const pq = headerMixed ? `; ${NOT_QUANTUM_RESISTANT_HEADER}` : '';
-      checks.push(ok ? { name: 'payload', ok: true, message: `payload digest matches${pq}` } : { name: 'payload', ok: false, code: 'ERR_DIGEST_MISMATCH', message: 'the age payload differs from the sealed one' });
+      checks.push(ok ? { check: 'payload', ok: true, detail: `payload digest matches${pq}` } : { check: 'payload', ok: false, code: 'ERR_DIGEST_MISMATCH', detail: 'the age payload differs from the sealed one' });
     } catch (e) {
       if (!(e instanceof CustosError) || e.code === 'ERR_INVALID_ARGUMENT') throw e;
-      checks.push({ name: 'payload', ok: false, code: e.code, message: `cannot read the age file: ${e.message}` });
+      checks.push({ check: 'payload', ok: false, code: e.code, detail: `cannot read the age file: ${e.message}` });
     }
   }
   return {

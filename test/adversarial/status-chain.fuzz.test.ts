@@ -85,7 +85,7 @@ function documentedChecks(r: StatusChainReport): string | undefined {
     if (c.ok) continue;
     if (c.code === undefined) return `failed check ${c.index}.${c.check} without a code`;
     if (!Object.hasOwn(ERROR_CODES, c.code)) return `undocumented code ${c.code}`;
-    if (c.code === 'ERR_INTERNAL') return `ERR_INTERNAL at ${c.index}.${c.check}: ${c.message ?? ''}`;
+    if (c.code === 'ERR_INTERNAL') return `ERR_INTERNAL at ${c.index}.${c.check}: ${c.detail ?? ''}`;
   }
   if (r.ok !== (r.chain !== undefined)) return 'ok and chain disagree';
   if (r.ok && r.checks.some((c) => !c.ok)) return 'ok with a failed check';

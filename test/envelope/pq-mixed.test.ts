@@ -129,7 +129,7 @@ describe('seals record the opt-in, and verification says so', () => {
     const r = await verifySeal(s.seal, { trust, ciphertext: s.ciphertext });
     expect(r.ok).toBe(true);
     expect(r.quantumResistant).toBe(false);
-    expect(r.checks.find((c) => c.name === 'authority')?.message).toMatch(/NOT quantum-resistant/);
+    expect(r.checks.find((c) => c.check === 'authority')?.detail).toMatch(/NOT quantum-resistant/);
     const input = join(dir, 'seal-in2');
     writeFileSync(input, data);
     for (const hashInWorker of [true, false]) {
@@ -149,7 +149,7 @@ describe('seals record the opt-in, and verification says so', () => {
     const r = await verifySeal(s.seal, { trust, ciphertext: mixed });
     expect(r.ok).toBe(true); // the seal covers the payload, which is unchanged
     expect(r.quantumResistant).toBe(false);
-    expect(r.checks.find((c) => c.name === 'payload')?.message).toMatch(/NOT quantum-resistant: the age header/);
+    expect(r.checks.find((c) => c.check === 'payload')?.detail).toMatch(/NOT quantum-resistant: the age header/);
   });
 
   it('a PQ-only seal says nothing of the kind', async () => {
@@ -158,6 +158,6 @@ describe('seals record the opt-in, and verification says so', () => {
     const r = await verifySeal(s.seal, { trust, ciphertext: s.ciphertext });
     expect(r.ok).toBe(true);
     expect(r.quantumResistant).toBeUndefined();
-    expect(r.checks.some((c) => c.message.includes('quantum'))).toBe(false);
+    expect(r.checks.some((c) => c.detail.includes('quantum'))).toBe(false);
   });
 });

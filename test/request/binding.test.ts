@@ -43,7 +43,7 @@ function message(f: () => unknown): string {
   }
   return '';
 }
-const failed = (r: StatusChainReport) => r.checks.filter((c) => !c.ok).map((c) => ({ check: c.check, code: c.code, message: c.message }));
+const failed = (r: StatusChainReport) => r.checks.filter((c) => !c.ok).map((c) => ({ check: c.check, code: c.code, message: c.detail }));
 
 /** Signs the next event of `chain` directly, bypassing the signer's checks (a forger's view). */
 function forgeNext(chain: readonly Uint8Array[], request: EvidenceRequest, s: Step, extra: Record<string, unknown> = {}): Uint8Array {

@@ -83,7 +83,7 @@ describe('sealFile / verifySealFile / openFile', () => {
     expect(existsSync(join(dir, 'x2'))).toBe(false);
     expect(readdirSync(dir).sort()).toEqual([...before, 'other.age', 'other.seal'].sort());
     const r = await verifySealFile(join(dir, 'disk.seal'), { trust, ageFile: join(dir, 'other.age') });
-    expect(r.checks.find((c) => c.name === 'payload')?.code).toBe('ERR_DIGEST_MISMATCH');
+    expect(r.checks.find((c) => c.check === 'payload')?.code).toBe('ERR_DIGEST_MISMATCH');
   });
 
   it('a large file (hashed on the worker): opens; a re-encryption or other plaintext is refused, nothing written', async () => {

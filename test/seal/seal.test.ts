@@ -73,7 +73,7 @@ describe('sealItem / verifySeal / openItem', () => {
     expect(s.manifest.created).toBe(Date.parse('2026-11-02T08:00:00Z'));
     same(await decrypt(s.ciphertext, [alice.identity]), item);
     const r = await verifySeal(s.seal, { trust, ciphertext: s.ciphertext });
-    expect(r.checks.map((c) => [c.name, c.ok])).toEqual([['decode', true], ['key', true], ['signature', true], ['authority', true], ['payload', true]]);
+    expect(r.checks.map((c) => [c.check, c.ok])).toEqual([['decode', true], ['key', true], ['signature', true], ['authority', true], ['payload', true]]);
     expect(r.ok).toBe(true);
     expect(r.signer?.authority).toBe('at.lpd-wien');
     expect((await verifySeal(s.seal, { trust })).ok).toBe(true);
@@ -132,7 +132,7 @@ describe('sealItem / verifySeal / openItem', () => {
     const again = await sealItem(item, base);
     const r = await verifySeal(s.seal, { trust, ciphertext: again.ciphertext });
     expect(r.ok).toBe(false);
-    expect(r.checks.find((c) => c.name === 'payload')?.code).toBe('ERR_DIGEST_MISMATCH');
+    expect(r.checks.find((c) => c.check === 'payload')?.code).toBe('ERR_DIGEST_MISMATCH');
     expect(await codeOf(openItem(again.ciphertext, s.seal, { identities: [alice.identity], trust, expect: expectOk }))).toBe('ERR_DIGEST_MISMATCH');
   });
 
@@ -191,11 +191,11 @@ describe('sealItem / verifySeal / openItem', () => {
     // a trusted key of another authority than the manifest names
     const misattributed = await sealItem(item, { ...base, signer: other });
     const r = await verifySeal(misattributed.seal, { trust });
-    expect(r.checks.find((c) => !c.ok)).toMatchObject({ name: 'authority', code: 'ERR_SEAL_MALFORMED' });
+    expect(r.checks.find((c) => !c.ok)).toMatchObject({ check: 'authority', code: 'ERR_SEAL_MALFORMED' });
     // ES256 seals verify when the authority matches
     expect((await verifySeal((await sealItem(item, { ...base, signer: other, authority: 'de.bka' })).seal, { trust })).ok).toBe(true);
     // garbage
-    expect((await verifySeal(utf8('no seal'), { trust })).checks[0]).toMatchObject({ name: 'decode', ok: false });
+    expect((await verifySeal(utf8('no seal'), { trust })).checks[0]).toMatchObject({ check: 'decode', ok: false });
     // every byte flip of a seal is caught
     for (let i = 0; i < s.seal.length; i += 3) {
       const f = s.seal.slice();
@@ -208,7 +208,7 @@ describe('sealItem / verifySeal / openItem', () => {
     const s = await sealItem(item, base);
     const t = s.ciphertext.slice();
     t[t.length - 100]! ^= 1;
-    expect((await verifySeal(s.seal, { trust, ciphertext: t })).checks.find((c) => c.name === 'payload')?.code).toBe('ERR_DIGEST_MISMATCH');
+    expect((await verifySeal(s.seal, { trust, ciphertext: t })).checks.find((c) => c.check === 'payload')?.code).toBe('ERR_DIGEST_MISMATCH');
     expect(await codeOf(openItem(t, s.seal, { identities: [alice.identity], trust, expect: expectOk }))).toBe('ERR_DIGEST_MISMATCH');
     // the stream path has no payload check up front: the chunk fails authentication
     const { plaintext } = await openItem(streamOf(t), s.seal, { identities: [alice.identity], trust, expect: expectOk });

@@ -91,7 +91,7 @@ export const requestStatusCmd: Command = {
     const rep = verifyStatusChain(await loadChain(str(v, 'chain', true)), trust, { request: r });
     if (!rep.ok || rep.chain === undefined) {
       const f = rep.checks.find((c) => !c.ok);
-      io.out(`status chain does not verify: ${f?.code ?? ''} ${f?.message ?? ''}`);
+      io.out(`status chain does not verify: ${f?.code ?? ''} ${f?.detail ?? ''}`);
       io.result({ ok: false, checks: rep.checks });
       return 1;
     }
