@@ -191,7 +191,7 @@ export async function rewrapFile(
   input: string,
   identities: IdentityInput | readonly IdentityInput[],
   changes: RewrapChanges,
-  options: DecryptOptions & { output?: string; mode?: number; noReplace?: boolean } = {},
+  options: DecryptOptions & { output?: string; mode?: number; noReplace?: boolean; onBytes?: (n: number) => void } = {},
 ): Promise<{ payloadOffset: number; size: number }> {
   const fh = await openInput(input);
   try {
@@ -219,6 +219,7 @@ export async function rewrapFile(
       for (let x = await r.read(); !x.done; x = await r.read()) {
         if (payloadOffset < 0) payloadOffset = x.value.length; // the first piece is the new header
         await w.write([x.value]);
+        options.onBytes?.(x.value.length); // progress: bytes written so far come in increments
       }
       return { payloadOffset, size: w.size };
     });
