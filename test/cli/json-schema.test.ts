@@ -17,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { run } from '../../src/cli/run.js';
 import { COMMANDS } from '../../src/cli/commands/index.js';
 import { runDemo, type DemoResult } from '../../src/cli/demo/run.js';
 import { buildChain, loadRequest, parties } from '../request/helpers.js';
@@ -43,6 +44,20 @@ function check(command: string, stdout: string, exit: number): Record<string, un
   if (!valid) throw new Error(`${command}: output does not match ${String(obj.schema)}: ${JSON.stringify(v!.errors, null, 2)}\n${stdout}`);
   if (obj.schema === 'custos/error/1') expect(obj.exit).toBe(exit);
   return obj;
+}
+
+/** Runs the CLI's run() in this process, capturing stdout and stderr. */
+async function inProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  try {
+    return { code: await run(argv), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
 }
 
 interface Case {
@@ -196,12 +211,14 @@ describe('--json output validates against the shipped schema', () => {
     });
   }
 
-  it('a usage error of every command prints the error object (exit 2), and --help --json the help object', () => {
+  it('a usage error of every command prints the error object (exit 2), and --help --json the help object', async () => {
+    // in-process (the same run() the binary calls; both fail before any command body runs):
+    // 2 × every command as child processes would take ~10 s on a loaded 2-core machine
     for (const cmd of COMMANDS) {
-      const r = runCli(cli, [...cmd.name.split(' '), '--no-such-option', '--json']);
+      const r = await inProcess([...cmd.name.split(' '), '--no-such-option', '--json']);
       expect(r.code).toBe(2);
       expect(check(cmd.name, r.stdout, 2)).toMatchObject({ error: { code: 'ERR_USAGE' } });
-      const h = runCli(cli, [...cmd.name.split(' '), '--help', '--json']);
+      const h = await inProcess([...cmd.name.split(' '), '--help', '--json']);
       expect(h.code).toBe(0);
       const obj = JSON.parse(h.stdout) as Record<string, unknown>;
       expect(validators.get('custos/help/1')!(obj)).toBe(true);
