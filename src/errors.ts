@@ -15,6 +15,9 @@ export const ERROR_CODES = {
   ERR_IO: 'a file system or stream operation failed',
   ERR_ENCODING: 'malformed hex, base64, bech32 or UTF-8 text',
   ERR_INTERNAL: 'an invariant inside custos failed (a bug: please report it)',
+  ERR_EXISTS: 'the output already exists and replacing it was not asked for (the CLI: --force)',
+  ERR_USAGE: 'a command line is wrong: unknown command, option or argument (CLI exit code 2)',
+  ERR_INTERRUPTED: 'the operation was interrupted by a signal (SIGINT, SIGTERM); its temporary output was removed',
   // cbor
   ERR_CBOR_SIZE: 'CBOR input larger than the allowed byte size',
   ERR_CBOR_DEPTH: 'CBOR nesting deeper than allowed',

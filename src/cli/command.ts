@@ -21,6 +21,11 @@ export interface Command {
   readonly options: Options;
   readonly minArgs?: number;
   readonly maxArgs?: number;
+  /**
+   * The command stops on SIGINT/SIGTERM itself (the servers: a signal is their normal end);
+   * otherwise the CLI's handler removes temp outputs and exits 130/143 (src/cli/interrupt.ts).
+   */
+  readonly handlesSignals?: boolean;
   run(values: Values, args: string[], io: Io): Promise<number>;
 }
 
@@ -84,4 +89,26 @@ export function strs(values: Values, name: string): string[] {
   const v = values[name];
   if (v === undefined) return [];
   return (Array.isArray(v) ? v : [v]).map(String);
+}
+
+/** `--force`: replace existing outputs (without it, an existing output is ERR_EXISTS, exit 3). */
+export const FORCE_OPTION: Options = { force: { type: 'boolean' } };
+
+/** True unless `--force` was given: the writers then commit with no-replace (link, EEXIST → ERR_EXISTS). */
+export function noReplace(values: Values): boolean {
+  return values.force !== true;
+}
+
+/**
+ * Fails with ERR_EXISTS before any work when one of `paths` exists (a dangling symlink counts)
+ * and `--force` is absent, so a 1 TB seal does not run only to be refused at its commit. It is
+ * only the early answer: the writers' no-replace commit is what makes the refusal atomic.
+ */
+export async function refuseExisting(values: Values, ...paths: string[]): Promise<void> {
+  if (!noReplace(values)) return;
+  const { lstat } = await import('node:fs/promises');
+  for (const p of paths) {
+    if (p === '-') continue;
+    if (await lstat(p).then(() => true, () => false)) throw new CustosError('ERR_EXISTS', `${p} exists (use --force to replace it)`);
+  }
 }

@@ -13,6 +13,9 @@ import { readFile } from 'node:fs/promises';
 import { joinBytes, toU8 } from '../bytes.js';
 import { CustosError, fail } from '../errors.js';
 import { escapeTerminal } from './escape.js';
+import { NO_PROGRESS, progressLine, type Progress } from './progress.js';
+
+export type { Progress } from './progress.js';
 
 /** A usage error: wrong flags or arguments (exit code 2). */
 export class UsageError extends Error {
@@ -43,17 +46,28 @@ export interface Io {
   readonly json: boolean;
   readonly quiet: boolean;
   readonly color: boolean;
-  /** A human line on stdout from its parts, each escaped (suppressed with --json). */
+  /**
+   * A line of the command's primary result (a verdict, a digest, an index, a listing) on stdout
+   * from its parts, each escaped; suppressed with --json only.
+   */
   out(...parts: LinePart[]): void;
+  /** A detail line on stdout (the checks behind a verdict); suppressed with --json and --quiet. */
+  detail(...parts: LinePart[]): void;
   /** A diagnostic line on stderr (suppressed with --quiet, except errors). */
   info(line: string): void;
   error(line: string): void;
-  /** Prints the command's one JSON result object (only with --json). */
-  result(obj: unknown): void;
+  /**
+   * Prints the command's one JSON result object (only with --json), with the command's
+   * `schema` name (`custos/<command words joined by ->/1`) added first.
+   */
+  result(obj: object): void;
   /** True once a JSON result was printed. */
   readonly printed: boolean;
-  /** A progress reporter for `total` bytes; a no-op unless stderr is a TTY and output is human. */
-  progress(label: string, total: number): Progress;
+  /**
+   * A progress reporter for `total` bytes (undefined: not known, e.g. stdin); a no-op unless
+   * stderr is a TTY and output is human, and for a known total under 8 MiB.
+   */
+  progress(label: string, total: number | undefined): Progress;
   style(kind: StyleKind, s: string): Styled;
 }
 
@@ -72,14 +86,18 @@ export function renderLine(parts: readonly LinePart[], color: boolean): string {
   return line;
 }
 
-export interface Progress {
-  add(n: number): void;
-  done(): void;
+/** The `schema` value of a command's JSON result: `custos/log-init/1` for `log init`. */
+export function schemaName(command: string): string {
+  return `custos/${command.split(' ').join('-')}/1`;
 }
 
-const NO_PROGRESS: Progress = { add() {}, done() {} };
+/** The one JSON object of any failure (usage errors included), whatever the command. */
+export function errorObject(code: string, message: string, exit: number): object {
+  return { schema: 'custos/error/1', ok: false, error: { code, message }, exit };
+}
 
-export function makeIo(opts: { json: boolean; quiet: boolean }): Io {
+/** `command` names the schema of the result (see {@link schemaName}). */
+export function makeIo(opts: { json: boolean; quiet: boolean; command: string }): Io {
   const color = !opts.json && process.env.NO_COLOR === undefined && process.stdout.isTTY === true && process.env.TERM !== 'dumb';
   let printed = false;
   return {
@@ -88,6 +106,9 @@ export function makeIo(opts: { json: boolean; quiet: boolean }): Io {
     color,
     out(...parts) {
       if (!opts.json) process.stdout.write(`${renderLine(parts, color)}\n`);
+    },
+    detail(...parts) {
+      if (!opts.json && !opts.quiet) process.stdout.write(`${renderLine(parts, color)}\n`);
     },
     info(line) {
       if (!opts.quiet) process.stderr.write(`${escapeTerminal(line)}\n`);
@@ -102,41 +123,17 @@ export function makeIo(opts: { json: boolean; quiet: boolean }): Io {
       if (!opts.json) return;
       if (printed) throw new Error('a command printed two JSON results');
       printed = true;
-      process.stdout.write(`${JSON.stringify(obj, null, 2)}\n`);
+      const schema = schemaName(opts.command);
+      // `schema` first; run.ts owns it (a command's own `schema` key is overwritten)
+      process.stdout.write(`${JSON.stringify(Object.assign({ schema }, obj, { schema }), null, 2)}\n`);
     },
     progress(label, total) {
-      if (opts.json || opts.quiet || process.stderr.isTTY !== true || total < 8 * 1024 * 1024) return NO_PROGRESS;
-      return progressBar(escapeTerminal(label), total);
+      if (opts.json || opts.quiet || process.stderr.isTTY !== true) return NO_PROGRESS;
+      if (total !== undefined && total < 8 * 1024 * 1024) return NO_PROGRESS;
+      return progressLine(process.stderr, escapeTerminal(label), total);
     },
     style(kind, s) {
       return new Styled(kind, s);
-    },
-  };
-}
-
-function progressBar(label: string, total: number): Progress {
-  let done = 0;
-  let last = 0;
-  const start = Date.now();
-  const draw = (): void => {
-    const width = Math.max(10, Math.min(40, (process.stderr.columns ?? 80) - label.length - 30));
-    const frac = total === 0 ? 1 : Math.min(1, done / total);
-    const fill = Math.round(frac * width);
-    const mbs = done / 1e6 / Math.max(0.001, (Date.now() - start) / 1000);
-    process.stderr.write(`\r${label} [${'#'.repeat(fill)}${' '.repeat(width - fill)}] ${(frac * 100).toFixed(0).padStart(3)}% ${mbs.toFixed(0)} MB/s`);
-  };
-  return {
-    add(n) {
-      done += n;
-      const now = Date.now();
-      if (now - last > 100) {
-        last = now;
-        draw();
-      }
-    },
-    done() {
-      draw();
-      process.stderr.write('\n');
     },
   };
 }

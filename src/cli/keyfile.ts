@@ -83,9 +83,9 @@ function parseKeyDoc(input: unknown): AuthorityKeys {
   return { doc, signer, identities: doc.age.map((a) => a.identity), recipients: doc.age.map((a) => a.recipient) };
 }
 
-/** Writes a key file 0600, atomically. */
-export async function writeKeyFile(path: string, doc: KeyFileDocument): Promise<void> {
-  await writeFileAtomic(path, utf8(`${JSON.stringify(doc, null, 2)}\n`), 0o600);
+/** Writes a key file 0600, atomically; `noReplace`: an existing file is an ERR_EXISTS, never replaced. */
+export async function writeKeyFile(path: string, doc: KeyFileDocument, opts: { noReplace?: boolean } = {}): Promise<void> {
+  await writeFileAtomic(path, utf8(`${JSON.stringify(doc, null, 2)}\n`), 0o600, { noReplace: opts.noReplace === true });
   await chmod(path, 0o600); // the umask cannot widen it, but an existing file's mode must not survive either
 }
 

@@ -11,7 +11,7 @@ import type { BundleSource } from '../bundle/source.js';
 import type { TarEntry } from '../bundle/tar.js';
 import { TarWriter, type ByteSink } from '../bundle/tarwriter.js';
 import { CustosError, fail } from '../errors.js';
-import { AtomicWriter } from './files.js';
+import { AtomicWriter, type AtomicOptions } from './files.js';
 
 export { TarWriter, type ByteSink };
 
@@ -139,8 +139,8 @@ export class AtomicFile implements ByteSink {
     this.#w = w;
   }
 
-  static async create(path: string, mode = 0o644): Promise<AtomicFile> {
-    return new AtomicFile(await AtomicWriter.create(path, mode));
+  static async create(path: string, mode = 0o644, opts: AtomicOptions = {}): Promise<AtomicFile> {
+    return new AtomicFile(await AtomicWriter.create(path, mode, opts));
   }
 
   async write(bytes: Uint8Array): Promise<void> {

@@ -50,7 +50,7 @@ async function withSource<T>(input: string | BundleSource, body: (s: BundleSourc
  * await createBundle('bundle.tar', { signer, issuer: 'DE-BKA', items: [{ id: 'disk', encrypted: 'disk.age', seal }] });
  * ```
  */
-export async function createBundle(out: string | ByteSink, opts: CreateBundleOptions<BundleItemInput>): Promise<BundleManifest> {
+export async function createBundle(out: string | ByteSink, opts: CreateBundleOptions<BundleItemInput>, file: { readonly noReplace?: boolean } = {}): Promise<BundleManifest> {
   const items: CoreItemInput[] = [];
   for (const it of opts.items) {
     if (typeof it.encrypted !== 'string') {
@@ -66,7 +66,7 @@ export async function createBundle(out: string | ByteSink, opts: CreateBundleOpt
     }
     items.push({ ...it, encrypted: { size, stream: () => createReadStream(path, { highWaterMark: 1024 * 1024 }) } });
   }
-  const sink = typeof out === 'string' ? await AtomicFile.create(out) : out;
+  const sink = typeof out === 'string' ? await AtomicFile.create(out, 0o644, file) : out;
   try {
     const m = await writeBundle(sink, { ...opts, items });
     if (sink instanceof AtomicFile) await sink.commit();
@@ -113,6 +113,8 @@ export interface OpenBundleItemOptions extends Omit<CoreOpenOptions, 'output'> {
   readonly output: string | PlaintextOutput;
   /** Permission bits of an output file (default 0600). */
   readonly mode?: number;
+  /** Refuse to replace an existing output file (ERR_EXISTS, atomic at the commit; default false). */
+  readonly noReplace?: boolean;
 }
 
 /**
@@ -126,8 +128,8 @@ export interface OpenBundleItemOptions extends Omit<CoreOpenOptions, 'output'> {
  */
 export async function openBundleItem(input: string | BundleSource, id: string, opts: OpenBundleItemOptions): Promise<OpenedBundleItem> {
   return withSource(input, async (src) => {
-    const { output, mode, ...rest } = opts;
-    const out = typeof output === 'string' ? await AtomicWriter.create(output, mode ?? 0o600) : output;
+    const { output, mode, noReplace, ...rest } = opts;
+    const out = typeof output === 'string' ? await AtomicWriter.create(output, mode ?? 0o600, { noReplace: noReplace === true }) : output;
     return openSource(src, id, { hash: nodePassHash, ...rest, output: out });
   });
 }

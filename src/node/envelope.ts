@@ -27,6 +27,8 @@ import { AtomicWriter, BlockReader } from './files.js';
 export interface FileOptions {
   /** Permission bits of the output file. */
   mode?: number;
+  /** Refuse to replace an existing output (ERR_EXISTS, checked atomically at the commit; default false). */
+  noReplace?: boolean;
   /**
    * Awaited after each block (encryptFile): lets a hook that hands work to another thread wait
    * for it without blocking this thread, so that thread's failure is seen at once.
@@ -73,9 +75,9 @@ async function openInput(path: string): Promise<FileHandle> {
 }
 
 /** Runs `body` against an atomic writer: committed on success, deleted on any failure. */
-async function withOutput<T>(path: string, mode: number, body: (w: AtomicWriter) => Promise<T>): Promise<T> {
+async function withOutput<T>(path: string, file: { mode: number; noReplace: boolean }, body: (w: AtomicWriter) => Promise<T>): Promise<T> {
   assertString('output path', path);
-  const w = await AtomicWriter.create(path, mode);
+  const w = await AtomicWriter.create(path, file.mode, { noReplace: file.noReplace });
   try {
     const r = await body(w);
     await w.commit();
@@ -104,7 +106,7 @@ export async function encryptFile(
   const fh = await openInput(input);
   try {
     const enc = await createEncryptor(recipients, options);
-    return await withOutput(output, options.mode ?? 0o644, async (w) => {
+    return await withOutput(output, { mode: options.mode ?? 0o644, noReplace: options.noReplace === true }, async (w) => {
       const reader = new BlockReader(fh, PLAIN_BLOCK);
       const out = new BatchWriter(w);
       const emit = (b: Uint8Array) => out.push(b);
@@ -158,7 +160,7 @@ export async function decryptFile(
     const head = await readPayloadNonce(src, rest);
     const dec = new StreamDecryptor(payloadKey(fileKey, head.nonce));
     fileKey.fill(0);
-    return await withOutput(output, options.mode ?? 0o600, async (w) => {
+    return await withOutput(output, { mode: options.mode ?? 0o600, noReplace: options.noReplace === true }, async (w) => {
       const out = new BatchWriter(w);
       const emit = (pt: Uint8Array) => out.push(pt);
       dec.push(head.rest, emit);
@@ -189,7 +191,7 @@ export async function rewrapFile(
   input: string,
   identities: IdentityInput | readonly IdentityInput[],
   changes: RewrapChanges,
-  options: DecryptOptions & { output?: string; mode?: number } = {},
+  options: DecryptOptions & { output?: string; mode?: number; noReplace?: boolean; onBytes?: (n: number) => void } = {},
 ): Promise<{ payloadOffset: number; size: number }> {
   const fh = await openInput(input);
   try {
@@ -211,12 +213,13 @@ export async function rewrapFile(
     // Keep the original file's permission bits (an evidence file is often 0600) unless told otherwise.
     const mode = options.mode ?? (await fh.stat()).mode & 0o7777;
     const out = await rewrap(stream, identities, changes, options);
-    return await withOutput(options.output ?? input, mode, async (w) => {
+    return await withOutput(options.output ?? input, { mode, noReplace: options.noReplace === true }, async (w) => {
       const r = out.getReader();
       let payloadOffset = -1;
       for (let x = await r.read(); !x.done; x = await r.read()) {
         if (payloadOffset < 0) payloadOffset = x.value.length; // the first piece is the new header
         await w.write([x.value]);
+        options.onBytes?.(x.value.length); // progress: bytes written so far come in increments
       }
       return { payloadOffset, size: w.size };
     });

@@ -3,13 +3,14 @@
  * fsync, rename, fsync of the directory: a failure never leaves partial output under the final
  * name) with batched positional writes, and a prefetching block reader.
  */
-import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { link, open, readdir, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as crypto from '#crypto';
 import { toHex, toU8 } from '../bytes.js';
 import { CustosError, fail } from '../errors.js';
 import { pidAlive } from './pid.js';
+import { registerTemp, unregisterTemp } from './temps.js';
 
 /** Options of {@link AtomicWriter.create}. */
 export interface AtomicOptions {
@@ -17,6 +18,12 @@ export interface AtomicOptions {
   readonly removeOrphans?: boolean;
   /** fsync the directory after the rename (default true; a batch may sync it once itself). */
   readonly syncDir?: boolean;
+  /**
+   * Refuse to replace an existing file (default false): the commit links the temp file to the
+   * final name (which fails atomically when the name exists) instead of renaming over it, and
+   * fails with ERR_EXISTS, leaving the existing file untouched and no temp file behind.
+   */
+  readonly noReplace?: boolean;
 }
 
 /** True for the name of an {@link AtomicWriter} temp file (`.<name>.<pid>.<16 hex>.tmp`). */
@@ -48,6 +55,7 @@ export class AtomicWriter {
   #syncing: Promise<void> | undefined;
   #syncingDone = true;
   #syncDir = true;
+  #noReplace = false;
 
   private constructor(path: string, tmp: string, fh: FileHandle) {
     this.path = path;
@@ -66,8 +74,11 @@ export class AtomicWriter {
     // this fail instead of being followed and overwritten.
     const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${toHex(crypto.randomBytes(8))}.tmp`);
     try {
-      const w = new AtomicWriter(path, tmp, await open(tmp, 'wx', mode));
+      const fh = await open(tmp, 'wx', mode);
+      registerTemp(tmp); // removed by the CLI's signal handler if the process is interrupted
+      const w = new AtomicWriter(path, tmp, fh);
       w.#syncDir = opts.syncDir ?? true;
+      w.#noReplace = opts.noReplace ?? false;
       return w;
     } catch (e) {
       throw new CustosError('ERR_IO', `cannot create a temporary file next to ${path}`, { cause: e });
@@ -136,7 +147,10 @@ export class AtomicWriter {
     return this.#pos;
   }
 
-  /** fsync, close, rename over the final name, fsync the directory. */
+  /**
+   * fsync, close, rename over the final name (with `noReplace`: link to the final name, which
+   * fails with ERR_EXISTS when it exists, then unlink the temp name), fsync the directory.
+   */
   async commit(): Promise<void> {
     if (this.#done) fail('ERR_INVALID_ARGUMENT', 'file already committed or aborted');
     this.#done = true;
@@ -144,12 +158,18 @@ export class AtomicWriter {
       await this.#syncing;
       await this.#fh.sync();
       await this.#fh.close();
-      await rename(this.#tmp, this.path);
+      if (this.#noReplace) {
+        await link(this.#tmp, this.path);
+        await unlink(this.#tmp).catch(() => undefined); // the final name holds the complete file
+      } else await rename(this.#tmp, this.path);
     } catch (e) {
       await this.#fh.close().catch(() => undefined);
       await unlink(this.#tmp).catch(() => undefined);
+      unregisterTemp(this.#tmp);
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new CustosError('ERR_EXISTS', `${this.path} exists (not replaced)`, { cause: e });
       throw new CustosError('ERR_IO', `cannot write ${this.path}`, { cause: e });
     }
+    unregisterTemp(this.#tmp);
     if (this.#syncDir) await syncDir(dirname(this.path));
   }
 
@@ -160,6 +180,7 @@ export class AtomicWriter {
     await this.#syncing?.catch(() => undefined); // never close the handle under a running datasync
     await this.#fh.close().catch(() => undefined);
     await unlink(this.#tmp).catch(() => undefined);
+    unregisterTemp(this.#tmp);
   }
 }
 

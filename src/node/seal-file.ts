@@ -45,6 +45,8 @@ export interface SealFileOptions {
    * progress while a disk image of hundreds of GB is sealed. It must not throw.
    */
   onProgress?: (bytesRead: number) => void;
+  /** Refuse to replace an existing `outAge` or `outSeal` (ERR_EXISTS, atomic at each commit; default false). */
+  noReplace?: boolean;
 }
 
 /**
@@ -77,9 +79,9 @@ export async function sealFile(
       done += b.length;
       progress?.(done);
     };
-    const { payloadOffset } = await encryptFile(input, outAge, opts.recipients, { onPlaintext, onPayload: tracker.onPayload, allowMixedPostQuantum: opts.allowMixedPostQuantum === true });
+    const { payloadOffset } = await encryptFile(input, outAge, opts.recipients, { onPlaintext, onPayload: tracker.onPayload, allowMixedPostQuantum: opts.allowMixedPostQuantum === true, noReplace: opts.noReplace === true });
     const result = await tracker.finish();
-    await writeFileAtomic(outSeal, result.seal);
+    await writeFileAtomic(outSeal, result.seal, 0o644, { noReplace: opts.noReplace === true });
     return { ...result, payloadOffset };
   }
   // Both SHA-256s run on ONE worker thread (two lanes of one ring) while this thread reads,
@@ -108,6 +110,7 @@ export async function sealFile(
         await payload.drain();
       },
       allowMixedPostQuantum: opts.allowMixedPostQuantum === true,
+      noReplace: opts.noReplace === true,
     }));
   } catch (e) {
     await Promise.all([plain.abort(), payload.abort()]);
@@ -115,7 +118,7 @@ export async function sealFile(
   }
   const [sha256, payloadSha256] = await Promise.all([plain.digest(), payload.digest()]);
   const result = await completeSeal(prepared, { size, sha256, payloadSize, payloadSha256 });
-  await writeFileAtomic(outSeal, result.seal);
+  await writeFileAtomic(outSeal, result.seal, 0o644, { noReplace: opts.noReplace === true });
   return { ...result, payloadOffset };
 }
 

@@ -161,7 +161,7 @@ describe('custos CLI', () => {
     expect(out.recipients[0]).toMatch(/^age1pq1/);
     expect(out.recipients[1]).toMatch(/^age1[02-9ac-hj-np-z]+$/);
     expect(statSync(k).mode & 0o777).toBe(0o600);
-    expect(custos(['keygen', '--id', 'FR-TEST', '-o', k]).code).toBe(2);
+    expect(custos(['keygen', '--id', 'FR-TEST', '-o', k]).code).toBe(3); // ERR_EXISTS: never replaced without --force
     const t = JSON.parse(custos(['pubkey', k]).stdout) as { authorities: { id: string; keys: { ageRecipients: string[] }[] }[] };
     expect(t.authorities[0]!.id).toBe('FR-TEST');
     expect(t.authorities[0]!.keys[0]!.ageRecipients).toEqual(out.recipients);

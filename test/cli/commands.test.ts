@@ -147,7 +147,7 @@ describe('custos redact / log / request', () => {
     expect(ev.disclosedPaths).toEqual(['subscriber.name']);
     expect(ev.withheldCount).toBe(1);
     expect(readFileSync(out).includes('+1')).toBe(false);
-    const denied = custos(['redact', rec, '--policy', pol, '--purpose', 'investigation', '--category', 'content', '--request', 'R1', '--audience', 'AT-X', '--nonce', 'n1', '--redactable', 'subscriber.name', '-k', kf, '-o', out]);
+    const denied = custos(['redact', rec, '--policy', pol, '--purpose', 'investigation', '--category', 'content', '--request', 'R1', '--audience', 'AT-X', '--nonce', 'n1', '--redactable', 'subscriber.name', '-k', kf, '-o', join(dir, 'pres-denied.cbor')]);
     expect(denied.code).toBe(3);
     expect(denied.stderr).toContain('ERR_POLICY_DENIED');
   });

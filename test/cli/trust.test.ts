@@ -37,7 +37,7 @@ describe('custos trust', () => {
   it('init, add authorities from a key file and from pubkey output, a log and two witnesses, a quorum; list', () => {
     const t = join(dir, 'trust.json');
     expect(custos(['trust', 'init', '-o', t]).code).toBe(0);
-    expect(custos(['trust', 'init', '-o', t]).code).toBe(2); // never overwritten without --force
+    expect(custos(['trust', 'init', '-o', t]).code).toBe(3); // never overwritten without --force (ERR_EXISTS)
     const r = custos(['trust', 'add', t, '--authority', join(dir, 'IE-P.key'), '--authority', join(dir, 'AT-R.pub.json'), '--log', log.vkey, '--witness', w1.vkey, '--witness', w2.vkey, '--quorum', '2', '--not-before', '2026-01-01T00:00:00Z']);
     expect(r.code, r.stderr).toBe(0);
     const text = readFileSync(t, 'utf8');

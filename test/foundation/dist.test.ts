@@ -115,6 +115,15 @@ describe('the packed package (dist only)', () => {
     expect(out.trim()).toBe('a20127044201' + '02 true ERR_CBOR_NONCANONICAL object');
   });
 
+  it('ships the --json schemas, importable by package name (custos/schemas/*)', () => {
+    const out = ok(
+      run('node', ['--input-type=module', '-e', `import s from 'custos/schemas/verify.schema.json' with { type: 'json' }; console.log(s.$id);`], scratch),
+      'import a schema',
+    );
+    expect(out.trim()).toBe('custos/verify/1');
+    expect(files(join(installed, 'schemas')).filter((f) => f.endsWith('.schema.json')).length).toBe(readdirSync(join(ROOT, 'schemas')).filter((f) => f.endsWith('.schema.json')).length);
+  });
+
   it('the custos command starts', () => {
     const r = run('node', [join(installed, 'dist/cli/main.js'), '--help'], scratch);
     expect(r.status).toBe(0);

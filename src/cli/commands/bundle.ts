@@ -7,7 +7,7 @@ import { verdictLine, type BundleReport } from '../../bundle/report.js';
 import { REQUIREMENTS } from '../../bundle/policy.js';
 import { createBundle, inspectBundle, verifyBundle, type BundleItemInput } from '../../node/bundle.js';
 import type { Command, Values } from '../command.js';
-import { EXIT, str, strs } from '../command.js';
+import { EXIT, FORCE_OPTION, noReplace, refuseExisting, str, strs } from '../command.js';
 import { inputStream, readInput, UsageError, type Io } from '../io.js';
 import { AtomicFile } from '../../node/bundle-fs.js';
 import { SIGNER_HELP, SIGNER_OPTIONS, withCliSigner } from '../signer.js';
@@ -39,7 +39,7 @@ async function bytesOf(path: string): Promise<Uint8Array> {
 export const bundleCreate: Command = {
   name: 'bundle create',
   summary: 'pack encrypted items, seals, custody chains, records, receipts and checkpoints into one signed tar',
-  synopsis: '(-k KEYFILE | --signer pkcs11:URI --authority ID) -o OUT.tar --request ID [--case ID] --item ID=FILE.age… [--seal ID=FILE] [--custody ID=FILE] [--record ID=FILE] [--receipt ID=FILE]… [--checkpoint FILE]…',
+  synopsis: '(-k KEYFILE | --signer pkcs11:URI --authority ID) -o OUT.tar --request ID [--case ID] --item ID=FILE.age… [--seal ID=FILE] [--custody ID=FILE] [--record ID=FILE] [--receipt ID=FILE]… [--checkpoint FILE]… [--force]',
   details: `  Each --item is streamed once; the manifest signed with the key file's signing key lists the SHA-256 of every file.\n${SIGNER_HELP}`,
   example: 'custos bundle create -k executor.key -o bundle.tar --item disk=disk.age --seal disk=disk.seal --custody disk=disk.chain',
   options: {
@@ -53,10 +53,12 @@ export const bundleCreate: Command = {
     checkpoint: { type: 'string', multiple: true },
     case: { type: 'string' },
     request: { type: 'string' },
+    ...FORCE_OPTION,
     ...SIGNER_OPTIONS,
   },
   run: (v, _args, io) => withCliSigner(v, async ({ signer, authority }) => {
     const out = str(v, 'output', true);
+    await refuseExisting(v, out);
     const items = pairs(v, 'item');
     if (items.size === 0) throw new UsageError('at least one --item is required');
     const one = async (m: Map<string, string[]>, id: string, what: string): Promise<Uint8Array | undefined> => {
@@ -77,14 +79,19 @@ export const bundleCreate: Command = {
     const checkpoints = await Promise.all(strs(v, 'checkpoint').map(async (f) => ({ name: f.split('/').pop()!, text: new TextDecoder().decode(await bytesOf(f)) })));
     const c = str(v, 'case');
     const r = str(v, 'request');
+    const { stat } = await import('node:fs/promises');
+    const sizes = await Promise.all(inputs.map((i) => (typeof i.encrypted === 'string' ? stat(i.encrypted).then((st) => st.size, () => 0) : 0)));
+    const bar = io.progress(`bundling ${out}`, sizes.reduce((a, b) => a + b, 0));
     const m = await createBundle(out, {
+      onBytes: (n) => bar.add(n),
       signer,
       issuer: authority,
       items: inputs,
       checkpoints,
       ...(c !== undefined ? { case: c } : {}),
       ...(r !== undefined ? { request: r } : {}),
-    });
+    }, { noReplace: noReplace(v) });
+    bar.done();
     io.info(`wrote ${out}: ${m.items.length} items, ${m.files.length + 1} files`);
     io.result({ ok: true, file: out, items: m.items.map((i) => i.id), files: m.files.length + 1 });
     return 0;
@@ -110,11 +117,11 @@ async function stdinToTemp(): Promise<string> {
 export function printReport(io: Io, report: BundleReport): void {
   for (const c of report.checks) {
     const mark = c.ok ? io.style('ok', 'ok  ') : io.style('fail', 'FAIL');
-    io.out(mark, ` ${c.check}${c.subject !== undefined ? ` ${c.subject}` : ''}${c.ok ? '' : ` [${c.code}]`}: ${c.detail}`);
+    io.detail(mark, ` ${c.check}${c.subject !== undefined ? ` ${c.subject}` : ''}${c.ok ? '' : ` [${c.code}]`}: ${c.detail}`);
   }
-  if (report.skipped.length > 0) io.out(io.style('dim', `not checked (module not available): ${report.skipped.join(', ')}`));
-  if (report.waived.length > 0) io.out(io.style('dim', `waived by the caller (not required): ${report.waived.join(', ')}`));
-  if (report.notChecked.length > 0) io.out(io.style('dim', `items not checked: ${report.notChecked.join(', ')}`));
+  if (report.skipped.length > 0) io.detail(io.style('dim', `not checked (module not available): ${report.skipped.join(', ')}`));
+  if (report.waived.length > 0) io.detail(io.style('dim', `waived by the caller (not required): ${report.waived.join(', ')}`));
+  if (report.notChecked.length > 0) io.detail(io.style('dim', `items not checked: ${report.notChecked.join(', ')}`));
   const line = verdictLine(report);
   io.out(report.ok ? io.style(line.startsWith('VERIFIED:') ? 'ok' : 'bold', line) : io.style('fail', line));
 }
@@ -192,7 +199,7 @@ export const inspect: Command = {
   async run(_v, args, io) {
     const info = await inspectBundle(args[0]!);
     if (io.json) {
-      io.result(JSON.parse(JSON.stringify(info, (_k, x: unknown) => (x instanceof Uint8Array ? toHex(x) : x))));
+      io.result({ ok: true, ...(JSON.parse(JSON.stringify(info, (_k, x: unknown) => (x instanceof Uint8Array ? toHex(x) : x))) as object) });
       return 0;
     }
     io.out(`${args[0]} `, io.style('dim', '(not verified: use custos verify)'));

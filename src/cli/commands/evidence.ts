@@ -5,7 +5,8 @@ import { sealFile } from '../../node/seal-file.js';
 import { openBundleItem } from '../../node/bundle.js';
 import type { PlaintextOutput } from '../../bundle/itempass.js';
 import type { Command } from '../command.js';
-import { str, strs } from '../command.js';
+import { EXIT, exitCodeFor, FORCE_OPTION, noReplace, refuseExisting, str, strs } from '../command.js';
+import { CustosError } from '../../errors.js';
 import { UsageError, writeStdout } from '../io.js';
 import { readKeyFile } from '../keyfile.js';
 import { SIGNER_HELP, SIGNER_OPTIONS, withCliSigner } from '../signer.js';
@@ -14,7 +15,7 @@ import { loadTrust } from './bundle.js';
 export const open: Command = {
   name: 'open',
   summary: 'verify one bundle item and decrypt it (the checks it depends on run first)',
-  synopsis: 'BUNDLE ITEM -k KEYFILE --trust FILE [-o OUT|-] (--request ID --purpose P | --no-context-check) [--audience ID] [--waive NAME]… [--allow-unsealed]',
+  synopsis: 'BUNDLE ITEM -k KEYFILE --trust FILE [-o OUT|-] (--request ID --purpose P | --no-context-check) [--audience ID] [--waive NAME]… [--allow-unsealed] [--force]',
   details: [
     '  Refuses (exit 1) when the manifest, the item\'s digests, seal or custody chain do not verify,',
     '  and (exit 1, ERR_CONTEXT_MISMATCH) when --request or --purpose differ from what the bundle states.',
@@ -33,6 +34,7 @@ export const open: Command = {
     audience: { type: 'string' },
     waive: { type: 'string', multiple: true },
     'allow-unsealed': { type: 'boolean' },
+    ...FORCE_OPTION,
   },
   minArgs: 2,
   maxArgs: 2,
@@ -49,21 +51,38 @@ export const open: Command = {
     const waive = strs(v, 'waive');
     const policy = { ...(v['allow-unsealed'] === true ? { requireSeal: false } : {}), ...(audience !== undefined ? { audience } : {}), ...(waive.length > 0 ? { waive } : {}) };
     if (out === '-' && io.json) throw new UsageError('--json needs -o FILE (stdout carries the JSON result)');
+    await refuseExisting(v, out);
     const bar = out === '-' ? { add() {}, done() {} } : io.progress(`opening ${args[1]}`, await stat(args[0]!).then((st) => st.size, () => 0));
     // One handle, one pass: the library verifies and decrypts from the same open file. A file
     // output appears only after every check passed; on stdout the bytes go out as they are
     // decrypted and a failure comes after them (check the exit code).
     const output = out === '-' ? stdoutOutput() : out;
-    const opened = await openBundleItem(args[0]!, args[1]!, {
-      trust,
-      identities: keys.identities,
-      output,
-      expect: noContext ? 'none' : { request: request!, purpose: purpose! },
-      policy,
-      onBytes: (n) => bar.add(n),
-    });
+    let opened: Awaited<ReturnType<typeof openBundleItem>>;
+    try {
+      opened = await openBundleItem(args[0]!, args[1]!, {
+        trust,
+        identities: keys.identities,
+        output,
+        noReplace: noReplace(v),
+        expect: noContext ? 'none' : { request: request!, purpose: purpose! },
+        policy,
+        onBytes: (n) => bar.add(n),
+      });
+    } catch (e) {
+      // the verdict line, unless stdout carries the plaintext (the error itself goes to stderr)
+      if (out !== '-' && exitCodeFor(e) === EXIT.failed) io.out(io.style('fail', `NOT VERIFIED: ${args[1]} not opened (${e instanceof CustosError ? e.code : 'error'})`));
+      throw e;
+    }
     bar.done();
-    if (out !== '-') io.info(`wrote ${out}: ${opened.size} bytes, SHA-256 ${opened.sha256 ?? '(no chain digest)'}`);
+    if (out !== '-') {
+      // the verdict (stdout, kept by --quiet), unless stdout carries the plaintext; it names what
+      // was given up, so a quiet run never shows a plain VERIFIED for a qualified result
+      const waived = opened.report.waived;
+      const plain = waived.length === 0 && opened.contextChecked;
+      const verdict = waived.length > 0 ? `VERIFIED WITH WAIVERS: ${waived.join(', ')}` : 'VERIFIED';
+      io.out(io.style(plain ? 'ok' : 'bold', `${verdict}: ${args[1]} opened to ${out}${opened.contextChecked ? '' : ' (context NOT checked)'}`));
+      io.info(`wrote ${out}: ${opened.size} bytes, SHA-256 ${opened.sha256 ?? '(no chain digest)'}`);
+    }
     if (!opened.contextChecked) io.info('context NOT checked (--no-context-check): the item was not compared with a request or purpose');
     if (opened.report.waived.length > 0) io.info(`opened WITH WAIVERS: ${opened.report.waived.join(', ')}`);
     io.result({ ok: true, item: args[1], output: out, size: opened.size, sha256: opened.sha256 ?? null, checks: opened.report.checks.length, contextChecked: opened.contextChecked, waived: opened.report.waived });
@@ -83,16 +102,16 @@ function stdoutOutput(): PlaintextOutput {
 export const rewrap: Command = {
   name: 'rewrap',
   summary: 'add or remove recipients of an age file; the payload (and so its seal) is unchanged',
-  synopsis: 'FILE.age -k KEYFILE [--add RECIPIENT]… [--remove-all] [--allow-mixed-pq] [-o OUT]',
+  synopsis: 'FILE.age -k KEYFILE [--add RECIPIENT]… [--remove-all] [--allow-mixed-pq] [-o OUT [--force]]',
   details: [
     '  The key file\'s identities unwrap the file key; --add wraps it for more recipients (age1…, age1pq1…);',
     '  --remove-all drops every existing stanza first (then --add names the new recipients).',
     '  A post-quantum (age1pq1…) and a classic recipient in one file are refused (ERR_PQ_MIXED): the',
     '  classic one makes the file not quantum-resistant; --allow-mixed-pq accepts that.',
-    '  Without -o the file is rewritten in place (atomically).',
+    '  Without -o the file is rewritten in place (atomically); an existing -o OUT is refused unless --force.',
   ].join('\n'),
   example: 'custos rewrap disk.age -k executor.key --add age1pq1… -o disk-shared.age',
-  options: { key: { type: 'string', short: 'k' }, add: { type: 'string', multiple: true }, 'remove-all': { type: 'boolean' }, 'allow-mixed-pq': { type: 'boolean' }, output: { type: 'string', short: 'o' } },
+  options: { key: { type: 'string', short: 'k' }, add: { type: 'string', multiple: true }, 'remove-all': { type: 'boolean' }, 'allow-mixed-pq': { type: 'boolean' }, output: { type: 'string', short: 'o' }, ...FORCE_OPTION },
   minArgs: 1,
   maxArgs: 1,
   async run(v, args, io) {
@@ -101,8 +120,14 @@ export const rewrap: Command = {
     const removeAll = v['remove-all'] === true;
     if (add.length === 0) throw new UsageError('give at least one --add');
     const out = str(v, 'output');
+    if (out !== undefined && out !== args[0]) await refuseExisting(v, out);
     const changes = { add, ...(removeAll ? { remove: 'all' as const } : {}), allowMixedPostQuantum: v['allow-mixed-pq'] === true };
-    const r = await rewrapFile(args[0]!, keys.identities, changes, out !== undefined ? { output: out } : {});
+    const bar = io.progress(`rewrapping ${args[0]}`, await stat(args[0]!).then((st) => st.size, () => 0));
+    const r = await rewrapFile(args[0]!, keys.identities, changes, {
+      ...(out !== undefined && out !== args[0] ? { output: out, noReplace: noReplace(v) } : {}),
+      onBytes: (n) => bar.add(n),
+    });
+    bar.done();
     io.info(`rewrapped ${args[0]}${out !== undefined ? ` → ${out}` : ''}: new header ${r.payloadOffset} bytes, payload untouched`);
     io.result({ ok: true, input: args[0], output: out ?? args[0], headerBytes: r.payloadOffset, size: r.size });
     return 0;
@@ -112,13 +137,14 @@ export const rewrap: Command = {
 export const seal: Command = {
   name: 'seal',
   summary: 'encrypt a file to age recipients and seal it (signed manifest: forensic SHA-256, payload digest, context) in one read',
-  synopsis: 'FILE (-k KEYFILE | --signer pkcs11:URI --authority ID) --recipient R… --id ITEM --case ID --purpose P --legal-basis L [--request ID] [--restriction R]… [--retention ISO] [--allow-mixed-pq] -o OUT.age [--seal-out OUT.cose]',
+  synopsis: 'FILE (-k KEYFILE | --signer pkcs11:URI --authority ID) --recipient R… --id ITEM --case ID --purpose P --legal-basis L [--request ID] [--restriction R]… [--retention ISO] [--allow-mixed-pq] -o OUT.age [--seal-out OUT.cose] [--force]',
   details: [
     '  --recipient R   age1… or age1pq1…; or a key file\'s recipients via --to KEYFILE (its post-quantum',
     '                  ones when it has any, else its X25519 ones)',
     '  --allow-mixed-pq  accept a post-quantum recipient together with a classic one (else ERR_PQ_MIXED);',
     '                  the seal\'s signed context then records that the item is not quantum-resistant',
-    '  The seal goes to OUT.age.cose unless --seal-out says otherwise; both files are written atomically.',
+    '  The seal goes to OUT.age.cose unless --seal-out says otherwise; both files are written atomically,',
+    '  and an existing one is refused (ERR_EXISTS, exit 3) unless --force.',
     SIGNER_HELP,
   ].join('\n'),
   example: 'custos seal disk.e01 -k executor.key --recipient age1pq1… --id disk --case 512-St-88 --purpose investigation --legal-basis "2023/1543 Art. 5" -o disk.age',
@@ -136,6 +162,7 @@ export const seal: Command = {
     output: { type: 'string', short: 'o' },
     'seal-out': { type: 'string' },
     'allow-mixed-pq': { type: 'boolean' },
+    ...FORCE_OPTION,
     ...SIGNER_OPTIONS,
   },
   minArgs: 1,
@@ -152,6 +179,7 @@ export const seal: Command = {
     if (recipients.length === 0) throw new UsageError('give at least one --recipient or --to');
     const out = str(v, 'output', true);
     const sealOut = str(v, 'seal-out') ?? `${out}.cose`;
+    await refuseExisting(v, out, sealOut);
     const request = str(v, 'request');
     const retention = str(v, 'retention');
     const restrictions = strs(v, 'restriction');
@@ -163,6 +191,7 @@ export const seal: Command = {
         bar.add(n - shown);
         shown = n;
       },
+      noReplace: noReplace(v),
       recipients,
       signer,
       authority,

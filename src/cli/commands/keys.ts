@@ -1,8 +1,7 @@
 /** `custos keygen` and `custos pubkey`. */
-import { access } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from '../command.js';
-import { str, strs } from '../command.js';
+import { noReplace, refuseExisting, str, strs } from '../command.js';
 import { UsageError } from '../io.js';
 import { generateAuthorityKeys, readKeyFile, trustDocumentFor, writeKeyFile } from '../keyfile.js';
 import { TrustStore, trustedKeyEntry, type TrustStoreDocument } from '../../keys/trust.js';
@@ -33,7 +32,7 @@ export const keygen: Command = {
   async run(v, _args, io) {
     const out = str(v, 'output', true);
     if (out === '-') throw new UsageError('a secret key file is never written to stdout; give a path');
-    if (v.force !== true && (await access(out).then(() => true, () => false))) throw new UsageError(`${out} exists (use --force to replace it)`);
+    await refuseExisting(v, out);
     const jurisdiction = str(v, 'jurisdiction');
     if (jurisdiction !== undefined && !/^[A-Z]{2}$/.test(jurisdiction)) throw new UsageError('--jurisdiction expects an ISO 3166 alpha-2 code such as FR');
     const name = str(v, 'name');
@@ -45,7 +44,7 @@ export const keygen: Command = {
       ...(roles.length > 0 ? { roles } : {}),
       pq: v.pq === true,
     });
-    await writeKeyFile(out, doc);
+    await writeKeyFile(out, doc, { noReplace: noReplace(v) });
     const recipients = doc.age.map((a) => a.recipient);
     io.info(`wrote ${out} (0600) for ${doc.authority.id}`);
     for (const r of recipients) io.out(r.length > 80 ? `${r.slice(0, 40)}…${r.slice(-20)}` : r);
@@ -99,9 +98,9 @@ export const pubkey: Command = {
       }
       TrustStore.parse(doc); // a malformed --jurisdiction or role is refused here, not by the verifier later
     }
-    // The trust store is the result: the same JSON with or without --json.
-    process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
-    void io;
+    // The trust store is the result; with --json it is the `trust` member of the result object.
+    if (io.json) io.result({ ok: true, trust: doc });
+    else process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     return 0;
   },
 };

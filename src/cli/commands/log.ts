@@ -49,7 +49,7 @@ export const logInit: Command = {
     await mkdir(dir, { recursive: true });
     if (await access(join(dir, KEY_FILE)).then(() => true, () => false)) throw new UsageError(`${dir} already has a log key`);
     const { skey, vkey } = generateNoteKey(origin);
-    await writeFileAtomic(join(dir, KEY_FILE), utf8(`${skey}\n`), 0o600);
+    await writeFileAtomic(join(dir, KEY_FILE), utf8(`${skey}\n`), 0o600, { noReplace: true }); // a log key is never replaced
     await withLog(dir, async () => undefined);
     io.out(vkey);
     io.result({ ok: true, dir, origin, vkey });
@@ -133,7 +133,7 @@ export const logVerify: Command = {
     const quorum = q !== undefined ? Number(q) : (trust.document.witnessQuorum ?? 0);
     if (!Number.isSafeInteger(quorum) || quorum > witnesses.length) throw new UsageError('witness quorum exceeds the trusted witnesses');
     const rep = verifyTlogProof(text, { entry, keys: { log: logs, witnesses, quorum, origin } });
-    for (const c of rep.checks) io.out(`${c.ok ? 'ok  ' : 'FAIL'} ${c.check}${c.ok ? '' : ` [${c.code}] ${c.detail ?? ''}`}`);
+    for (const c of rep.checks) io.detail(`${c.ok ? 'ok  ' : 'FAIL'} ${c.check}${c.ok ? '' : ` [${c.code}] ${c.detail ?? ''}`}`);
     io.out(rep.ok ? `VERIFIED: entry ${rep.index} is in ${origin} at size ${rep.checkpoint?.size}` : 'NOT VERIFIED');
     io.result({ ...rep, checkpoint: rep.checkpoint === undefined ? undefined : { origin: rep.checkpoint.origin, size: rep.checkpoint.size } });
     void formatVerifierKey;

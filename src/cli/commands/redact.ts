@@ -6,7 +6,7 @@ import { minimize, parseDisclosurePolicy } from '../../redact/policy.js';
 import { presentRecord } from '../../redact/present.js';
 import { writeFileAtomic } from '../../node/bundle-fs.js';
 import type { Command } from '../command.js';
-import { str, strs } from '../command.js';
+import { FORCE_OPTION, noReplace, refuseExisting, str, strs } from '../command.js';
 import { readInput, UsageError } from '../io.js';
 import { SIGNER_HELP, SIGNER_OPTIONS, withCliSigner } from '../signer.js';
 
@@ -22,7 +22,7 @@ async function json(path: string): Promise<unknown> {
 export const redact: Command = {
   name: 'redact',
   summary: 'disclose only what a purpose allows: commit a JSON record, minimise it by policy, sign a presentation',
-  synopsis: 'RECORD.json|- --policy POLICY.json --purpose CODE --category CAT… --request ID --audience ID --nonce N --redactable PATH… (-k KEYFILE | --signer pkcs11:URI) -o OUT.cbor',
+  synopsis: 'RECORD.json|- --policy POLICY.json --purpose CODE --category CAT… --request ID --audience ID --nonce N --redactable PATH… (-k KEYFILE | --signer pkcs11:URI) -o OUT.cbor [--force]',
   details: [
     SIGNER_HELP,
     '  --redactable PATH   fields that may be withheld (path language: subscriber.name, logins[*].ip)',
@@ -40,6 +40,7 @@ export const redact: Command = {
     redactable: { type: 'string', multiple: true },
     key: { type: 'string', short: 'k' },
     output: { type: 'string', short: 'o' },
+    ...FORCE_OPTION,
     ...SIGNER_OPTIONS,
   },
   minArgs: 1,
@@ -55,10 +56,11 @@ export const redact: Command = {
     const requestId = str(v, 'request', true);
     const audience = str(v, 'audience', true);
     const out = str(v, 'output', true);
+    await refuseExisting(v, out);
     const committed = await commitRecord(record as RecordMap, { redactable, signer });
     const m = minimize(committed, policy, { purpose, categories, requestId, audience });
     const pres = await presentRecord(committed, m.disclosures, { audience, requestId, purpose, nonce: str(v, 'nonce', true), signer });
-    await writeFileAtomic(out, pres);
+    await writeFileAtomic(out, pres, 0o644, { noReplace: noReplace(v) });
     io.out(`disclosed: ${m.event.disclosedPaths.join(', ') || '(nothing)'}; withheld: ${m.event.withheldCount}`);
     io.info(`wrote ${out} (${pres.length} bytes), bound to ${audience} for ${requestId}/${purpose}`);
     io.result({ ok: true, output: out, event: m.event });

@@ -132,7 +132,7 @@ export const requestStats: Command = {
     const stats = statistics(requests, chains, { from: str(v, 'from', true), to: str(v, 'to', true) }, k !== undefined ? { suppressBelow: Number(k) } : {});
     if (v.csv === true) process.stdout.write(statisticsCsv(stats));
     else if (v.svg === true) process.stdout.write(fulfilmentChartSvg(stats));
-    else if (io.json) io.result(stats);
+    else if (io.json) io.result({ ok: true, ...stats });
     else for (const line of JSON.stringify(stats, null, 2).split('\n')) io.out(line);
     return 0;
   },

@@ -43,6 +43,7 @@ export const serveLogCmd: Command = {
     '--witness URL=VKEY (repeatable) and --quorum N: /checkpoint serves only checkpoints N witnesses cosigned.',
   ].join('\n'),
   example: 'custos serve log ./log --listen 127.0.0.1:8080 --token-file tokens.txt',
+  handlesSignals: true,
   options: {
     listen: { type: 'string' },
     'token-file': { type: 'string' },
@@ -110,8 +111,10 @@ export const serveLogCmd: Command = {
       ...(publisher === undefined ? {} : { publisher }),
     });
     publisher?.schedule();
+    const stopped = untilSignal(); // listening before the line that tells a supervisor it may signal
     io.out(`listening ${server.url}`);
-    await untilSignal();
+    io.result({ ok: true, url: server.url });
+    await stopped;
     await server.close();
     await publisher?.idle();
     await store.close();
@@ -130,23 +133,28 @@ export const serveWitnessCmd: Command = {
   ].join('\n'),
   example: 'custos serve witness --key witness.skey --log "log.example.eu/custody+1234abcd+AQ…" --state witness.json',
   options: { key: { type: 'string' }, name: { type: 'string' }, log: { type: 'string', multiple: true }, state: { type: 'string' }, listen: { type: 'string' } },
+  handlesSignals: true,
   minArgs: 0,
   maxArgs: 0,
   async run(v, _args, io) {
     const keyFile = str(v, 'key', true);
     const name = str(v, 'name');
+    let created: string | undefined;
     if (name !== undefined && !(await access(keyFile).then(() => true, () => false))) {
       const { skey, vkey } = generateNoteKey(name, NOTE_TYPE_COSIGNATURE);
       await writeFileAtomic(keyFile, utf8(`${skey}\n`), 0o600);
       io.out(`witness key ${vkey}`);
+      created = vkey;
     }
     const witness = parseSignerKey(await readText(keyFile, 'the witness key'));
     if (witness.type !== 0x04) throw new UsageError('--key must be a cosignature key (type 0x04)');
     const logs = strs(v, 'log').map((k) => ({ origin: parseVerifierKey(k).name, keys: [k] }));
     if (logs.length === 0) throw new UsageError('--log is required');
     const server = await serveWitness({ listen: str(v, 'listen') ?? '127.0.0.1:7380', witness, logs, statePath: str(v, 'state', true) });
+    const stopped = untilSignal();
     io.out(`listening ${server.url}`);
-    await untilSignal();
+    io.result({ ok: true, url: server.url, ...(created !== undefined ? { createdKey: created } : {}) });
+    await stopped;
     await server.close();
     return 0;
   },

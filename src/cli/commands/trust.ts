@@ -3,7 +3,7 @@
  * is validated as a whole (TrustStore.parse) before it is written, and written atomically
  * (exclusive temp, fsync, rename): a failed or interrupted command leaves the old file intact.
  */
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { utf8 } from '../../bytes.js';
 import { CustosError, fail } from '../../errors.js';
 import { TrustStore, type TrustStoreDocument } from '../../keys/trust.js';
@@ -11,7 +11,7 @@ import { NOTE_TYPE_COSIGNATURE, NOTE_TYPE_ED25519, parseVerifierKey } from '../.
 import { writeFileAtomic } from '../../node/files.js';
 import { isInstantText } from '../../request/time.js';
 import type { Command, Values } from '../command.js';
-import { str, strs } from '../command.js';
+import { noReplace, refuseExisting, str, strs } from '../command.js';
 import { UsageError } from '../io.js';
 import { readKeyFile, trustDocumentFor } from '../keyfile.js';
 
@@ -28,9 +28,9 @@ async function load(path: string): Promise<TrustStoreDocument> {
   return TrustStore.parse(text).document;
 }
 
-async function save(path: string, doc: TrustStoreDocument): Promise<TrustStore> {
+async function save(path: string, doc: TrustStoreDocument, opts: { noReplace?: boolean } = {}): Promise<TrustStore> {
   const store = TrustStore.parse(doc); // the whole document, before anything is written
-  await writeFileAtomic(path, utf8(`${JSON.stringify(store.document, null, 2)}\n`));
+  await writeFileAtomic(path, utf8(`${JSON.stringify(store.document, null, 2)}\n`), 0o644, { noReplace: opts.noReplace === true });
   return store;
 }
 
@@ -68,8 +68,8 @@ export const trustInit: Command = {
   options: { output: { type: 'string', short: 'o' }, force: { type: 'boolean' } },
   async run(v, _args, io) {
     const out = str(v, 'output', true);
-    if (v.force !== true && (await access(out).then(() => true, () => false))) throw new UsageError(`${out} exists (use --force to replace it)`);
-    await save(out, { version: 1, authorities: [] });
+    await refuseExisting(v, out);
+    await save(out, { version: 1, authorities: [] }, { noReplace: noReplace(v) });
     io.info(`wrote ${out}: an empty trust store`);
     io.result({ ok: true, file: out });
     return 0;

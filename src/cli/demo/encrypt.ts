@@ -32,7 +32,7 @@ export async function encryptToFile(
       hooks.onPayload?.(b);
     },
   });
-  const f = await AtomicFile.create(out);
+  const f = await AtomicFile.create(out, 0o644, { noReplace: true }); // the demo never replaces a file
   try {
     await f.write(enc.header);
     for await (const chunk of source) {

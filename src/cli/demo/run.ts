@@ -7,7 +7,7 @@
  * log whose checkpoints a witness cosigns, and hands over one bundle; the prosecutor verifies
  * everything offline and opens the items. Every step prints what it did and how long it took.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { equalBytes, toHex, utf8 } from '../../bytes.js';
@@ -35,7 +35,14 @@ import { validateRequest } from '../../request/validate.js';
 import { generateAuthorityKeys, trustDocumentFor, writeKeyFile, type AuthorityKeys } from '../keyfile.js';
 import { diskImage, PARTIES, POLICY, REDACTABLE, SUBSCRIBER_RECORD, TRAFFIC_LOG, demoRequest } from './data.js';
 import { encryptToFile } from './encrypt.js';
+import { writeFileAtomic } from '../../node/files.js';
 import * as crypto from '#crypto';
+
+/**
+ * Every artefact is written with no-replace (link to its final name): the demo never replaces a
+ * file in its directory (`custos demo --force` removes its own artefacts before it starts).
+ */
+const NO_REPLACE = { noReplace: true } as const;
 
 export interface DemoOptions {
   /** Where the artefacts go (default: a new temp dir). */
@@ -99,12 +106,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const created = new Date(Date.now() - 60_000);
   const requester = await step('requesting authority: Ed25519 signing key, ML-KEM-768+X25519 and X25519 age identities → requester.key (0600)', async () => {
     const doc = generateAuthorityKeys({ ...PARTIES.requester, roles: ['custodian', 'prosecutor'], pq: true, created });
-    await writeKeyFile(join(dir, 'requester.key'), doc);
+    await writeKeyFile(join(dir, 'requester.key'), doc, NO_REPLACE);
     return loaded(doc);
   });
   const executor = await step('executing side: signing key and identities → executor.key', async () => {
     const doc = generateAuthorityKeys({ ...PARTIES.executor, roles: ['collector', 'custodian', 'examiner', 'disclosure-officer'], created });
-    await writeKeyFile(join(dir, 'executor.key'), doc);
+    await writeKeyFile(join(dir, 'executor.key'), doc, NO_REPLACE);
     return loaded(doc);
   });
   const logSigningKey = SigningKey.generate();
@@ -117,7 +124,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   });
   const trustPath = join(dir, 'trust.json');
   await step('trust store both sides share → trust.json (authorities, log key, witness, quorum 1)', async () => {
-    await writeFile(trustPath, `${JSON.stringify(trustDoc, null, 2)}\n`);
+    await writeFileAtomic(trustPath, utf8(`${JSON.stringify(trustDoc, null, 2)}\n`), 0o644, NO_REPLACE);
   });
   const trust = TrustStore.parse(trustDoc);
 
@@ -126,7 +133,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const request = await step('EPOC validated against the EU 2023/1543 template', async () => validateRequest(demoRequest(new Date())));
   const receivedAt = new Date().toISOString();
   for (const d of deadlines(request, receivedAt).slice(0, 3)) p(`     deadline ${d.id}: ${d.dueAt ?? 'open'} (${d.basis})`);
-  await writeFile(join(dir, 'request.json'), `${JSON.stringify(request, null, 2)}\n`);
+  await writeFileAtomic(join(dir, 'request.json'), utf8(`${JSON.stringify(request, null, 2)}\n`), 0o644, NO_REPLACE);
   const purpose = request.purpose.code;
 
   p('');
@@ -182,7 +189,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     if (!equalBytes(copy.sha256, disk.sha256)) fail('ERR_INTERNAL', 'the classic copy differs from the sealed image');
     const id = requester.identities.find((i) => i.startsWith('AGE-SECRET-KEY-1'));
     if (id === undefined) fail('ERR_INTERNAL', 'the requester has no X25519 identity');
-    await writeFile(classicIdentity, `${id}\n`, { mode: 0o600 });
+    await writeFileAtomic(classicIdentity, utf8(`${id}\n`), 0o600, NO_REPLACE);
   });
   let diskChain = createChain(`${request.id}/disk`);
   await step('custody: acquired → sealed, each event signed, logged, and given its receipts', async () => {
@@ -254,7 +261,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       checkpoints: [{ name: 'checkpoint', text: checkpoint }],
       consistency,
       onBytes: (n) => bar2?.add(n),
-    }),
+    }, NO_REPLACE),
   );
   bar2?.done();
 
@@ -279,7 +286,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       // small presentations to memory, where they are verified in turn.
       const out = it.id === 'disk' ? join(dir, 'opened', 'disk.img') : memoryOutput();
       if (typeof out === 'string') await mkdir(join(dir, 'opened'), { recursive: true });
-      const opened = await openBundleItem(bundlePath, it.id, { trust, identities: requester.identities, output: out, expect: { request: request.id, purpose } });
+      const opened = await openBundleItem(bundlePath, it.id, { trust, identities: requester.identities, output: out, noReplace: true, expect: { request: request.id, purpose } });
       const n = opened.size;
       if (typeof out !== 'string') {
         const pres = out.bytes();
@@ -295,7 +302,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     await mkdir(join(dir, 'received'), { recursive: true });
     for (const it of items) {
       const r = appendEvent(chains.get(it.id)!, { type: 'received', actor: { authority: PARTIES.requester.id, role: 'custodian' }, purpose }, requester.signer, { trust });
-      await writeFile(join(dir, 'received', `${it.id}.custody.cbor`), serializeChain(r.chain));
+      await writeFileAtomic(join(dir, 'received', `${it.id}.custody.cbor`), serializeChain(r.chain), 0o644, NO_REPLACE);
     }
   });
   // The encrypted items now live in bundle.tar; the working copies would only double the disk use.
