@@ -1,0 +1,20 @@
+// Runs the shell-only exchange (test/e2e/exchange.sh: bash and the built CLI, no JavaScript) in
+// `npm test`. The script creates and removes its own temporary directory and stops the witness
+// it starts; it exits non-zero with "e2e: FAILED: …" on the first step that goes wrong.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildCli, repoRoot } from '../cli/build.js';
+
+describe('the exchange from the shell (issue 19)', () => {
+  it('keys, trust, seal, custody with witnessed receipts, bundle, verify (default policy), tamper, open, received', async () => {
+    const cli = await buildCli();
+    const r = spawnSync('bash', [join(repoRoot, 'test/e2e/exchange.sh')], {
+      env: { ...process.env, CUSTOS_CLI: cli, NO_COLOR: '1' },
+      encoding: 'utf8',
+      timeout: 90_000,
+    });
+    expect(r.stderr + r.stdout).toContain('e2e: OK');
+    expect(r.status, r.stderr).toBe(0);
+  }, 120_000);
+});
