@@ -9,11 +9,14 @@
  * file swapped for another exhibit's is refused before anything is signed.
  *
  * The signer is checked against the trust store at the event's time (appendEvent's `trust`) and
- * also now: a key revoked or expired today is refused even for an event dated earlier.
+ * also now: a key revoked or expired today is refused even for an event dated earlier. The chain
+ * as read is verified first (signatures, links, rules, keys; a pending transfer is allowed): an
+ * event is never appended to a tampered chain, whose damage it would otherwise appear to vouch for.
  */
 import * as fs from 'node:fs/promises';
 import type { AppendResult, CustodyEventInput } from '../custody/append.js';
 import type { EventRolePolicy } from '../custody/rules.js';
+import { verifyChain } from '../custody/verify.js';
 import { CustosError, fail } from '../errors.js';
 import type { Signer } from '../keys/signing.js';
 import type { TrustStore } from '../keys/trust.js';
@@ -121,5 +124,11 @@ export async function appendToChainFile(file: string, input: CustodyEventInput, 
     ...(id !== undefined ? { create: id } : {}),
     ...(opts.roles !== undefined ? { roles: opts.roles } : {}),
     ...(opts.beforeWrite !== undefined ? { beforeWrite: opts.beforeWrite } : {}),
+    beforeAppend: (chain) => {
+      if (chain.events.length === 0) return;
+      const report = verifyChain(chain.events, opts.trust, { expectedId: chain.id, allowPendingTransfer: true, ...(opts.roles !== undefined ? { roles: opts.roles } : {}) });
+      const first = report.failures[0];
+      if (!report.ok) throw new CustosError(first?.code ?? 'ERR_VERIFICATION_FAILED', `refusing to append to ${file}: ${first !== undefined ? `${first.index < 0 ? 'chain' : `event ${first.index}`}: ${first.message}` : 'the chain does not verify'}`);
+    },
   });
 }

@@ -103,6 +103,8 @@ export interface AppendFileOptions extends AppendOptions {
    * to log the event and store its receipts); if it throws, the file is left as it was.
    */
   readonly beforeWrite?: (out: AppendResult) => Promise<void>;
+  /** Called with the chain as read, under the lock, before the event is signed (e.g. to verify it). */
+  readonly beforeAppend?: (chain: CustodyChain) => void | Promise<void>;
 }
 
 /**
@@ -136,6 +138,7 @@ export async function appendEventToFile(
     if (opts.create !== undefined && chain.id !== opts.create) {
       throw new CustosError('ERR_CHAIN_ID', `${file} holds chain "${chain.id}", not "${opts.create}"`);
     }
+    await opts.beforeAppend?.(chain);
     const out = await appendEvent(chain, input, signer, opts);
     await opts.beforeWrite?.(out);
     await replaceUnderLock(file, serializeChain(out.chain));

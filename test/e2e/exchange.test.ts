@@ -3,8 +3,10 @@
 // it starts; it exits non-zero with "e2e: FAILED: …" on the first step that goes wrong.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { buildCli, repoRoot } from '../cli/build.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildCli, cleanupCli, repoRoot } from '../cli/build.js';
+
+afterAll(() => cleanupCli());
 
 describe('the exchange from the shell (issue 19)', () => {
   it('keys, trust, seal, custody with witnessed receipts, bundle, verify (default policy), tamper, open, received', async () => {
