@@ -6,6 +6,7 @@ export { DEFAULT_EVENT_ROLES } from './rules.js';
 export type { EventRolePolicy } from './rules.js';
 export { appendEvent, createChain } from './append.js';
 export { sealReference } from './seal-ref.js';
+export { CASE_CONTEXT, exportChainAsCase } from './case.js';
 export type { AppendResult } from './append.js';
 export type { AppendOptions, CustodyEventInput } from './append.js';
 export { refusedChainReport, verifyChain } from './verify.js';

@@ -142,6 +142,16 @@ describe('custos custody', () => {
     expect(vs.checks.filter((c) => c.check === 'receipt' && !c.ok).map((c) => c.subject).sort()).toEqual(['receipts/disk/0.tlog-proof', 'receipts/disk/1.tlog-proof']);
     expect(custos(['verify', p('bs.tar'), '--trust', t]).code).toBe(1);
 
+    // CASE/UCO export of the verified chain, the size from the verified seal
+    const ex = custos(['custody', 'export', chain, '--format', 'case', '--trust', t, '--seal', p('disk.age.cose'), '-o', p('disk.jsonld'), '--json']);
+    expect(ex.code, ex.stderr).toBe(0);
+    const doc = JSON.parse(readFileSync(p('disk.jsonld'), 'utf8')) as { '@graph': Record<string, unknown>[] };
+    expect(doc['@graph'].filter((n) => n['@type'] === 'case-investigation:InvestigativeAction')).toHaveLength(2);
+    expect(JSON.stringify(doc)).toContain(`"@value": "${String(readFileSync(p('mx2.raw')).length)}"`.replace(': ', ':'));
+    const wrongSeal = custos(['custody', 'export', chain, '--format', 'case', '--trust', t, '--seal', p('b.tar')]);
+    expect(wrongSeal.code).not.toBe(0);
+    expect(custos(['custody', 'export', chain, '--format', 'xml', '--trust', t]).code).toBe(2);
+
     // the other side records received on its copy; the completed chain verifies
     copyFileSync(chain, p('recv.chain'));
     const r = custos(['custody', 'append', p('recv.chain'), 'received', '-k', p('req.key'), '--trust', t, '--role', 'custodian', '--request', REQ, '--item', 'disk']);
@@ -206,6 +216,7 @@ describe('custos custody', () => {
     expect(tampered.stderr).toContain('ERR_SIGNATURE_INVALID');
     expect(readFileSync(b).equals(bytes)).toBe(true);
     expect(custos(['custody', 'verify', b, '--trust', t]).code).toBe(1);
+    expect(custos(['custody', 'export', b, '--format', 'case', '--trust', t]).code).toBe(1); // never exported
     // a writer holding the lock
     await initChainFile(p('l.chain'), `${REQ}/l`);
     writeFileSync(`${p('l.chain')}.lock`, `${process.pid}\n`);

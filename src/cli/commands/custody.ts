@@ -4,7 +4,12 @@
  * options and prints. Appending requires a trust store: the signer's authority, role and key
  * validity are checked before anything is signed.
  */
-import { toHex } from '../../bytes.js';
+import { equalBytes, toHex, utf8 } from '../../bytes.js';
+import { exportChainAsCase } from '../../custody/case.js';
+import { verifyChain } from '../../custody/verify.js';
+import { CustosError } from '../../errors.js';
+import { checkSealSignature, decodeSeal } from '../../seal/verify.js';
+import { writeFileAtomic } from '../../node/files.js';
 import { EVENT_TYPES, type CustodyEventType } from '../../custody/event.js';
 import { eventHash, openCustodyEvent } from '../../custody/chain.js';
 import type { ChainReport } from '../../custody/verify.js';
@@ -14,7 +19,7 @@ import { handOver, logEvent, receiptsDirOf, withChainLog } from '../../node/chai
 import { readChainFile, verifyChainFile } from '../../node/custody-file.js';
 import type { Command } from '../command.js';
 import { EXIT, str } from '../command.js';
-import { UsageError, type Io } from '../io.js';
+import { readInput, UsageError, type Io } from '../io.js';
 import { SIGNER_HELP, SIGNER_OPTIONS, withCliSigner } from '../signer.js';
 import { loadTrust } from './bundle.js';
 import {
@@ -258,6 +263,57 @@ export const custodyHandover: Command = {
     const r = await withChainLog(log, (l) => handOver(l, chains, out));
     io.out(`${out}/checkpoint: size ${r.size}; ${r.consistency.length} consistency receipts; ${r.issued.reduce((a, i) => a + i.events.length, 0)} deferred receipts issued`);
     io.result({ ok: true, dir: out, size: r.size, consistency: r.consistency.map((c) => c.oldSize), issued: r.issued });
+    return EXIT.ok;
+  },
+};
+
+export const custodyExport: Command = {
+  name: 'custody export',
+  summary: 'export a verified chain of custody as CASE/UCO JSON-LD (InvestigativeAction per event, ProvenanceRecord, hashes)',
+  synopsis: 'CHAIN --format case --trust FILE [--seal FILE] [-o OUT.jsonld]',
+  details: [
+    '  The chain is verified first (a transfer in transit is accepted); a chain that does not verify is not',
+    '  exported (exit 1). --seal FILE: the item\'s seal, verified against the trust store, gives sizeInBytes',
+    '  (its SHA-256 must be the chain\'s). The document goes to stdout, or to -o OUT (written atomically;',
+    '  --json then prints a summary). Vocabulary: CASE 1.x / UCO 1.x IRIs; see the README for the mapping.',
+  ].join('\n'),
+  example: 'custos custody export disk.chain --format case --trust trust.json --seal disk.age.cose -o disk.case.jsonld',
+  options: { format: { type: 'string' }, trust: { type: 'string', short: 't' }, seal: { type: 'string' }, output: { type: 'string', short: 'o' } },
+  minArgs: 1,
+  maxArgs: 1,
+  async run(v, args, io) {
+    if (str(v, 'format', true) !== 'case') throw new UsageError('--format: only "case" (CASE/UCO JSON-LD) is supported');
+    const out = str(v, 'output');
+    if (out === undefined && io.json) throw new UsageError('--json needs -o FILE (stdout carries the JSON result)');
+    const trust = await loadTrust(str(v, 'trust', true));
+    const file = args[0]!;
+    const chain = await readChainFile(file);
+    const report = verifyChain(chain.events, trust, { expectedId: chain.id, allowPendingTransfer: true });
+    if (!report.ok) {
+      const f = report.failures[0];
+      throw new CustosError(f?.code ?? 'ERR_VERIFICATION_FAILED', `${file} does not verify${f !== undefined ? `: ${f.message}` : ''}: not exported`);
+    }
+    let size: number | undefined;
+    const sealFile = str(v, 'seal');
+    if (sealFile !== undefined) {
+      const decoded = decodeSeal(await readInput(sealFile, 1 << 20));
+      const checks: Parameters<typeof checkSealSignature>[2] = [];
+      const signed = checkSealSignature(decoded, trust, checks);
+      const bad = checks.find((c) => !c.ok);
+      if (signed === undefined || bad !== undefined) throw new CustosError(bad?.code ?? 'ERR_SIGNATURE_INVALID', `the seal ${sealFile} does not verify`);
+      const sha = report.digests?.['sha-256'];
+      if (sha === undefined || !equalBytes(sha, decoded.manifest.sha256)) throw new CustosError('ERR_DIGEST_MISMATCH', `the seal ${sealFile} is of another item (its SHA-256 is not the chain's)`);
+      size = decoded.manifest.size;
+    }
+    const doc = exportChainAsCase(chain.events, report, size !== undefined ? { size } : {});
+    const text = `${JSON.stringify(doc, null, 2)}\n`;
+    if (out === undefined) {
+      process.stdout.write(text);
+      return EXIT.ok;
+    }
+    await writeFileAtomic(out, utf8(text), 0o644);
+    io.info(`wrote ${out}: ${doc['@graph'].length} nodes (CASE/UCO JSON-LD)`);
+    io.result({ ok: true, file, format: 'case', output: out, nodes: doc['@graph'].length });
     return EXIT.ok;
   },
 };
