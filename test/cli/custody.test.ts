@@ -19,6 +19,8 @@
  * - a check whose data is absent: the trust store's witness quorum with no witness given (the
  *   receipt is refused, the chain not extended); a log the trust store does not list; a bundle
  *   made while a receipt is still deferred (ERR_RECEIPT_DEFERRED); a hand-over on a one-entry log;
+ * - over HTTP (--log URL): no token file (exit 2), an unreachable log (ERR_HTTP, the chain not
+ *   extended); the served log path itself runs in test/e2e/exchange.sh (E2E_LOG=url);
  * - swap between reads: a chain file replaced under an append is serialised by CHAIN.lock
  *   (custody-file tests); here a concurrent writer's lock makes append fail with ERR_LOCKED.
  * Plus: the log key placement rules, digest parsing, escaped human output, JSON with hex digests.
@@ -229,7 +231,10 @@ describe('custos custody', () => {
     const t = p('trust.json');
     const chain = p('w.chain');
     expect(custos(['custody', 'init', chain, '--request', REQ, '--item', 'w']).code).toBe(0);
-    // quorum 1 but no witness: the receipt is refused and the chain not extended
+    // quorum 1 but no witness: the receipt is refused and the chain not extended (the log gets an
+    // entry first, so that this test does not depend on the others: a first entry's receipt is deferred)
+    writeFileSync(p('first'), 'a first entry');
+    expect(custos(['log', 'append', p('log'), p('first'), '--key', p('keys/log.key')]).code).toBe(0);
     const solo = ['--log', p('log'), '--log-key', p('keys/log.key')];
     const noWitness = custos(['custody', 'append', chain, 'collected', ...execArgs(t), '--role', 'collector', ...solo]);
     expect(noWitness.code).toBe(1);
@@ -249,6 +254,17 @@ describe('custos custody', () => {
     const h = custos(['custody', 'handover', chain, '--trust', t, ...logArgs(), '-o', p('h2')]);
     expect(h.code).toBe(1);
     expect(readdirSync(`${chain}.receipts`)).toEqual(['0.pending']);
+    // --log URL: the token comes from a file; an unreachable log extends nothing
+    const url = ['--log', 'http://127.0.0.1:9/'];
+    expect(custos(['custody', 'append', chain, 'accessed', ...execArgs(t), '--role', 'custodian', ...url]).code).toBe(2);
+    writeFileSync(p('tokens'), 'tok-0123456789\n');
+    expect(custos(['custody', 'append', chain, 'accessed', ...execArgs(t), '--role', 'custodian', ...url, '--token-file', p('tokens'), '--log-key', p('keys/log.key')]).code).toBe(2);
+    const before = readFileSync(chain);
+    const unreachable = custos(['custody', 'append', chain, 'accessed', ...execArgs(t), '--role', 'custodian', ...url, '--token-file', p('tokens')]);
+    expect(unreachable.code).toBe(3);
+    expect(unreachable.stderr).toContain('ERR_HTTP');
+    expect(readFileSync(chain).equals(before)).toBe(true);
+
     // a one-entry log cannot hand over: the receipt stays deferred
     const one = p('log1');
     const oi = custos(['log', 'init', one, '--origin', 'one.example/log', '--key', p('keys/one.key')]);

@@ -9,14 +9,16 @@ import { buildCli, cleanupCli, repoRoot } from '../cli/build.js';
 afterAll(() => cleanupCli());
 
 describe('the exchange from the shell (issue 19)', () => {
-  it('keys, trust, seal, custody with witnessed receipts, bundle, verify (default policy), tamper, open, received', async () => {
-    const cli = await buildCli();
-    const r = spawnSync('bash', [join(repoRoot, 'test/e2e/exchange.sh')], {
-      env: { ...process.env, CUSTOS_CLI: cli, NO_COLOR: '1' },
-      encoding: 'utf8',
-      timeout: 90_000,
-    });
-    expect(r.stderr + r.stdout).toContain('e2e: OK');
-    expect(r.status, r.stderr).toBe(0);
-  }, 120_000);
+  for (const mode of ['dir', 'url'] as const) {
+    it(`keys, trust, seal, custody with witnessed receipts (log ${mode === 'dir' ? 'directory' : 'over HTTP'}), bundle, verify (default policy), tamper, open, received`, async () => {
+      const cli = await buildCli();
+      const r = spawnSync('bash', [join(repoRoot, 'test/e2e/exchange.sh')], {
+        env: { ...process.env, CUSTOS_CLI: cli, NO_COLOR: '1', E2E_LOG: mode },
+        encoding: 'utf8',
+        timeout: 90_000,
+      });
+      expect(r.stderr + r.stdout).toContain('e2e: OK');
+      expect(r.status, r.stderr).toBe(0);
+    }, 120_000);
+  }
 });

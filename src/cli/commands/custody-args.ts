@@ -14,6 +14,7 @@ import type { TrustStore } from '../../keys/trust.js';
 import { NOTE_TYPE_COSIGNATURE, parseSignerKey, parseVerifierKey } from '../../log/notekeys.js';
 import { chainIdOf } from '../../node/chain-file.js';
 import type { ChainLogOptions } from '../../node/chain-receipts.js';
+import type { RemoteLogOptions } from '../../node/chain-receipts-remote.js';
 import { readChainFile } from '../../node/custody-file.js';
 import type { Options, Values } from '../command.js';
 import { str, strs } from '../command.js';
@@ -134,6 +135,8 @@ export const LOG_OPTIONS: Options = {
   'log-key': { type: 'string' },
   witness: { type: 'string', multiple: true },
   'witness-key': { type: 'string', multiple: true },
+  'token-file': { type: 'string' },
+  'log-origin': { type: 'string' },
 };
 
 export const LOG_HELP = [
@@ -144,17 +147,42 @@ export const LOG_HELP = [
   '  --witness URL=VKEY    an HTTP tlog-witness (custos serve witness) that must cosign the checkpoint',
   '                        in each receipt (repeatable); VKEY is its cosignature key in the trust store',
   '  --witness-key FILE    a co-located witness key (type 0x04) that cosigns locally (repeatable)',
+  '  --log URL --token-file FILE   a log served by custos serve log (with --witness … --quorum N): the event',
+  '                        is POSTed with the bearer token from FILE; the receipt is a tlog-proof against',
+  '                        the log\'s published (witnessed) checkpoint, built from its tiles; --log-origin O',
+  '                        names the log when the trust store lists several',
   '  Receipts are checked against the trust store (log key, witnesses, quorum) before they are stored.',
 ].join('\n');
 
-/** The log and witnesses of `--log DIR`, or undefined without `--log`. */
-export async function logOption(v: Values, trust: TrustStore, io: Io): Promise<ChainLogOptions | undefined> {
+/** Where `--log` sends events: a local log directory, or a `custos serve log` URL. */
+export type LogTarget = { readonly kind: 'dir'; readonly opts: ChainLogOptions } | { readonly kind: 'url'; readonly opts: RemoteLogOptions };
+
+async function remoteOption(v: Values, url: string, trust: TrustStore): Promise<LogTarget> {
+  for (const o of ['log-key', 'witness', 'witness-key']) if (v[o] !== undefined) throw new UsageError(`--${o} is for --log DIR; with --log URL the server signs and its witnesses cosign`);
+  const tokenFile = str(v, 'token-file');
+  if (tokenFile === undefined) throw new UsageError('--log URL needs --token-file FILE (the bearer token, never on the command line)');
+  let token: string | undefined;
+  try {
+    token = (await readFile(tokenFile, 'utf8')).split('\n').map((t) => t.trim()).find((t) => t !== '');
+  } catch (e) {
+    throw new CustosError('ERR_IO', `cannot read the token file ${tokenFile}`, { cause: e });
+  }
+  if (token === undefined || !/^[A-Za-z0-9._~+/=-]{1,1000}$/.test(token)) throw new UsageError(`${tokenFile} holds no bearer token`);
+  const logs = trust.document.logs ?? [];
+  const origin = str(v, 'log-origin') ?? (logs.length === 1 ? logs[0]!.origin : undefined);
+  if (origin === undefined) throw new UsageError(`--log-origin O is needed: the trust store lists ${logs.length} logs`);
+  return { kind: 'url', opts: { url, token, origin, trust } };
+}
+
+/** The log and witnesses of `--log DIR|URL`, or undefined without `--log`. */
+export async function logOption(v: Values, trust: TrustStore, io: Io): Promise<LogTarget | undefined> {
   const dir = str(v, 'log');
   if (dir === undefined) {
-    for (const o of ['log-key', 'witness', 'witness-key']) if (v[o] !== undefined) throw new UsageError(`--${o} needs --log`);
+    for (const o of ['log-key', 'witness', 'witness-key', 'token-file', 'log-origin']) if (v[o] !== undefined) throw new UsageError(`--${o} needs --log`);
     return undefined;
   }
-  if (/^https?:\/\//.test(dir)) throw new CustosError('ERR_UNSUPPORTED', '--log URL is not supported yet: give the log directory (--log DIR)');
+  if (/^https?:\/\//.test(dir)) return remoteOption(v, dir, trust);
+  for (const o of ['token-file', 'log-origin']) if (v[o] !== undefined) throw new UsageError(`--${o} is for --log URL`);
   const signer = await readLogKey(dir, str(v, 'log-key'), io, '--log-key');
   const witnesses = strs(v, 'witness').map((w) => {
     const i = w.indexOf('=');
@@ -175,5 +203,5 @@ export async function logOption(v: Values, trust: TrustStore, io: Io): Promise<C
     if (k.type !== NOTE_TYPE_COSIGNATURE) throw new UsageError(`--witness-key ${f} is not a cosignature key (type 0x04)`);
     cosigners.push(k);
   }
-  return { dir, signer, trust, ...(witnesses.length > 0 ? { witnesses } : {}), ...(cosigners.length > 0 ? { cosigners } : {}) };
+  return { kind: 'dir', opts: { dir, signer, trust, ...(witnesses.length > 0 ? { witnesses } : {}), ...(cosigners.length > 0 ? { cosigners } : {}) } };
 }

@@ -16,6 +16,7 @@ import type { ChainReport } from '../../custody/verify.js';
 import { formatUtc } from '../../time.js';
 import { appendToChainFile, initChainFile } from '../../node/chain-file.js';
 import { handOver, logEvent, receiptsDirOf, withChainLog } from '../../node/chain-receipts.js';
+import { handOverRemote, logEventRemote } from '../../node/chain-receipts-remote.js';
 import { readChainFile, verifyChainFile } from '../../node/custody-file.js';
 import type { Command } from '../command.js';
 import { EXIT, str } from '../command.js';
@@ -59,7 +60,7 @@ export const custodyInit: Command = {
 export const custodyAppend: Command = {
   name: 'custody append',
   summary: 'sign the next custody event of a chain file, after checking the signer against the trust store',
-  synopsis: `CHAIN TYPE (-k KEYFILE | --signer pkcs11:URI --authority ID) --trust FILE --role ROLE [--actor ID] [--counterparty ID[:ROLE]] [--location L] [--purpose P] [--authorisation TYPE=REF] [--digest ALG=HEX]… [--digests FILE] [--seal FILE]… [--seal-number N]… [--derived-from ID=HEX|CHAIN]… [--note TEXT] [--time T] [--log DIR --log-key FILE [--witness URL=VKEY]… [--witness-key FILE]…]`,
+  synopsis: `CHAIN TYPE (-k KEYFILE | --signer pkcs11:URI --authority ID) --trust FILE --role ROLE [--actor ID] [--counterparty ID[:ROLE]] [--location L] [--purpose P] [--authorisation TYPE=REF] [--digest ALG=HEX]… [--digests FILE] [--seal FILE]… [--seal-number N]… [--derived-from ID=HEX|CHAIN]… [--note TEXT] [--time T] [--log DIR --log-key FILE [--witness URL=VKEY]… [--witness-key FILE]… | --log URL --token-file FILE]`,
   details: [
     `  TYPE: ${EVENT_TYPES.join(', ')}`,
     '  --trust FILE          required: the key must belong to the actor\'s authority, be valid at the event\'s',
@@ -137,9 +138,13 @@ export const custodyAppend: Command = {
         appendToChainFile(file, input, signer, { trust, ...(expectedId !== undefined ? { expectedId } : {}), ...(beforeWrite !== undefined ? { beforeWrite } : {}) });
       const out = log === undefined
         ? await append()
-        : await withChainLog(log, (l) => append(async (r) => {
-            logged = await logEvent(l, rdir, r.chain.events.length - 1, r.event, r.chain.events);
-          }));
+        : log.kind === 'url'
+          ? await append(async (r) => {
+              logged = await logEventRemote(log.opts, rdir, r.chain.events.length - 1, r.event, r.chain.events);
+            })
+          : await withChainLog(log.opts, (l) => append(async (r) => {
+              logged = await logEvent(l, rdir, r.chain.events.length - 1, r.event, r.chain.events);
+            }));
       const seq = out.chain.events.length - 1;
       io.out(`${file}: event ${seq} ${type} by ${actor} (${role}), sha256 ${toHex(out.hash)}`);
       if (logged !== undefined) {
@@ -241,12 +246,14 @@ export const custodyShow: Command = {
 export const custodyHandover: Command = {
   name: 'custody handover',
   summary: 'before bundle create: issue deferred receipts, write the witnessed newest checkpoint and the consistency receipts',
-  synopsis: 'CHAIN… --trust FILE --log DIR --log-key FILE [--witness URL=VKEY]… [--witness-key FILE]… -o DIR',
+  synopsis: 'CHAIN… --trust FILE (--log DIR --log-key FILE [--witness URL=VKEY]… [--witness-key FILE]… | --log URL --token-file FILE) -o DIR',
   details: [
     '  Issues the receipts still deferred in each CHAIN.receipts/, then writes to -o DIR the log\'s newest',
     '  checkpoint cosigned by the witnesses (DIR/checkpoint) and an RFC 9942 consistency receipt from every',
     '  tree size a receipt was issued against to it (DIR/consistency-<size>.receipt.cose):',
     '  bundle create --handover DIR takes them. The checkpoint must meet the trust store\'s witness quorum.',
+    '  With --log URL every receipt is re-issued against the log\'s newest published checkpoint (one tree:',
+    '  no consistency receipt needed).',
     LOG_HELP,
   ].join('\n'),
   example: 'custos custody handover disk.chain --trust trust.json --log ./log --log-key log.key --witness http://127.0.0.1:7380/=w.example.org+… -o handover',
@@ -260,7 +267,7 @@ export const custodyHandover: Command = {
     if (log === undefined) throw new UsageError('--log DIR is required');
     const chains: { dir: string; events: readonly Uint8Array[] }[] = [];
     for (const f of args) chains.push({ dir: receiptsDirOf(f), events: (await readChainFile(f)).events });
-    const r = await withChainLog(log, (l) => handOver(l, chains, out));
+    const r = log.kind === 'url' ? await handOverRemote(log.opts, chains, out) : await withChainLog(log.opts, (l) => handOver(l, chains, out));
     io.out(`${out}/checkpoint: size ${r.size}; ${r.consistency.length} consistency receipts; ${r.issued.reduce((a, i) => a + i.events.length, 0)} deferred receipts issued`);
     io.result({ ok: true, dir: out, size: r.size, consistency: r.consistency.map((c) => c.oldSize), issued: r.issued });
     return EXIT.ok;
