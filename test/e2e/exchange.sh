@@ -9,9 +9,11 @@
 # E2E_LOG=dir (default): the provider appends to its log directory and asks the witness itself;
 # E2E_LOG=url: the provider runs `custos serve log` (which has the witness cosign before it
 # publishes) and appends over HTTP with a bearer token.
-set -euo pipefail
+set -Eeuo pipefail
 
 : "${CUSTOS_CLI:?set CUSTOS_CLI to the built custos CLI (e.g. dist/cli/main.js)}"
+CUSTOS_CLI="$(cd "$(dirname "$CUSTOS_CLI")" && pwd)/$(basename "$CUSTOS_CLI")"   # the script works in a temp dir
+trap 'echo "e2e: FAILED at line $LINENO: $BASH_COMMAND" >&2' ERR
 custos() { node "$CUSTOS_CLI" "$@"; }
 fail() { echo "e2e: FAILED: $*" >&2; exit 1; }
 
