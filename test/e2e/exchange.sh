@@ -13,14 +13,17 @@ set -Eeuo pipefail
 
 : "${CUSTOS_CLI:?set CUSTOS_CLI to the built custos CLI (e.g. dist/cli/main.js)}"
 CUSTOS_CLI="$(cd "$(dirname "$CUSTOS_CLI")" && pwd)/$(basename "$CUSTOS_CLI")"   # the script works in a temp dir
-trap 'echo "e2e: FAILED at line $LINENO: $BASH_COMMAND" >&2' ERR
 custos() { node "$CUSTOS_CLI" "$@"; }
 fail() { echo "e2e: FAILED: $*" >&2; exit 1; }
+current=start
+step() { current="$*"; echo "$*"; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/custos-e2e-XXXXXX")
 witness_pid=
 log_pid=
 cleanup() {
+  rc=$?
+  [ "$rc" -eq 0 ] || echo "e2e: FAILED (exit $rc) in step: $current" >&2
   for pid in $log_pid $witness_pid; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   rm -rf "$work"
 }
@@ -32,7 +35,7 @@ REQ=AT-WKSTA-2026-000417
 CASE=512-St-88/26
 PURPOSE=investigation
 
-echo "1. keys for three parties"
+step "1. keys for three parties"
 custos keygen --id IE-MAILSVC --name "Mail provider" --jurisdiction IE --role collector --role custodian -o keys/executor.key 2>/dev/null >/dev/null
 custos keygen --pq --id AT-WKSTA --name "Staatsanwaltschaft Wien" --jurisdiction AT --role custodian --role prosecutor -o keys/requester.key 2>/dev/null >/dev/null
 # the provider's log: its key is kept outside the directory the log publishes
@@ -55,13 +58,13 @@ else
   LOG=(--log log --log-key keys/log.key --witness "$WURL/=$WKEY")
 fi
 
-echo "2. one trust store both sides share"
+step "2. one trust store both sides share"
 custos pubkey keys/executor.key > executor.pub.json
 custos pubkey keys/requester.key > requester.pub.json
 custos trust init -o trust.json 2>/dev/null
 custos trust add trust.json --authority executor.pub.json --authority requester.pub.json --log "$(cat log.vkey)" --witness "$WKEY" --quorum 1 >/dev/null
 
-echo "3. seal the evidence"
+step "3. seal the evidence"
 head -c 1048576 /dev/urandom > mx2.raw
 SHA256=$(sha256sum mx2.raw | cut -d' ' -f1)
 SHA1=$(sha1sum mx2.raw | cut -d' ' -f1)
@@ -69,7 +72,7 @@ MD5=$(md5sum mx2.raw | cut -d' ' -f1)
 custos seal mx2.raw -k keys/executor.key --to keys/requester.key --id disk --case "$CASE" --request "$REQ" \
   --purpose "$PURPOSE" --legal-basis "EU 2023/1543 Art. 5" -o disk.age 2>/dev/null | grep -q "^$SHA256 " || fail "seal printed another SHA-256"
 
-echo "4. custody: acquired, sealed, transferred; each event logged with witnessed receipts"
+step "4. custody: acquired, sealed, transferred; each event logged with witnessed receipts"
 custos custody init disk.chain --request "$REQ" --item disk 2>/dev/null
 custos custody append disk.chain acquired -k keys/executor.key --trust trust.json --role collector \
   --digest "sha-256=$SHA256" --digest "sha-1=$SHA1" --digest "md5=$MD5" --authorisation "EPOC=$REQ" \
@@ -82,13 +85,13 @@ custos custody verify disk.chain --trust trust.json --request "$REQ" --item disk
 # a key of another authority is refused at append, not at verify
 if custos custody append disk.chain accessed -k keys/requester.key --actor IE-MAILSVC --trust trust.json --role custodian 2>/dev/null >/dev/null; then fail "another authority's key was accepted"; fi
 
-echo "5. hand-over and bundle"
+step "5. hand-over and bundle"
 custos custody handover disk.chain --trust trust.json "${LOG[@]}" -o handover >/dev/null
 custos bundle create -k keys/executor.key -o bundle.tar --request "$REQ" --case "$CASE" \
   --item disk=disk.age --seal disk=disk.age.cose --custody disk=disk.chain \
   --receipts disk=disk.chain.receipts --handover handover 2>/dev/null
 
-echo "6. the requesting side verifies under the default policy"
+step "6. the requesting side verifies under the default policy"
 out=$(custos verify bundle.tar --trust trust.json) || { echo "$out" >&2; fail "verify exited $?"; }
 [ -z "${E2E_VERBOSE:-}" ] || printf '%s\n' "$out" >&2
 verdict=$(printf '%s\n' "$out" | tail -n 1)
@@ -98,7 +101,7 @@ if [ "${E2E_LOG:-dir}" = url ]; then want=3; else want=6; fi  # over HTTP: tlog-
 [ "$(printf '%s\n' "$out" | grep -c '^ok   receipt ')" -ge "$want" ] || fail "fewer than $want receipts verified"
 printf '%s\n' "$out" | grep -q '^ok   custody.logged' || fail "custody.logged did not pass"
 
-echo "7. a flipped byte fails (exit 1)"
+step "7. a flipped byte fails (exit 1)"
 cp bundle.tar tampered.tar
 size=$(stat -c %s tampered.tar)
 off=$((size / 2))
@@ -110,7 +113,7 @@ code=$?
 set -e
 [ "$code" -eq 1 ] || fail "verify of a tampered bundle exited $code, not 1"
 
-echo "8. open on the other side, and record received"
+step "8. open on the other side, and record received"
 custos open bundle.tar disk -k keys/requester.key --trust trust.json --request "$REQ" --purpose "$PURPOSE" -o opened.raw 2>/dev/null
 cmp -s opened.raw mx2.raw || fail "the opened item differs from the evidence"
 tar -xf bundle.tar custody/disk.cbor
