@@ -13,6 +13,7 @@
  *
  * Attacks: a chain that does not verify is not exported; a report of another chain is refused.
  */
+import fc from 'fast-check';
 import jsonld from 'jsonld';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/bytes.js';
@@ -39,6 +40,8 @@ const I = 'https://ontology.caseontology.org/case/investigation/';
 const A = 'https://ontology.unifiedcyberontology.org/uco/action/';
 const O = 'https://ontology.unifiedcyberontology.org/uco/observable/';
 const T = 'https://ontology.unifiedcyberontology.org/uco/types/';
+
+const RUNS = Number(process.env.CUSTOS_FC_RUNS ?? 25);
 
 const noNetwork = async (url: string): Promise<never> => {
   throw new Error(`no network in this test: ${url}`);
@@ -117,6 +120,37 @@ describe('custody export as CASE/UCO JSON-LD', () => {
     expect(hashes.sort()).toEqual([['MD5', toHex(new Uint8Array(16).fill(9))], ['SHA256', toHex(new Uint8Array(32).fill(7))]]);
     // the event hashes name the actions
     expect(actions.map((a) => a['@id'])).toEqual(report.events.map((e) => `urn:custos:event:${toHex(e.hash)}`));
+  });
+
+  it('property: any digests and any text fields export losslessly, the hashes exactly the chain\'s digests', async () => {
+    const algs = { md5: 16, 'sha-1': 20, 'sha-256': 32, 'sha-384': 48, 'sha-512': 64 } as const;
+    const method: Record<string, string> = { md5: 'MD5', 'sha-1': 'SHA1', 'sha-256': 'SHA256', 'sha-384': 'SHA384', 'sha-512': 'SHA512' };
+    const text = fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.subarray(Object.keys(algs) as (keyof typeof algs)[], { minLength: 1 }),
+        fc.integer({ min: 0, max: 255 }),
+        text,
+        text,
+        text,
+        async (chosen, fill, location, note, reference) => {
+          const digests = Object.fromEntries(chosen.map((a) => [a, new Uint8Array(algs[a]).fill(fill)]));
+          let c = createChain('R-1/item');
+          c = append(c, { type: 'acquired', time: T0, actor: { authority: 'at.lpd-wien', role: 'collector' }, location, note, authorisation: { type: 'warrant', reference }, digests }, KEYS.police);
+          c = append(c, { type: 'sealed', time: T0 + 1, actor: { authority: 'at.lpd-wien', role: 'custodian' }, note }, KEYS.police);
+          const report = verifyChain(c.events, trust, { allowPendingTransfer: true });
+          const doc = exportChainAsCase(c.events, report);
+          const expanded = (await jsonld.expand(JSON.parse(JSON.stringify(doc)), { safe: true, documentLoader: noNetwork })) as Expanded;
+          const item = expanded.find((n) => (n['@type'] as string[]).includes(`${O}ObservableObject`))!;
+          const facet = (item['https://ontology.unifiedcyberontology.org/uco/core/hasFacet'] as Record<string, unknown>[])[0]!;
+          const got = (facet[`${O}hash`] as Record<string, { '@value': string }[]>[]).map((h) => `${h[`${T}hashMethod`]![0]!['@value']}=${h[`${T}hashValue`]![0]!['@value']}`).sort();
+          expect(got).toEqual(chosen.map((a) => `${method[a]}=${toHex(digests[a]!)}`).sort());
+          const auth = expanded.find((n) => (n['@type'] as string[]).includes(`${I}Authorization`))!;
+          expect(auth[`${I}authorizationIdentifier`]).toEqual([{ '@value': reference }]);
+        },
+      ),
+      { numRuns: RUNS },
+    );
   });
 
   it('safe mode is not a test that cannot fail: an undefined term is caught', async () => {
