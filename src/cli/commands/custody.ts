@@ -116,6 +116,9 @@ export const custodyAppend: Command = {
     const purpose = str(v, 'purpose');
     const note = str(v, 'note');
     const log = await logOption(v, trust, io);
+    if (log === undefined && (trust.document.logs ?? []).length > 0) {
+      io.info('warning: the trust store lists a log and this event is not logged (--log): a bundle with this chain fails custody.logged unless the verifier waives it');
+    }
     return withCliSigner(v, async ({ signer, authority }) => {
       const actor = str(v, 'actor') ?? authority;
       if (actor !== authority) throw new UsageError(`--actor ${actor} is not the key's authority ${authority}`);
