@@ -106,6 +106,8 @@ export const ERROR_CODES = {
   ERR_RECEIPT_MALFORMED: 'a receipt is malformed',
   ERR_RECEIPT_VDS: 'the receipt uses an unsupported verifiable data structure',
   ERR_RECEIPT_INVALID: 'a receipt does not verify',
+  ERR_RECEIPT_DEFERRED: 'an event\'s receipts are deferred (the log had one entry): the hand-over issues them',
+  ERR_LOG_KEY_PLACEMENT: 'a log\'s private key is inside the directory the log publishes',
   // redaction
   ERR_RECORD_INVALID: 'a record or committed record is malformed',
   ERR_RESERVED_KEY: 'a record uses a key name reserved by custos',

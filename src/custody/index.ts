@@ -5,6 +5,8 @@ export type { CustodyChain, OpenedEvent } from './chain.js';
 export { DEFAULT_EVENT_ROLES } from './rules.js';
 export type { EventRolePolicy } from './rules.js';
 export { appendEvent, createChain } from './append.js';
+export { sealReference } from './seal-ref.js';
+export { CASE_CONTEXT, exportChainAsCase } from './case.js';
 export type { AppendResult } from './append.js';
 export type { AppendOptions, CustodyEventInput } from './append.js';
 export { refusedChainReport, verifyChain } from './verify.js';

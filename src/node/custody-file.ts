@@ -13,7 +13,7 @@
  */
 import * as fs from 'node:fs/promises';
 import { CustosError } from '../errors.js';
-import { appendEvent, createChain, type AppendOptions, type CustodyEventInput } from '../custody/append.js';
+import { appendEvent, createChain, type AppendOptions, type AppendResult, type CustodyEventInput } from '../custody/append.js';
 import { MAX_CHAIN_FILE_BYTES, parseChain, serializeChain, type CustodyChain } from '../custody/chain.js';
 import { refusedChainReport, verifyChain, type ChainReport, type VerifyChainOptions } from '../custody/verify.js';
 import type { Signer } from '../keys/signing.js';
@@ -92,8 +92,19 @@ export async function verifyChainFile(file: string, trust: TrustStore, opts: Ver
 }
 
 export interface AppendFileOptions extends AppendOptions {
-  /** Create the file with this chain id when it does not exist (default: the file must exist). */
+  /**
+   * Create the file with this chain id when it does not exist or is empty (an initialised chain,
+   * see chain-file.ts); a file holding another chain is refused (ERR_CHAIN_ID). Default: the file
+   * must exist and hold events.
+   */
   readonly create?: string;
+  /**
+   * Called with the signed event before the chain file is written, under the file's lock (e.g.
+   * to log the event and store its receipts); if it throws, the file is left as it was.
+   */
+  readonly beforeWrite?: (out: AppendResult) => Promise<void>;
+  /** Called with the chain as read, under the lock, before the event is signed (e.g. to verify it). */
+  readonly beforeAppend?: (chain: CustodyChain) => void | Promise<void>;
 }
 
 /**
@@ -110,7 +121,7 @@ export async function appendEventToFile(
   input: CustodyEventInput,
   signer: Signer,
   opts: AppendFileOptions = {},
-): Promise<{ chain: CustodyChain; event: Uint8Array; hash: Uint8Array }> {
+): Promise<AppendResult> {
   const release = await lockChainFile(file);
   try {
     let chain: CustodyChain;
@@ -120,13 +131,16 @@ export async function appendEventToFile(
     } catch {
       exists = false;
     }
-    if (exists) chain = await readChainFile(file);
+    const bytes = exists ? await readBounded(file) : undefined;
+    if (bytes !== undefined && (bytes.length > 0 || opts.create === undefined)) chain = parseChain(bytes);
     else if (opts.create !== undefined) chain = createChain(opts.create);
     else throw new CustosError('ERR_IO', `${file} does not exist`);
     if (opts.create !== undefined && chain.id !== opts.create) {
       throw new CustosError('ERR_CHAIN_ID', `${file} holds chain "${chain.id}", not "${opts.create}"`);
     }
+    await opts.beforeAppend?.(chain);
     const out = await appendEvent(chain, input, signer, opts);
+    await opts.beforeWrite?.(out);
     await replaceUnderLock(file, serializeChain(out.chain));
     return out;
   } finally {

@@ -5,6 +5,10 @@
  */
 export { appendEventToFile, lockChainFile, readChainFile, verifyChainFile } from './custody-file.js';
 export type { AppendFileOptions } from './custody-file.js';
+export { appendToChainFile, chainIdFile, chainIdOf, initChainFile, readChainIdFile } from './chain-file.js';
+export type { AppendChainOptions } from './chain-file.js';
+export { handOver, issuePending, logEvent, readHandOverDir, readReceiptsDir, receiptsDirOf, withChainLog } from './chain-receipts.js';
+export type { ChainLog, ChainLogOptions, HandOverResult } from './chain-receipts.js';
 export { openFile, sealFile, verifySealFile } from './seal-file.js';
 export type { SealFileOptions } from './seal-file.js';
 export { openLog } from './logstore.js';

@@ -375,6 +375,9 @@ export async function openLog(dir: string, opts: OpenLogOptions): Promise<LogSto
   if (signer.type !== NOTE_TYPE_ED25519 || !(signer.publicKey instanceof Uint8Array)) fail('ERR_INVALID_ARGUMENT', 'the log signer must be an Ed25519 note signer');
   const maxBatch = assertInteger('maxBatch', opts.maxBatch ?? 4096, 1, 1 << 20);
   for (const w of opts.witnesses ?? []) if (w.type !== 0x04) fail('ERR_INVALID_ARGUMENT', 'witnesses must be cosigners (type 0x04)');
+  if (opts.mustExist === true && !(await fs.stat(join(dir, 'checkpoint')).then((st) => st.isFile(), () => false))) {
+    fail('ERR_IO', `no log in ${dir} (custos log init creates one)`);
+  }
   try {
     const made = await fs.mkdir(dir, { recursive: true });
     if (made !== undefined) await fsyncDir(dirname(resolve(dir)));

@@ -17,6 +17,11 @@ export interface OpenLogOptions {
   readonly witnesses?: readonly Cosigner[];
   /** Largest number of entries written in one batch (default 4096). */
   readonly maxBatch?: number;
+  /**
+   * Only open a log that exists (its `checkpoint` file is there): ERR_IO otherwise, and nothing is
+   * created. Default false: a missing or empty directory becomes a new, empty log.
+   */
+  readonly mustExist?: boolean;
 }
 
 export interface InclusionBundle {

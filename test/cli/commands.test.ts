@@ -154,14 +154,15 @@ describe('custos redact / log / request', () => {
 
   it('log init, append, prove and verify round-trip; a wrong entry fails with exit 1', () => {
     const ld = join(dir, 'log');
-    const init = custos(['log', 'init', ld, '--origin', 'test.example/log', '--json']);
+    const lk = join(dir, 'log.key');
+    const init = custos(['log', 'init', ld, '--origin', 'test.example/log', '--key', lk, '--json']);
     expect(init.code, init.stderr).toBe(0);
     const vkey = JSON.parse(init.stdout).vkey as string;
     const e1 = join(dir, 'e1');
     writeFileSync(e1, 'first entry');
-    expect(custos(['log', 'append', ld, e1]).stdout.trim()).toBe('0');
-    expect(custos(['log', 'append', ld, '-'], 'second entry').stdout.trim()).toBe('1');
-    const proof = custos(['log', 'prove', ld, '0']);
+    expect(custos(['log', 'append', ld, e1, '--key', lk]).stdout.trim()).toBe('0');
+    expect(custos(['log', 'append', ld, '-', '--key', lk], 'second entry').stdout.trim()).toBe('1');
+    const proof = custos(['log', 'prove', ld, '0', '--key', lk]);
     expect(proof.code).toBe(0);
     expect(proof.stdout.startsWith('c2sp.org/tlog-proof@v1\nindex 0\n')).toBe(true);
     const pf = join(dir, 'p0');
@@ -173,7 +174,7 @@ describe('custos redact / log / request', () => {
     const e2 = join(dir, 'e2');
     writeFileSync(e2, 'second entry');
     expect(custos(['log', 'verify', pf, e2, '--trust', trust]).code).toBe(1);
-    expect(custos(['log', 'checkpoint', ld]).stdout.split('\n')[1]).toBe('2');
+    expect(custos(['log', 'checkpoint', ld, '--key', lk]).stdout.split('\n')[1]).toBe('2');
   });
 
   it('request validate and deadlines', () => {

@@ -64,10 +64,10 @@ describe('--quiet', () => {
 
   it('log verify prints the verdict line only', () => {
     const ld = p('log');
-    const init = custos(['log', 'init', ld, '--origin', 'q.example/log', '--quiet']);
+    const init = custos(['log', 'init', ld, '--origin', 'q.example/log', '--key', p('log.key'), '--quiet']);
     expect(init.code).toBe(0);
-    expect(custos(['log', 'append', ld, p('plain.bin'), '--quiet']).stdout).toBe('0\n');
-    writeFileSync(p('proof'), custos(['log', 'prove', ld, '0']).stdout);
+    expect(custos(['log', 'append', ld, p('plain.bin'), '--key', p('log.key'), '--quiet']).stdout).toBe('0\n');
+    writeFileSync(p('proof'), custos(['log', 'prove', ld, '0', '--key', p('log.key')]).stdout);
     writeFileSync(p('log-trust.json'), JSON.stringify({ version: 1, authorities: [], logs: [{ origin: 'q.example/log', vkey: init.stdout.trim() }] }));
     const v = custos(['log', 'verify', p('proof'), p('plain.bin'), '--trust', p('log-trust.json'), '--quiet']);
     expect(v.code).toBe(0);

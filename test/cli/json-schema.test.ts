@@ -106,17 +106,33 @@ const CASES: readonly Case[] = [
   c('rewrap', 'refuses an existing output', 3, () => ['rewrap', p('plain.age'), '-k', RQ(), '--add', JSON.parse(readFileSync(p('new.key'), 'utf8')).age[0].recipient, '--allow-mixed-pq', '-o', p('re.age')]),
   c('redact', 'presents', 0, () => ['redact', p('rec.json'), '--policy', p('pol.json'), '--purpose', 'investigation', '--category', 'subscriber', '--request', 'R1', '--audience', 'AT-X', '--nonce', 'n1', '--redactable', 'subscriber.name', '--redactable', 'subscriber.phone', '-k', EX(), '-o', p('pres.cbor')]),
   c('redact', 'denied by the policy', 3, () => ['redact', p('rec.json'), '--policy', p('pol.json'), '--purpose', 'investigation', '--category', 'content', '--request', 'R1', '--audience', 'AT-X', '--nonce', 'n1', '--redactable', 'subscriber.name', '-k', EX(), '-o', p('pres2.cbor')]),
-  c('log init', 'creates a log', 0, () => ['log', 'init', p('log'), '--origin', 'test.example/log']),
-  c('log init', 'refuses an existing log key', 2, () => ['log', 'init', p('log'), '--origin', 'test.example/log']),
-  c('log append', 'appends', 0, () => ['log', 'append', p('log'), p('plain.bin')]),
-  c('log append', 'an entry too large', 3, () => ['log', 'append', p('log'), p('big.bin')]),
-  c('log checkpoint', 'prints the checkpoint', 0, () => ['log', 'checkpoint', p('log')]),
-  c('log checkpoint', 'no log', 3, () => ['log', 'checkpoint', p('nolog')]),
-  c('log prove', 'proves', 0, () => ['log', 'prove', p('log'), '0']),
-  c('log prove', 'an index past the end', 3, () => ['log', 'prove', p('log'), '7']),
+  c('log init', 'creates a log', 0, () => ['log', 'init', p('log'), '--origin', 'test.example/log', '--key', p('log.key')]),
+  c('log init', 'refuses an existing log key', 2, () => ['log', 'init', p('log'), '--origin', 'test.example/log', '--key', p('log.key')]),
+  c('log init', 'refuses a key inside the published directory', 3, () => ['log', 'init', p('log2'), '--origin', 'test.example/log', '--key', p('log2/log.key')]),
+  c('log append', 'appends', 0, () => ['log', 'append', p('log'), p('plain.bin'), '--key', p('log.key')]),
+  c('log append', 'an entry too large', 3, () => ['log', 'append', p('log'), p('big.bin'), '--key', p('log.key')]),
+  c('log checkpoint', 'prints the checkpoint', 0, () => ['log', 'checkpoint', p('log'), '--key', p('log.key')]),
+  c('log checkpoint', 'no log', 3, () => ['log', 'checkpoint', p('nolog'), '--key', p('log.key')]),
+  c('log prove', 'proves', 0, () => ['log', 'prove', p('log'), '0', '--key', p('log.key')]),
+  c('log prove', 'an index past the end', 3, () => ['log', 'prove', p('log'), '7', '--key', p('log.key')]),
   c('log verify', 'verifies', 0, () => ['log', 'verify', p('proof'), p('plain.bin'), '--trust', p('log-trust.json')]),
   c('log verify', 'another entry fails', 1, () => ['log', 'verify', p('proof'), p('rec.json'), '--trust', p('log-trust.json')]),
   c('log verify', 'a log the trust store does not list', 1, () => ['log', 'verify', p('proof'), p('plain.bin'), '--trust', T()]),
+  c('custody init', 'creates a chain', 0, () => ['custody', 'init', p('c.chain'), '--request', 'R1', '--item', 'plain']),
+  c('custody init', 'refuses an existing chain', 3, () => ['custody', 'init', p('c.chain'), '--request', 'R1', '--item', 'plain']),
+  c('custody append', 'appends acquired', 0, () => ['custody', 'append', p('c.chain'), 'acquired', '-k', EX(), '--trust', T(), '--role', 'collector', '--digest', `sha-256=${'ab'.repeat(32)}`]),
+  c('custody append', "another authority claimed as actor: refused", 2, () => ['custody', 'append', p('c.chain'), 'accessed', '-k', RQ(), '--actor', 'IE-MAILSVC', '--trust', T(), '--role', 'custodian']),
+  c('custody verify', 'verifies', 0, () => ['custody', 'verify', p('c.chain'), '--trust', T(), '--request', 'R1', '--item', 'plain']),
+  c('custody verify', 'another item: fails', 1, () => ['custody', 'verify', p('c.chain'), '--trust', T(), '--request', 'R1', '--item', 'other']),
+  c('custody show', 'shows', 0, () => ['custody', 'show', p('c.chain')]),
+  c('custody show', 'not a chain', 3, () => ['custody', 'show', p('plain.bin')]),
+  c('custody export', 'exports CASE', 0, () => ['custody', 'export', p('c.chain'), '--format', 'case', '--trust', T(), '-o', p('c.jsonld')]),
+  c('custody export', 'not a chain', 3, () => ['custody', 'export', p('plain.bin'), '--format', 'case', '--trust', T(), '-o', p('d.jsonld')]),
+  c('custody init', 'a chain whose events are logged', 0, () => ['custody', 'init', p('c2.chain'), '--request', 'R1', '--item', 'logged']),
+  c('custody append', 'appends to the log with receipts', 0, () => ['custody', 'append', p('c2.chain'), 'acquired', '-k', EX(), '--trust', p('cl-trust.json'), '--role', 'collector', '--digest', `sha-256=${'cd'.repeat(32)}`, '--log', p('log'), '--log-key', p('log.key')]),
+  c('custody append', 'a log directory that holds no log', 3, () => ['custody', 'append', p('c2.chain'), 'sealed', '-k', EX(), '--trust', p('cl-trust.json'), '--role', 'custodian', '--log', p('nolog'), '--log-key', p('log.key')]),
+  c('custody handover', 'hands over', 0, () => ['custody', 'handover', p('c2.chain'), '--trust', p('cl-trust.json'), '--log', p('log'), '--log-key', p('log.key'), '-o', p('ho')]),
+  c('custody handover', 'no log given', 2, () => ['custody', 'handover', p('c2.chain'), '--trust', p('cl-trust.json'), '-o', p('ho2')]),
   c('serve log', 'a directory without a log key', 3, () => ['serve', 'log', p('nolog'), '--listen', '127.0.0.1:0']),
   c('serve witness', 'a missing key', 3, () => ['serve', 'witness', '--key', p('nokey'), '--log', 'x', '--state', p('w.json'), '--listen', '127.0.0.1:0']),
   c('request validate', 'valid', 0, () => ['request', 'validate', join(repoRoot, 'examples/requests/epoc-traffic.json')]),
@@ -207,6 +223,9 @@ describe('--json output validates against the shipped schema', () => {
       }
       if (k.command === 'log init' && k.exit === 0) {
         writeFileSync(p('log-trust.json'), JSON.stringify({ version: 1, authorities: [], logs: [{ origin: 'test.example/log', vkey: obj.vkey }] }));
+        // the demo's authorities with this log and no witnesses: what custody append --log checks receipts against
+        const { witnesses: _w, witnessQuorum: _q, ...doc } = JSON.parse(readFileSync(T(), 'utf8')) as Record<string, unknown>;
+        writeFileSync(p('cl-trust.json'), JSON.stringify({ ...doc, logs: [{ origin: 'test.example/log', vkey: obj.vkey }] }));
       }
     });
   }
@@ -242,11 +261,11 @@ describe('--json output validates against the shipped schema', () => {
   });
 
   it('serve log and serve witness print one object once listening, and stop on SIGTERM', async () => {
-    const init = runCli(cli, ['log', 'init', p('srvlog'), '--origin', 'srv.example/log']);
+    const init = runCli(cli, ['log', 'init', p('srvlog'), '--origin', 'srv.example/log', '--key', p('srv.key')]);
     expect(init.code).toBe(0);
     const vkey = init.stdout.trim();
     for (const [command, args] of [
-      ['serve log', ['serve', 'log', p('srvlog'), '--listen', '127.0.0.1:0']],
+      ['serve log', ['serve', 'log', p('srvlog'), '--key', p('srv.key'), '--listen', '127.0.0.1:0']],
       ['serve witness', ['serve', 'witness', '--key', p('w.skey'), '--name', 'w.example.org', '--log', vkey, '--state', p('w.json'), '--listen', '127.0.0.1:0']],
     ] as const) {
       const child = spawn(process.execPath, [cli, ...args, '--json'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });

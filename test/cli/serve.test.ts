@@ -48,13 +48,13 @@ const exit = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode 
 describe('custos serve', () => {
   it('serve witness + serve log: append over HTTP, witnessed checkpoint, clean stop', async () => {
     const dir = join(tmp, 'log');
-    const init = runCli(cli, ['log', 'init', dir, '--origin', 'serve.example.org/log']);
+    const init = runCli(cli, ['log', 'init', dir, '--origin', 'serve.example.org/log', '--key', join(tmp, 'log.key')]);
     expect(init.code, init.stderr).toBe(0);
     const vkey = init.stdout.trim();
     const w = await serve(['serve', 'witness', '--key', join(tmp, 'w.skey'), '--name', 'w.example.org', '--log', vkey, '--state', join(tmp, 'w.json'), '--listen', '127.0.0.1:0']);
     const wkey = w.out.find((l) => l.startsWith('witness key '))!.slice('witness key '.length);
     writeFileSync(join(tmp, 'tokens'), 'cli-token-0123456789abcdef\n');
-    const l = await serve(['serve', 'log', dir, '--listen', '127.0.0.1:0', '--token-file', join(tmp, 'tokens'), '--witness', `${w.url}/=${wkey}`, '--quorum', '1']);
+    const l = await serve(['serve', 'log', dir, '--key', join(tmp, 'log.key'), '--listen', '127.0.0.1:0', '--token-file', join(tmp, 'tokens'), '--witness', `${w.url}/=${wkey}`, '--quorum', '1']);
     const r = await fetch(`${l.url}/add`, { method: 'POST', body: 'custody event', headers: { Authorization: 'Bearer cli-token-0123456789abcdef' }, signal: AbortSignal.timeout(10_000) });
     expect(r.status).toBe(200);
     const { index } = (await r.json()) as { index: number };

@@ -10,6 +10,7 @@ import type { Command, Values } from '../command.js';
 import { EXIT, FORCE_OPTION, noReplace, refuseExisting, str, strs } from '../command.js';
 import { inputStream, readInput, UsageError, type Io } from '../io.js';
 import { AtomicFile } from '../../node/bundle-fs.js';
+import { readHandOverDir, readReceiptsDir } from '../../node/chain-receipts.js';
 import { SIGNER_HELP, SIGNER_OPTIONS, withCliSigner } from '../signer.js';
 
 /** Reads a trust store file (JSON). */
@@ -39,8 +40,13 @@ async function bytesOf(path: string): Promise<Uint8Array> {
 export const bundleCreate: Command = {
   name: 'bundle create',
   summary: 'pack encrypted items, seals, custody chains, records, receipts and checkpoints into one signed tar',
-  synopsis: '(-k KEYFILE | --signer pkcs11:URI --authority ID) -o OUT.tar --request ID [--case ID] --item ID=FILE.age… [--seal ID=FILE] [--custody ID=FILE] [--record ID=FILE] [--receipt ID=FILE]… [--checkpoint FILE]… [--force]',
-  details: `  Each --item is streamed once; the manifest signed with the key file's signing key lists the SHA-256 of every file.\n${SIGNER_HELP}`,
+  synopsis: '(-k KEYFILE | --signer pkcs11:URI --authority ID) -o OUT.tar --request ID [--case ID] --item ID=FILE.age… [--seal ID=FILE] [--custody ID=FILE] [--record ID=FILE] [--receipt ID=FILE]… [--receipts ID=DIR]… [--checkpoint FILE]… [--handover DIR] [--force]',
+  details: [
+    "  Each --item is streamed once; the manifest signed with the key file's signing key lists the SHA-256 of every file.",
+    '  --receipts ID=DIR   every receipt in DIR (custody append --log writes CHAIN.receipts/); refused while one is deferred',
+    '  --handover DIR      the witnessed checkpoint and consistency receipts custody handover wrote',
+    SIGNER_HELP,
+  ].join('\n'),
   example: 'custos bundle create -k executor.key -o bundle.tar --item disk=disk.age --seal disk=disk.seal --custody disk=disk.chain',
   options: {
     key: { type: 'string', short: 'k' },
@@ -50,7 +56,9 @@ export const bundleCreate: Command = {
     custody: { type: 'string', multiple: true },
     record: { type: 'string', multiple: true },
     receipt: { type: 'string', multiple: true },
+    receipts: { type: 'string', multiple: true },
     checkpoint: { type: 'string', multiple: true },
+    handover: { type: 'string' },
     case: { type: 'string' },
     request: { type: 'string' },
     ...FORCE_OPTION,
@@ -67,16 +75,21 @@ export const bundleCreate: Command = {
       if (f.length > 1) throw new UsageError(`--${what} given twice for ${id}`);
       return bytesOf(f[0]!);
     };
-    const [seals, chains, records, receipts] = [pairs(v, 'seal'), pairs(v, 'custody'), pairs(v, 'record'), pairs(v, 'receipt')];
-    for (const m of [seals, chains, records, receipts]) for (const id of m.keys()) if (!items.has(id)) throw new UsageError(`no --item ${id}`);
+    const [seals, chains, records, receipts, receiptDirs] = [pairs(v, 'seal'), pairs(v, 'custody'), pairs(v, 'record'), pairs(v, 'receipt'), pairs(v, 'receipts')];
+    for (const m of [seals, chains, records, receipts, receiptDirs]) for (const id of m.keys()) if (!items.has(id)) throw new UsageError(`no --item ${id}`);
     const inputs: BundleItemInput[] = [];
     for (const [id, files] of items) {
       if (files.length > 1) throw new UsageError(`--item ${id} given twice`);
       const [seal, custody, record] = [await one(seals, id, 'seal'), await one(chains, id, 'custody'), await one(records, id, 'record')];
       const rc = await Promise.all((receipts.get(id) ?? []).map(async (f) => ({ name: f.split('/').pop()!, bytes: await bytesOf(f) })));
+      for (const d of receiptDirs.get(id) ?? []) rc.push(...(await readReceiptsDir(d)));
+      if (new Set(rc.map((x) => x.name)).size !== rc.length) throw new UsageError(`two receipts with one name for ${id}`);
       inputs.push({ id, encrypted: files[0]!, ...(seal ? { seal } : {}), ...(custody ? { custody } : {}), ...(record ? { record } : {}), ...(rc.length ? { receipts: rc } : {}) });
     }
     const checkpoints = await Promise.all(strs(v, 'checkpoint').map(async (f) => ({ name: f.split('/').pop()!, text: new TextDecoder().decode(await bytesOf(f)) })));
+    const handoverDir = str(v, 'handover');
+    const handover = handoverDir === undefined ? undefined : await readHandOverDir(handoverDir);
+    if (handover !== undefined) checkpoints.push(...handover.checkpoints);
     const c = str(v, 'case');
     const r = str(v, 'request');
     const { stat } = await import('node:fs/promises');
@@ -88,6 +101,7 @@ export const bundleCreate: Command = {
       issuer: authority,
       items: inputs,
       checkpoints,
+      ...(handover !== undefined && handover.consistency.length > 0 ? { consistency: handover.consistency } : {}),
       ...(c !== undefined ? { case: c } : {}),
       ...(r !== undefined ? { request: r } : {}),
     }, { noReplace: noReplace(v) });

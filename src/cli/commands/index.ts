@@ -1,6 +1,7 @@
 /** Every CLI command, in the order `custos --help` lists them. */
 import type { Command } from '../command.js';
 import { bundleCreate, inspect, verify } from './bundle.js';
+import { custodyAppend, custodyExport, custodyHandover, custodyInit, custodyShow, custodyVerify } from './custody.js';
 import { demo } from './demo.js';
 import { open, rewrap, seal } from './evidence.js';
 import { keygen, pubkey } from './keys.js';
@@ -17,6 +18,12 @@ export const COMMANDS: readonly Command[] = [
   trustAdd,
   trustRevoke,
   trustList,
+  custodyInit,
+  custodyAppend,
+  custodyVerify,
+  custodyShow,
+  custodyHandover,
+  custodyExport,
   seal,
   bundleCreate,
   verify,

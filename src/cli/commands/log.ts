@@ -1,32 +1,20 @@
 /** `custos log init|append|checkpoint|prove|verify`: a transparency log in a directory (C2SP tlog-tiles). */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateNoteKey, parseSignerKey, formatVerifierKey } from '../../log/notekeys.js';
+import { generateNoteKey, formatVerifierKey } from '../../log/notekeys.js';
 import { formatTlogProof, verifyTlogProof } from '../../log/tlogproof.js';
 import { openLog } from '../../node/logstore.js';
 import { writeFileAtomic } from '../../node/bundle-fs.js';
-import { CustosError } from '../../errors.js';
 import { utf8 } from '../../bytes.js';
 import type { Command } from '../command.js';
 import { str } from '../command.js';
-import { readInput, UsageError } from '../io.js';
+import { readInput, UsageError, type Io } from '../io.js';
+import { assertKeyOutside, LEGACY_KEY_FILE, readLogKey } from '../logkey.js';
 import { loadTrust } from './bundle.js';
 
-const KEY_FILE = 'log.skey';
-
-async function signerFor(dir: string): Promise<ReturnType<typeof parseSignerKey>> {
-  let text: string;
-  try {
-    text = await readFile(join(dir, KEY_FILE), 'utf8');
-  } catch (e) {
-    throw new CustosError('ERR_IO', `${join(dir, KEY_FILE)} not found (run custos log init first)`, { cause: e });
-  }
-  return parseSignerKey(text.trim());
-}
-
-async function withLog<T>(dir: string, f: (log: Awaited<ReturnType<typeof openLog>>) => Promise<T>): Promise<T> {
-  const signer = await signerFor(dir);
-  const log = await openLog(dir, { signer, origin: signer.name });
+/** Opens the log in `dir` for one command; only `log init` (`mustExist` false) may create it. */
+async function withLog<T>(dir: string, keyPath: string | undefined, io: Io, f: (log: Awaited<ReturnType<typeof openLog>>) => Promise<T>, mustExist = true): Promise<T> {
+  const signer = await readLogKey(dir, keyPath, io);
+  const log = await openLog(dir, { signer, origin: signer.name, mustExist });
   try {
     return await f(log);
   } finally {
@@ -34,25 +22,37 @@ async function withLog<T>(dir: string, f: (log: Awaited<ReturnType<typeof openLo
   }
 }
 
+const KEY_OPTION = { key: { type: 'string', short: 'k' } } as const;
+const KEY_HELP = '  -k, --key FILE   the log key (custos log init --key); a log made before keys moved out of DIR\n                   is still read from DIR/log.skey, with a warning';
+
 export const logInit: Command = {
   name: 'log init',
-  summary: 'create a transparency log in DIR with a new Ed25519 log key (DIR/log.skey, 0600)',
-  synopsis: 'DIR --origin ORIGIN',
-  example: 'custos log init ./log --origin log.example.eu/custody',
-  options: { origin: { type: 'string' } },
+  summary: 'create a transparency log in DIR with a new Ed25519 log key written to FILE (0600), outside DIR',
+  synopsis: 'DIR --origin ORIGIN --key FILE',
+  details: [
+    '  DIR is what `custos serve log` (or any static file server) publishes: the key never goes in it.',
+    '  --key FILE   where the new log key goes (0600); refused inside DIR, and never overwritten.',
+    '  Prints the verifier key (for custos trust add --log).',
+  ].join('\n'),
+  example: 'custos log init ./log --origin log.example.eu/custody --key ./keys/log.key > log.vkey',
+  options: { origin: { type: 'string' }, ...KEY_OPTION },
   minArgs: 1,
   maxArgs: 1,
   async run(v, args, io) {
     const dir = args[0]!;
     const origin = str(v, 'origin', true);
+    const keyPath = str(v, 'key', true);
     const { mkdir, access } = await import('node:fs/promises');
     await mkdir(dir, { recursive: true });
-    if (await access(join(dir, KEY_FILE)).then(() => true, () => false)) throw new UsageError(`${dir} already has a log key`);
+    await assertKeyOutside(dir, keyPath);
+    if (await access(join(dir, LEGACY_KEY_FILE)).then(() => true, () => false)) throw new UsageError(`${dir} already has a log key`);
+    if (await access(keyPath).then(() => true, () => false)) throw new UsageError(`${keyPath} exists: a key file is never overwritten`);
+    if (await access(join(dir, 'checkpoint')).then(() => true, () => false)) throw new UsageError(`${dir} already holds a log`);
     const { skey, vkey } = generateNoteKey(origin);
-    await writeFileAtomic(join(dir, KEY_FILE), utf8(`${skey}\n`), 0o600, { noReplace: true }); // a log key is never replaced
-    await withLog(dir, async () => undefined);
+    await writeFileAtomic(keyPath, utf8(`${skey}\n`), 0o600, { noReplace: true }); // a log key is never replaced
+    await withLog(dir, keyPath, io, async () => undefined, false);
     io.out(vkey);
-    io.result({ ok: true, dir, origin, vkey });
+    io.result({ ok: true, dir, origin, vkey, key: keyPath });
     return 0;
   },
 };
@@ -60,14 +60,15 @@ export const logInit: Command = {
 export const logAppend: Command = {
   name: 'log append',
   summary: 'append an entry (a file or - for stdin, up to 65,535 bytes); prints its index once durable',
-  synopsis: 'DIR FILE|-',
-  example: 'custos log append ./log custody-event.cose',
-  options: {},
+  synopsis: 'DIR FILE|- --key FILE',
+  details: KEY_HELP,
+  example: 'custos log append ./log custody-event.cose --key ./keys/log.key',
+  options: { ...KEY_OPTION },
   minArgs: 2,
   maxArgs: 2,
-  async run(_v, args, io) {
+  async run(v, args, io) {
     const entry = await readInput(args[1]!, 65_535);
-    const { index } = await withLog(args[0]!, (log) => log.append(entry));
+    const { index } = await withLog(args[0]!, str(v, 'key'), io, (log) => log.append(entry));
     io.out(String(index));
     io.result({ ok: true, index });
     return 0;
@@ -77,13 +78,14 @@ export const logAppend: Command = {
 export const logCheckpoint: Command = {
   name: 'log checkpoint',
   summary: 'print the latest signed checkpoint (C2SP tlog-checkpoint)',
-  synopsis: 'DIR',
-  example: 'custos log checkpoint ./log',
-  options: {},
+  synopsis: 'DIR --key FILE',
+  details: KEY_HELP,
+  example: 'custos log checkpoint ./log --key ./keys/log.key',
+  options: { ...KEY_OPTION },
   minArgs: 1,
   maxArgs: 1,
-  async run(_v, args, io) {
-    const cp = await withLog(args[0]!, (log) => log.checkpoint());
+  async run(v, args, io) {
+    const cp = await withLog(args[0]!, str(v, 'key'), io, (log) => log.checkpoint());
     if (io.json) io.result({ ok: true, checkpoint: cp });
     else process.stdout.write(cp);
     return 0;
@@ -93,14 +95,15 @@ export const logCheckpoint: Command = {
 export const logProve: Command = {
   name: 'log prove',
   summary: 'print a C2SP tlog-proof (inclusion proof + signed checkpoint) for an entry index',
-  synopsis: 'DIR INDEX',
-  example: 'custos log prove ./log 3 > event3.tlog-proof',
-  options: {},
+  synopsis: 'DIR INDEX --key FILE',
+  details: KEY_HELP,
+  example: 'custos log prove ./log 3 --key ./keys/log.key > event3.tlog-proof',
+  options: { ...KEY_OPTION },
   minArgs: 2,
   maxArgs: 2,
-  async run(_v, args, io) {
+  async run(v, args, io) {
     if (!/^\d{1,15}$/.test(args[1]!)) throw new UsageError('INDEX must be a non-negative integer');
-    const p = await withLog(args[0]!, (log) => log.prove(Number(args[1])));
+    const p = await withLog(args[0]!, str(v, 'key'), io, (log) => log.prove(Number(args[1])));
     const text = formatTlogProof({ index: p.index, proof: p.proof, checkpoint: p.checkpoint });
     if (io.json) io.result({ ok: true, index: p.index, size: p.size, proof: text });
     else process.stdout.write(text);

@@ -15,6 +15,7 @@ import { Publisher, filePublishedStore, serveLog, serveWitness, type PublishedSt
 import type { Command } from '../command.js';
 import { str, strs } from '../command.js';
 import { UsageError } from '../io.js';
+import { readLogKey } from '../logkey.js';
 
 async function readText(path: string, what: string): Promise<string> {
   try {
@@ -35,16 +36,18 @@ function untilSignal(): Promise<void> {
 export const serveLogCmd: Command = {
   name: 'serve log',
   summary: 'serve a log over HTTP: C2SP tlog-tiles reads, authenticated appends, witnessed checkpoints',
-  synopsis: 'DIR [--listen HOST:PORT] [--token-file FILE] [--pg [--schema NAME] [--dedupe]] [--witness URL=VKEY]... [--quorum N]',
+  synopsis: 'DIR --key FILE [--listen HOST:PORT] [--token-file FILE] [--pg [--schema NAME] [--dedupe]] [--witness URL=VKEY]... [--quorum N]',
   details: [
-    'DIR holds log.skey (custos log init); without --pg it is also the POSIX log served.',
+    'DIR: without --pg, the POSIX log served. --key FILE: the log key (custos log init --key), kept outside DIR;',
+    'a log made before keys moved out of DIR is still read from DIR/log.skey, with a warning.',
     '--pg: the log lives in PostgreSQL at $CUSTOS_PG_URL (never on the command line).',
     '--token-file: bearer tokens (one per line) allowed to POST /add; without it the log is read-only.',
     '--witness URL=VKEY (repeatable) and --quorum N: /checkpoint serves only checkpoints N witnesses cosigned.',
   ].join('\n'),
-  example: 'custos serve log ./log --listen 127.0.0.1:8080 --token-file tokens.txt',
+  example: 'custos serve log ./log --key ./keys/log.key --listen 127.0.0.1:8080 --token-file tokens.txt',
   handlesSignals: true,
   options: {
+    key: { type: 'string', short: 'k' },
     listen: { type: 'string' },
     'token-file': { type: 'string' },
     pg: { type: 'boolean' },
@@ -57,7 +60,7 @@ export const serveLogCmd: Command = {
   maxArgs: 1,
   async run(v, args, io) {
     const dir = args[0]!;
-    const signer = parseSignerKey(await readText(join(dir, 'log.skey'), 'the log key'));
+    const signer = await readLogKey(dir, str(v, 'key'), io);
     const tokenFile = str(v, 'token-file');
     const tokens = tokenFile === undefined ? [] : (await readText(tokenFile, 'the token file')).split('\n').map((t) => t.trim()).filter((t) => t !== '');
     const witnesses = strs(v, 'witness').map((w) => {
@@ -87,7 +90,7 @@ export const serveLogCmd: Command = {
       tiles = pgLog.tileFetcher();
       published = { load: () => pgLog.published(), save: (n) => pgLog.publish(n) };
     } else {
-      log = await openLog(dir, { signer, origin: signer.name });
+      log = await openLog(dir, { signer, origin: signer.name, mustExist: true });
       tiles = dirTileFetcher(dir);
       published = filePublishedStore(join(dir, 'published-checkpoint'));
     }
