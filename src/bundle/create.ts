@@ -10,7 +10,7 @@ import { HeaderReader } from '../envelope/header.js';
 import { CustosError, fail } from '../errors.js';
 import type { Signer } from '../keys/signing.js';
 import { AGE_HEADER_MAX, ITEM_ID, MANIFEST_NAME, signManifest, type BundleManifest } from './manifest.js';
-import { checkpointMember, consistencyMember, custodyMember, itemMember, receiptMember, recordMember, sealMember } from './naming.js';
+import { checkpointMember, consistencyMember, isItemId, custodyMember, itemMember, receiptMember, recordMember, sealMember } from './naming.js';
 import { tarMtime } from './tar.js';
 import { TarWriter, type ByteSink } from './tarwriter.js';
 
@@ -66,7 +66,7 @@ const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export function checkBundleInput(opts: CreateBundleOptions<{ readonly id: string; readonly receipts?: readonly { readonly name: string }[] }>): void {
   const ids = new Set<string>();
   for (const it of opts.items) {
-    if (!ITEM_ID.test(it.id)) fail('ERR_INVALID_ARGUMENT', `item id ${JSON.stringify(it.id)} must match ${ITEM_ID}`);
+    if (!isItemId(it.id)) fail('ERR_INVALID_ARGUMENT', `item id ${JSON.stringify(it.id)} must match ${ITEM_ID}`);
     if (ids.has(it.id)) fail('ERR_INVALID_ARGUMENT', `item id ${it.id} is given twice`);
     ids.add(it.id);
     for (const r of it.receipts ?? []) if (!SAFE_NAME.test(r.name)) fail('ERR_INVALID_ARGUMENT', `receipt name ${JSON.stringify(r.name)} is not safe`);

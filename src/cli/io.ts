@@ -52,8 +52,11 @@ export interface Io {
   result(obj: unknown): void;
   /** True once a JSON result was printed. */
   readonly printed: boolean;
-  /** A progress reporter for `total` bytes; a no-op unless stderr is a TTY and output is human. */
-  progress(label: string, total: number): Progress;
+  /**
+   * A progress reporter for `total` bytes (`undefined`: size unknown, e.g. stdin: bytes and rate
+   * only); a no-op unless stderr is a TTY and output is human.
+   */
+  progress(label: string, total: number | undefined): Progress;
   style(kind: StyleKind, s: string): Styled;
 }
 
@@ -105,7 +108,7 @@ export function makeIo(opts: { json: boolean; quiet: boolean }): Io {
       process.stdout.write(`${JSON.stringify(obj, null, 2)}\n`);
     },
     progress(label, total) {
-      if (opts.json || opts.quiet || process.stderr.isTTY !== true || total < 8 * 1024 * 1024) return NO_PROGRESS;
+      if (opts.json || opts.quiet || process.stderr.isTTY !== true || (total !== undefined && total < 8 * 1024 * 1024)) return NO_PROGRESS;
       return progressBar(escapeTerminal(label), total);
     },
     style(kind, s) {
@@ -114,11 +117,17 @@ export function makeIo(opts: { json: boolean; quiet: boolean }): Io {
   };
 }
 
-function progressBar(label: string, total: number): Progress {
+function progressBar(label: string, total: number | undefined): Progress {
   let done = 0;
   let last = 0;
   const start = Date.now();
   const draw = (): void => {
+    if (total === undefined) {
+      // size unknown (a pipe): bytes so far and the rate, no bar and no ETA
+      const mbs = done / 1e6 / Math.max(0.001, (Date.now() - start) / 1000);
+      process.stderr.write(`\r${label} ${(done / 1e6).toFixed(0)} MB ${mbs.toFixed(0)} MB/s\x1b[K`);
+      return;
+    }
     const width = Math.max(10, Math.min(40, (process.stderr.columns ?? 80) - label.length - 30));
     const frac = total === 0 ? 1 : Math.min(1, done / total);
     const fill = Math.round(frac * width);
