@@ -5,10 +5,11 @@
  * input file in the page cache. Reports the median wall-clock rate and the process CPU time
  * (all threads) per GiB, and the ratios to the reference.
  *
- *   npx tsx --conditions=custos-source bench/seal-hashes.bench.ts [--size MiB] [--runs N] [--ref DIR]
+ *   npx tsx --conditions=custos-source bench/seal-hashes.bench.ts [--size MiB] [--runs N] [--ref NAME=DIR]…
  *
- * `--ref DIR`: a source tree of the reference (DIR/src/node/seal-file.ts; DIR/node_modules may be a
- * symlink to this checkout's). Without it, only this tree's variants run.
+ * `--ref NAME=DIR`: a source tree to compare (DIR/src/node/seal-file.ts; DIR/node_modules may be a
+ * symlink to this checkout's); `main=DIR` runs its default only, another name also with the hash
+ * set. The first --ref is the reference of the ratios. Without one, only this tree's variants run.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync, rmSync, writeSync, closeSync } from 'node:fs';
@@ -19,7 +20,7 @@ import { generateIdentity } from '../src/envelope/index.js';
 import { SigningKey } from '../src/keys/index.js';
 import { sealFile } from '../src/node/seal-file.js';
 
-const { values } = parseArgs({ options: { size: { type: 'string' }, runs: { type: 'string' }, ref: { type: 'string' } } });
+const { values } = parseArgs({ options: { size: { type: 'string' }, runs: { type: 'string' }, ref: { type: 'string', multiple: true } } });
 const MiB = 1024 * 1024;
 const size = Number(values.size ?? 1024) * MiB;
 const runs = Number(values.runs ?? 3);
@@ -29,9 +30,13 @@ const variants: { name: string; seal: Seal; hashes?: ('sha-1' | 'md5')[] }[] = [
   { name: 'this tree, default (sha-256)', seal: sealFile },
   { name: 'this tree, sha-256 + sha-1 + md5', seal: sealFile, hashes: ['sha-1', 'md5'] },
 ];
-if (values.ref !== undefined) {
-  const ref = (await import(join(values.ref, 'src/node/seal-file.ts'))) as { sealFile: Seal };
-  variants.unshift({ name: 'reference (main), default', seal: ref.sealFile });
+// --ref NAME=DIR (repeatable): the first is the reference the ratios are to
+for (const r of [...(values.ref ?? [])].reverse()) {
+  const eq = r.indexOf('=');
+  const [name, path] = eq > 0 ? [r.slice(0, eq), r.slice(eq + 1)] : ['main', r];
+  const ref = (await import(join(path, 'src/node/seal-file.ts'))) as { sealFile: Seal };
+  variants.unshift({ name: `${name}, default`, seal: ref.sealFile });
+  if (name !== 'main') variants.splice(1, 0, { name: `${name}, sha-256 + sha-1 + md5`, seal: ref.sealFile, hashes: ['sha-1', 'md5'] });
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'custos-bench-seal-hashes-'));
