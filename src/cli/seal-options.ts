@@ -11,7 +11,7 @@
  * ambiguous. From an authority or a key file with post-quantum recipients only those are taken
  * (the item stays quantum-resistant), else its X25519 ones. No secret key is ever needed.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { isItemId } from '../bundle/naming.js';
 import { CustosError } from '../errors.js';
 import { parseAgeRecipient } from '../keys/age.js';
@@ -19,7 +19,7 @@ import { TrustStore, type Authority } from '../keys/trust.js';
 import { hashAlg, parseHashList, planDigests, type HashAlg } from '../seal/digests.js';
 import type { SealContext } from '../seal/manifest.js';
 import { str, strs, type Options, type Values } from './command.js';
-import { UsageError } from './io.js';
+import { readInput, UsageError } from './io.js';
 import { readKeyFile } from './keyfile.js';
 
 /** The options of a sealing command, besides the signer's. */
@@ -130,6 +130,9 @@ function pubkeyRecipients(json: unknown, what: string): string[] {
   return currentRecipients(t.authorities[0]!, what);
 }
 
+/** Largest trust store, key file or pubkey document `--to`/`--trust` reads (as `loadTrust`). */
+const TO_FILE_MAX = 16 * 1024 * 1024;
+
 async function fileExists(path: string): Promise<boolean> {
   return stat(path).then((s) => s.isFile(), () => false);
 }
@@ -139,16 +142,8 @@ async function fileExists(path: string): Promise<boolean> {
  * an age recipient string. Usage errors (exit 2) for anything it cannot resolve.
  */
 export async function resolveRecipients(recipient: readonly string[], to: readonly string[], trustPath: string | undefined): Promise<string[]> {
-  let trust: TrustStore | undefined;
-  if (trustPath !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(trustPath, 'utf8');
-    } catch (e) {
-      throw new CustosError('ERR_IO', `cannot read ${trustPath}`, { cause: e });
-    }
-    trust = TrustStore.parse(text);
-  }
+  if (trustPath === '-') throw new UsageError('--trust names a file here (stdin may carry the evidence)');
+  const trust = trustPath === undefined ? undefined : TrustStore.parse(new TextDecoder().decode(await readInput(trustPath, TO_FILE_MAX)));
   const out = [...recipient];
   for (const w of to) {
     const shown = JSON.stringify(w.length > 60 ? `${w.slice(0, 60)}…` : w);
@@ -164,9 +159,7 @@ export async function resolveRecipients(recipient: readonly string[], to: readon
       continue;
     }
     if (isFile) {
-      const text = await readFile(w, 'utf8').catch((e: unknown) => {
-        throw new CustosError('ERR_IO', `cannot read ${w}`, { cause: e });
-      });
+      const text = new TextDecoder().decode(await readInput(w, TO_FILE_MAX)); // bounded: ERR_LIMIT
       let json: unknown;
       try {
         json = JSON.parse(text);

@@ -26,7 +26,14 @@ import { BlockReader } from './files.js';
 import { OffThreadSha256 } from './hash-worker.js';
 import { sealFile } from './seal-file.js';
 
-/** The size of the age payload section (nonce + STREAM chunks) for `n` plaintext bytes. */
+/**
+ * The size of the age payload section (nonce + STREAM chunks) for `n` plaintext bytes.
+ *
+ * @example
+ * ```ts
+ * agePayloadSize(65536); // 16 + 65536 + 16: one full chunk
+ * ```
+ */
 export function agePayloadSize(n: number): number {
   if (!Number.isSafeInteger(n) || n < 0) throw new CustosError('ERR_INVALID_ARGUMENT', '"n" expected a non-negative integer');
   const chunks = n === 0 ? 1 : Math.ceil(n / CHUNK_SIZE);

@@ -46,7 +46,14 @@ export function hashAlg(name: string): HashAlg {
   return a;
 }
 
-/** The algorithms of a comma-separated list (`sha256,sha1,md5`), without repeats, in HASH_ALGS order. */
+/**
+ * The algorithms of a comma-separated list (`sha256,sha1,md5`), without repeats, in HASH_ALGS order.
+ *
+ * @example
+ * ```ts
+ * parseHashList('md5,sha256,sha1'); // ['sha-256', 'sha-1', 'md5']
+ * ```
+ */
 export function parseHashList(list: string): HashAlg[] {
   const set = new Set(list.split(',').map((s) => hashAlg(s.trim())));
   return HASH_ALGS.filter((a) => set.has(a));
@@ -99,7 +106,14 @@ export function checkReported(plan: DigestPlan, computed: Digests): void {
   }
 }
 
-/** A digest map as lower-case hex (the JSON form of `--json` and `--digests-out`). */
+/**
+ * A digest map as lower-case hex (the JSON form of `--json` and `--digests-out`).
+ *
+ * @example
+ * ```ts
+ * digestsToHex(result.digests); // { 'sha-256': '…', md5: '…' }
+ * ```
+ */
 export function digestsToHex(d: Digests): Record<string, string> {
   const out: Record<string, string> = {};
   for (const a of HASH_ALGS) {

@@ -8,10 +8,10 @@
  * refuse (exit 2 before the input is opened: a missing input file is not even looked at); a
  * `--to` name that is both an authority id and a file (ambiguous, refused); an authority whose
  * only key is revoked (no recipient: refused, never an empty recipient list); a pubkey document
- * of several authorities (refused: which one?).
+ * of several authorities (refused: which one?); a huge file named by --to (bounded read, ERR_LIMIT).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -186,6 +186,13 @@ describe('custos seal --to', () => {
     writeFileSync(t3, JSON.stringify(revoked));
     const rr = seal(['requester.example.eu'], ['--trust', t3]);
     expect(rr.code, rr.stderr).toBe(2);
+    // a huge file named by --to is not read whole (bounded like a trust store: ERR_LIMIT, exit 3)
+    const huge = join(dir, 'huge.json');
+    writeFileSync(huge, '');
+    truncateSync(huge, 17 * 1024 * 1024);
+    expect(JSON.parse(seal([huge]).stdout).error.code).toBe('ERR_LIMIT');
+    rmSync(huge);
+    expect(seal(['requester.example.eu'], ['--trust', '-']).code).toBe(2); // stdin carries the evidence
     expect(outputs()).toEqual([]);
   });
 });
