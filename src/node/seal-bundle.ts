@@ -12,6 +12,7 @@
  * streamed into the tar: disk use peaks at the age file + the bundle (2x, the raw image itself
  * never touches the disk).
  */
+import { rmSync } from 'node:fs';
 import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { assertString } from '../bytes.js';
@@ -159,17 +160,19 @@ async function spooled(input: AsyncIterable<Uint8Array>, bundlePath: string, opt
   } catch (e) {
     throw new CustosError('ERR_IO', `cannot create a temporary directory next to ${bundlePath}`, { cause: e });
   }
+  // a process that exits before dispose (process.exit on SIGINT/SIGTERM) still removes the spool
+  const onExit = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', onExit);
+  const dispose = async () => {
+    process.removeListener('exit', onExit);
+    await rm(dir, { recursive: true, force: true });
+  };
   const age = join(dir, 'item.age');
   try {
     const r = await sealFile(input, age, join(dir, 'item.cose'), opts);
-    return {
-      encrypted: age,
-      seal: async () => r.seal,
-      result: async () => r,
-      dispose: () => rm(dir, { recursive: true, force: true }),
-    };
+    return { encrypted: age, seal: async () => r.seal, result: async () => r, dispose };
   } catch (e) {
-    await rm(dir, { recursive: true, force: true });
+    await dispose();
     throw e;
   }
 }
