@@ -2,7 +2,7 @@
  * Sealing straight into a bundle (issue 19): the item is read once and encrypted into the tar, no
  * intermediate .age. The bundle must verify exactly like one built from a .age file.
  *
- * Attacks and failure cases on the path (each tested):
+ * Attacks and failure cases on the path (each tested; the size formula also as a property):
  * - the computed age size is wrong for some plaintext length (0, 1, a chunk, a chunk + 1, many
  *   blocks): the tar writer would refuse the entry; every size is built and verified;
  * - the file grows or shrinks between the size lookup and the read (swap between reads): ERR_IO,
@@ -16,7 +16,9 @@ import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFile
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createEncryptor } from '../../src/envelope/index.js';
 import * as crypto from '#crypto';
 import { createBundle, verifyBundle } from '../../src/node/bundle.js';
 import { agePayloadSize, sealForBundle } from '../../src/node/seal-bundle.js';
@@ -43,6 +45,22 @@ async function both(plain: Uint8Array, input: string | AsyncIterable<Uint8Array>
     await item.dispose();
   }
 }
+
+describe('agePayloadSize', () => {
+  it('equals the payload section the encryptor writes, for any plaintext length (around chunk boundaries too)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.nat(5 * CHUNK_SIZE), fc.integer({ min: -2, max: 2 }).chain((d) => fc.constantFrom(...[1, 2, 3].map((k) => Math.max(0, k * CHUNK_SIZE + d))))), async (n) => {
+        const enc = await createEncryptor([recipient.recipient]);
+        let payload = 0;
+        enc.pushTo(new Uint8Array(n), (b) => (payload += b.length));
+        enc.finishTo((b) => (payload += b.length));
+        expect(agePayloadSize(n)).toBe(payload);
+      }),
+      { numRuns: Number(process.env.CUSTOS_FC_RUNS ?? 30) },
+    );
+    expect(() => agePayloadSize(-1)).toThrow();
+  });
+});
 
 describe('sealForBundle: sealed straight into the tar', () => {
   it('the age size is computed exactly for every plaintext length, and the bundle verifies like the .age-built one', async () => {
@@ -113,6 +131,7 @@ describe('sealForBundle: sealed straight into the tar', () => {
     await swapped.dispose();
     const r = await verifyBundle(out, { trust });
     expect(r.ok).toBe(false);
+    expect(r.checks.filter((c) => !c.ok).map((c) => c.check)).toContain('custody.digest');
     rmSync(s.dir, { recursive: true, force: true });
   });
 
