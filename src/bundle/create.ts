@@ -10,7 +10,7 @@ import { HeaderReader } from '../envelope/header.js';
 import { CustosError, fail } from '../errors.js';
 import type { Signer } from '../keys/signing.js';
 import { AGE_HEADER_MAX, ITEM_ID, MANIFEST_NAME, signManifest, type BundleManifest } from './manifest.js';
-import { checkpointMember, consistencyMember, custodyMember, itemMember, receiptMember, recordMember, sealMember } from './naming.js';
+import { checkpointMember, consistencyMember, isItemId, custodyMember, itemMember, receiptMember, recordMember, sealMember } from './naming.js';
 import { tarMtime } from './tar.js';
 import { TarWriter, type ByteSink } from './tarwriter.js';
 
@@ -25,8 +25,11 @@ export interface BundleItemInput {
   readonly id: string;
   /** The age-encrypted item: bytes, or a stream of known size (custos/node also takes a file path). */
   readonly encrypted: Uint8Array | ItemStream;
-  /** The seal (COSE_Sign1) over the item. */
-  readonly seal?: Uint8Array;
+  /**
+   * The seal (COSE_Sign1) over the item; or a function called once the item has streamed into
+   * the archive (an item sealed on the way in: its seal exists only after its last byte).
+   */
+  readonly seal?: Uint8Array | (() => Promise<Uint8Array>);
   /** The custody chain: a CBOR sequence of signed events. */
   readonly custody?: Uint8Array;
   /** A redacted presentation of the item's structured record. */
@@ -66,7 +69,7 @@ const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export function checkBundleInput(opts: CreateBundleOptions<{ readonly id: string; readonly receipts?: readonly { readonly name: string }[] }>): void {
   const ids = new Set<string>();
   for (const it of opts.items) {
-    if (!ITEM_ID.test(it.id)) fail('ERR_INVALID_ARGUMENT', `item id ${JSON.stringify(it.id)} must match ${ITEM_ID}`);
+    if (!isItemId(it.id)) fail('ERR_INVALID_ARGUMENT', `item id ${JSON.stringify(it.id)} must match ${ITEM_ID}`);
     if (ids.has(it.id)) fail('ERR_INVALID_ARGUMENT', `item id ${it.id} is given twice`);
     ids.add(it.id);
     for (const r of it.receipts ?? []) if (!SAFE_NAME.test(r.name)) fail('ERR_INVALID_ARGUMENT', `receipt name ${JSON.stringify(r.name)} is not safe`);
@@ -129,12 +132,13 @@ export async function createBundle(sink: ByteSink, opts: CreateBundleOptions): P
   for (const it of opts.items) {
     const itemName = itemMember(it.id);
     files.push(await addAge(tar, itemName, it.encrypted, opts.onBytes));
+    const seal = typeof it.seal === 'function' ? await it.seal() : it.seal;
     const receipts: string[] = [];
     for (const r of it.receipts ?? []) receipts.push(await add(receiptMember(it.id, r.name), r.bytes));
     items.push({
       id: it.id,
       item: itemName,
-      ...(it.seal !== undefined ? { seal: await add(sealMember(it.id), it.seal) } : {}),
+      ...(seal !== undefined ? { seal: await add(sealMember(it.id), seal) } : {}),
       ...(it.custody !== undefined ? { custody: await add(custodyMember(it.id), it.custody) } : {}),
       ...(it.record !== undefined ? { record: await add(recordMember(it.id), it.record) } : {}),
       ...(receipts.length > 0 ? { receipts } : {}),

@@ -4,6 +4,21 @@
  * `receipts/<id>/<n>.receipt.cose` (n = the custody event's index in the item's chain),
  * `checkpoints/<name>` and `checkpoints/consistency-<oldSize>.receipt.cose`.
  */
+import { ITEM_ID } from './manifest.js';
+
+/**
+ * Whether `id` is a valid bundle item id (`ITEM_ID`: it becomes a member name). Callers that seal
+ * an item for a bundle check it before reading the item: the id is inside the signed seal.
+ *
+ * @example
+ * ```ts
+ * isItemId('exhibit-17'); // true
+ * isItemId('Exhibit 17'); // false
+ * ```
+ */
+export function isItemId(id: unknown): id is string {
+  return typeof id === 'string' && ITEM_ID.test(id);
+}
 
 /** The two receipt formats a bundle carries for a logged custody event. */
 export type ReceiptKind = 'tlog-proof' | 'receipt.cose';

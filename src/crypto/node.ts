@@ -8,7 +8,7 @@ import { CustosError } from '../errors.js';
 import { mlkem768x25519Decapsulate, mlkem768x25519Encapsulate, mlkem768x25519PublicKey } from './mlkem.js';
 import { ed25519SignatureShapeAllowed } from './ed25519-policy.js';
 import { p256NormalizeLowS, p256SignatureLowS } from './p256-policy.js';
-import type { CryptoBackend, Sha256Hasher } from './types.js';
+import type { CryptoBackend, HashAlg, Sha256Hasher } from './types.js';
 
 export { mlkem768x25519Decapsulate, mlkem768x25519Encapsulate, mlkem768x25519PublicKey };
 
@@ -39,6 +39,23 @@ class NodeSha256 implements Sha256Hasher {
 
 export function createSha256(): Sha256Hasher {
   return new NodeSha256();
+}
+
+/** OpenSSL's names of the evidence hash algorithms. */
+const NODE_HASH: { readonly [A in HashAlg]: string } = { 'sha-256': 'sha256', 'sha-1': 'sha1', md5: 'md5', 'sha-512': 'sha512' };
+
+export function createHash(alg: HashAlg): Sha256Hasher {
+  const name = Object.hasOwn(NODE_HASH, alg) ? NODE_HASH[alg] : undefined;
+  if (name === undefined) throw new CustosError('ERR_UNSUPPORTED', `hash algorithm ${JSON.stringify(alg)} is not supported`);
+  const h = nc.createHash(name);
+  const w: Sha256Hasher = {
+    update(data) {
+      h.update(data);
+      return w;
+    },
+    digest: () => u8(h.digest()),
+  };
+  return w;
 }
 
 export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
@@ -266,6 +283,7 @@ export const backend: CryptoBackend = {
   backendName,
   sha256,
   createSha256,
+  createHash,
   hmacSha256,
   hkdfSha256,
   chacha20poly1305Seal,

@@ -14,10 +14,18 @@ export interface Sha256Hasher {
   digest(): Uint8Array;
 }
 
+/** The digest algorithms of evidence hashes (custody event names): SHA-256, and what imaging tools record. */
+export type HashAlg = 'sha-256' | 'sha-1' | 'md5' | 'sha-512';
+
 export interface CryptoBackend {
   readonly backendName: 'node' | 'web';
   sha256(data: Uint8Array): Uint8Array;
   createSha256(): Sha256Hasher;
+  /**
+   * An incremental hash of `alg`. SHA-1 and MD5 are here only because imaging tools (EWF/E01)
+   * record them for acquired media; custos signs and checks with SHA-256.
+   */
+  createHash(alg: HashAlg): Sha256Hasher;
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
   /** HKDF-SHA-256 (RFC 5869); `length` ≤ 255·32. */
   hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;

@@ -7,13 +7,14 @@ import { p256 } from '@noble/curves/nist.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { scrypt as nscrypt } from '@noble/hashes/scrypt.js';
+import { md5 as nmd5, sha1 as nsha1 } from '@noble/hashes/legacy.js';
 import { sha256 as nsha256, sha512 as nsha512 } from '@noble/hashes/sha2.js';
 import { randomBytes as nrandom } from '@noble/hashes/utils.js';
 import { CustosError } from '../errors.js';
 import { mlkem768x25519Decapsulate, mlkem768x25519Encapsulate, mlkem768x25519PublicKey } from './mlkem.js';
 import { ed25519SignatureShapeAllowed } from './ed25519-policy.js';
 import { p256NormalizeLowS, p256SignatureLowS } from './p256-policy.js';
-import type { CryptoBackend, Sha256Hasher } from './types.js';
+import type { CryptoBackend, HashAlg, Sha256Hasher } from './types.js';
 
 export { mlkem768x25519Decapsulate, mlkem768x25519Encapsulate, mlkem768x25519PublicKey };
 
@@ -25,6 +26,22 @@ export function sha256(data: Uint8Array): Uint8Array {
 
 export function createSha256(): Sha256Hasher {
   const h = nsha256.create();
+  const w: Sha256Hasher = {
+    update(data) {
+      h.update(data);
+      return w;
+    },
+    digest: () => h.digest(),
+  };
+  return w;
+}
+
+const NOBLE_HASH = { 'sha-256': nsha256, 'sha-1': nsha1, md5: nmd5, 'sha-512': nsha512 } as const;
+
+export function createHash(alg: HashAlg): Sha256Hasher {
+  const f = Object.hasOwn(NOBLE_HASH, alg) ? NOBLE_HASH[alg] : undefined;
+  if (f === undefined) throw new CustosError('ERR_UNSUPPORTED', `hash algorithm ${JSON.stringify(alg)} is not supported`);
+  const h = f.create();
   const w: Sha256Hasher = {
     update(data) {
       h.update(data);
@@ -190,6 +207,7 @@ export const backend: CryptoBackend = {
   backendName,
   sha256,
   createSha256,
+  createHash,
   hmacSha256,
   hkdfSha256,
   chacha20poly1305Seal,

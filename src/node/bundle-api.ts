@@ -4,3 +4,5 @@ export type { BundleInfo, BundleItemInput, CreateBundleOptions, OpenBundleItemOp
 export type { OpenExpectation } from '../bundle/open.js';
 export { AtomicFile, TAR_READ_CHUNK, TarFile, TarWriter, iterateStream, openBundleFile, writeFileAtomic } from './bundle-fs.js';
 export type { ByteSink, FileSource } from './bundle-fs.js';
+export { agePayloadSize, sealForBundle } from './seal-bundle.js';
+export type { SealingItem } from './seal-bundle.js';

@@ -21,7 +21,7 @@ import { rewrap } from '../envelope/rewrap.js';
 import type { RewrapChanges } from '../envelope/rewrap.js';
 import { ENC_CHUNK_SIZE, CHUNK_SIZE, StreamDecryptor, payloadKey } from '../envelope/stream.js';
 import type { IdentityInput, RecipientInput } from '../envelope/types.js';
-import { AtomicWriter, BlockReader } from './files.js';
+import { AtomicWriter, BlockReader, IterableBlockReader } from './files.js';
 
 /** Options of the file helpers beyond those of `encrypt`/`decrypt`. */
 export interface FileOptions {
@@ -34,6 +34,34 @@ export interface FileOptions {
    * for it without blocking this thread, so that thread's failure is seen at once.
    */
   onBlock?: () => Promise<void>;
+  /**
+   * Awaited once the whole output is written, before it is renamed into place (encryptFile): a
+   * throw here (e.g. a digest cross-check that failed) removes the temp file, so nothing appears
+   * under the output name.
+   */
+  beforeCommit?: () => Promise<void>;
+}
+
+/** Bytes to encrypt: a file path, or a stream of unknown size (e.g. `process.stdin`). */
+export type PlainInput = string | AsyncIterable<Uint8Array>;
+
+/** A block source over a file or an async iterable, and how to release it. */
+interface Blocks {
+  read(): Promise<Uint8Array | null>;
+  close(): Promise<void>;
+}
+
+async function openBlocks(input: PlainInput, blockSize: number): Promise<Blocks> {
+  if (typeof input === 'string') {
+    const fh = await openInput(input);
+    const r = new BlockReader(fh, blockSize);
+    return { read: () => r.read(), close: () => fh.close() };
+  }
+  if (input === null || typeof input !== 'object' || typeof (input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] !== 'function') {
+    throw new CustosError('ERR_INVALID_ARGUMENT', '"input" expected a path or an AsyncIterable<Uint8Array>');
+  }
+  const r = new IterableBlockReader(input, blockSize);
+  return { read: () => r.read(), close: () => r.close() };
 }
 
 /** 32 chunks (2 MiB) a block: large enough to amortise the async overhead, small enough for the RSS bound. */
@@ -89,25 +117,26 @@ async function withOutput<T>(path: string, file: { mode: number; noReplace: bool
 }
 
 /**
- * Encrypts the file at `input` to `output` (an age v1 file `age -d` can open).
+ * Encrypts the file at `input` (or the bytes of an async iterable such as `process.stdin`, size
+ * unknown in advance) to `output` (an age v1 file `age -d` can open).
  * Returns the header length (= payload offset) and the output size.
  *
  * @example
  * ```ts
  * await encryptFile('image.dd', 'image.dd.age', ['age1pq1…']);
+ * await encryptFile(process.stdin, 'piped.age', ['age1pq1…']);
  * ```
  */
 export async function encryptFile(
-  input: string,
+  input: PlainInput,
   output: string,
   recipients: RecipientInput | readonly RecipientInput[],
   options: EncryptOptions & FileOptions = {},
 ): Promise<{ payloadOffset: number; size: number }> {
-  const fh = await openInput(input);
+  const reader = await openBlocks(input, PLAIN_BLOCK);
   try {
     const enc = await createEncryptor(recipients, options);
     return await withOutput(output, { mode: options.mode ?? 0o644, noReplace: options.noReplace === true }, async (w) => {
-      const reader = new BlockReader(fh, PLAIN_BLOCK);
       const out = new BatchWriter(w);
       const emit = (b: Uint8Array) => out.push(b);
       out.push(enc.header);
@@ -118,10 +147,11 @@ export async function encryptFile(
       }
       enc.finishTo(emit);
       await out.close();
+      await options.beforeCommit?.();
       return { payloadOffset: enc.payloadOffset, size: w.size };
     });
   } finally {
-    await fh.close();
+    await reader.close();
   }
 }
 

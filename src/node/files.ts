@@ -303,6 +303,74 @@ export class BlockReader {
 }
 
 /**
+ * Reads an async iterable of chunks (a pipe, `process.stdin`) as blocks of up to `blockSize`
+ * bytes, so the consumer's per-block work is amortised over blocks as large as a file's. A
+ * returned block is a fresh array (chunks are joined, or passed on when one fills a block).
+ */
+export class IterableBlockReader {
+  readonly #it: AsyncIterator<Uint8Array>;
+  readonly #size: number;
+  #carry: Uint8Array | undefined;
+  #ended = false;
+
+  constructor(source: AsyncIterable<Uint8Array>, blockSize: number) {
+    this.#it = source[Symbol.asyncIterator]();
+    this.#size = blockSize;
+  }
+
+  /** The next block, or null at the end of the stream (ERR_IO if the stream fails). */
+  async read(): Promise<Uint8Array | null> {
+    const parts: Uint8Array[] = [];
+    let n = 0;
+    if (this.#carry !== undefined) {
+      parts.push(this.#carry);
+      n = this.#carry.length;
+      this.#carry = undefined;
+    }
+    while (n < this.#size && !this.#ended) {
+      let r: IteratorResult<Uint8Array>;
+      try {
+        r = await this.#it.next();
+      } catch (e) {
+        throw new CustosError('ERR_IO', 'cannot read the input stream', { cause: e });
+      }
+      if (r.done === true) {
+        this.#ended = true;
+        break;
+      }
+      const c = toU8(r.value);
+      if (c.length === 0) continue;
+      parts.push(c);
+      n += c.length;
+    }
+    if (n === 0) return null;
+    const block = parts.length === 1 ? parts[0]! : joinParts(parts, n);
+    if (block.length > this.#size) {
+      this.#carry = block.subarray(this.#size);
+      return block.subarray(0, this.#size);
+    }
+    return block;
+  }
+
+  /** Stops reading (lets the source release its resources). */
+  async close(): Promise<void> {
+    if (this.#ended) return;
+    this.#ended = true;
+    await this.#it.return?.().catch(() => undefined);
+  }
+}
+
+function joinParts(parts: readonly Uint8Array[], n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/**
  * Gathers output into one of two reused buffers and writes each batch with a single call, with
  * one write in flight while the next batch fills. Reusing the buffers (instead of handing many
  * short-lived chunk arrays to the writer) keeps the heap and the page-fault rate flat.

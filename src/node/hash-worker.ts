@@ -27,6 +27,9 @@
 import { Worker } from 'node:worker_threads';
 import { CustosError } from '../errors.js';
 import { workerFile } from './workers/locate.js';
+import type { HashAlg } from '../crypto/types.js';
+
+const OPENSSL_NAME: { readonly [A in HashAlg]: string } = { 'sha-256': 'sha256', 'sha-1': 'sha1', md5: 'md5', 'sha-512': 'sha512' };
 
 const SLOTS = 8;
 const SLOT_BYTES = 1 << 20;
@@ -46,10 +49,12 @@ class Ring {
   readonly ctrl: Int32Array;
   failed: unknown;
   open: number;
-  readonly #pending = new Map<number, { resolve: (d: Uint8Array) => void; reject: (e: unknown) => void }>();
+  readonly #pending = new Map<number, { resolve: (d: Uint8Array[]) => void; reject: (e: unknown) => void }>();
   #stopped = false;
 
-  constructor(lanes: number) {
+  /** `algs[lane]`: the OpenSSL names of the hashes that lane computes over the same bytes. */
+  constructor(algs: readonly (readonly string[])[]) {
+    const lanes = algs.length;
     const data = new SharedArrayBuffer(SLOTS * SLOT_BYTES);
     const ctrl = new SharedArrayBuffer(4 * (1 + SLOTS));
     this.ctrl = new Int32Array(ctrl);
@@ -57,7 +62,7 @@ class Ring {
     this.data = new Uint8Array(data);
     this.open = lanes;
     // Only the flags the worker needs: none (it is plain JavaScript using node: builtins).
-    this.worker = new Worker(workerFile('sha256.worker.mjs'), { workerData: { data, ctrl, SLOT_BYTES, FREE, lanes }, execArgv: [] });
+    this.worker = new Worker(workerFile('sha256.worker.mjs'), { workerData: { data, ctrl, SLOT_BYTES, FREE, lanes, algs: algs.map((a) => [...a]) }, execArgv: [] });
     this.worker.unref();
     const die = (e: unknown): void => {
       this.failed ??= e;
@@ -70,10 +75,10 @@ class Ring {
     this.worker.on('exit', (code) => {
       if (!this.#stopped) die(new Error(`the hashing worker exited (code ${code})`));
     });
-    this.worker.on('message', (m: { lane: number; digest: Uint8Array }) => {
+    this.worker.on('message', (m: { lane: number; digests: Uint8Array[] }) => {
       const p = this.#pending.get(m.lane);
       this.#pending.delete(m.lane);
-      p?.resolve(new Uint8Array(m.digest));
+      p?.resolve(m.digests.map((d) => new Uint8Array(d)));
     });
   }
 
@@ -114,10 +119,10 @@ class Ring {
     }
   }
 
-  finish(lane: number): Promise<Uint8Array> {
+  finish(lane: number): Promise<Uint8Array[]> {
     // an unref'd worker's reply would not keep the event loop alive: a CLI could exit waiting
     this.worker.ref();
-    return new Promise<Uint8Array>((resolve, reject) => {
+    return new Promise<Uint8Array[]>((resolve, reject) => {
       if (this.failed !== undefined) return reject(this.failed);
       this.#pending.set(lane, { resolve, reject });
       this.worker.postMessage({ lane, finish: true });
@@ -177,8 +182,34 @@ export class OffThreadSha256 {
    */
   static startMany(n: number): OffThreadSha256[] {
     if (!Number.isSafeInteger(n) || n < 1 || n > MAX_LANES) throw new CustosError('ERR_INVALID_ARGUMENT', `n must be an integer from 1 to ${MAX_LANES}`);
-    const ring = new Ring(n);
-    return Array.from({ length: n }, (_, lane) => new OffThreadSha256(ring, lane));
+    return OffThreadSha256.startLanes(Array.from({ length: n }, () => ['sha-256' as const]));
+  }
+
+  /**
+   * One lane per entry of `algs`, each computing every hash it lists over the same bytes (e.g. a
+   * plaintext lane with SHA-256, SHA-1 and MD5 beside a payload lane with SHA-256), on one worker
+   * thread and one 8 MiB ring. {@link digests} returns them in the order listed; {@link digest}
+   * the first.
+   *
+   * @example
+   * ```ts
+   * const [plain, payload] = OffThreadSha256.startLanes([['sha-256', 'md5'], ['sha-256']]);
+   * plain.update(plaintext);
+   * const [sha256, md5] = await plain.digests();
+   * ```
+   */
+  static startLanes(algs: readonly (readonly HashAlg[])[]): OffThreadSha256[] {
+    if (!Array.isArray(algs) || algs.length < 1 || algs.length > MAX_LANES) throw new CustosError('ERR_INVALID_ARGUMENT', `algs must list 1 to ${MAX_LANES} lanes`);
+    const names = algs.map((lane) => {
+      if (!Array.isArray(lane) || lane.length < 1) throw new CustosError('ERR_INVALID_ARGUMENT', 'each lane needs at least one hash algorithm');
+      return (lane as readonly HashAlg[]).map((a) => {
+        const n = Object.hasOwn(OPENSSL_NAME, a) ? OPENSSL_NAME[a] : undefined;
+        if (n === undefined) throw new CustosError('ERR_UNSUPPORTED', `hash algorithm ${JSON.stringify(a)} is not supported`);
+        return n;
+      });
+    });
+    const ring = new Ring(names);
+    return names.map((_, lane) => new OffThreadSha256(ring, lane));
   }
 
   #submit(): void {
@@ -270,8 +301,13 @@ export class OffThreadSha256 {
     this.#ring.check();
   }
 
-  /** Finishes; resolves with the 32-byte digest (the worker stops after the last lane's). */
+  /** Finishes; resolves with the lane's first digest (the worker stops after the last lane's). */
   async digest(): Promise<Uint8Array> {
+    return (await this.digests())[0]!;
+  }
+
+  /** Finishes; resolves with every digest of the lane, in the order of its algorithms. */
+  async digests(): Promise<Uint8Array[]> {
     if (this.#done) throw new CustosError('ERR_INVALID_ARGUMENT', 'hash already finished');
     try {
       await this.drain();

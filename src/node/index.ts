@@ -17,6 +17,7 @@ export type { ReceiptFile } from './custody-log.js';
 export type { ConsistencyBundle, InclusionBundle, LogSigner, LogStore, OpenLogOptions } from './logstore.js';
 export { dirTileFetcher } from './logfs.js';
 export { decryptFile, decryptFileRange, encryptFile, rewrapFile } from './envelope.js';
+export type { PlainInput } from './envelope.js';
 export { AtomicWriter, removeOrphanTemps } from './files.js';
 export * from './bundle-api.js';
 export * from '../server/index.js';

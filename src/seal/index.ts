@@ -6,3 +6,5 @@ export { decodeSeal, payloadDigest, verifySeal } from './verify.js';
 export type { DecodedSeal, SealCheck, SealReport, VerifySealOptions } from './verify.js';
 export { admitSeal, openItem } from './open.js';
 export type { OpenOptions, SealExpectation } from './open.js';
+export { HASH_ALGS, digestsToHex, hashAlg, parseHashList, DigestSet } from './digests.js';
+export type { DigestPlan, Digests, HashAlg } from './digests.js';

@@ -16,6 +16,7 @@ import { fail } from '../errors.js';
 import type { Signer } from '../keys/signing.js';
 import { andThen, type Signed } from '../keys/signed.js';
 import { eventTime } from '../custody/event.js';
+import { checkReported, DigestSet, planDigests, type DigestPlan, type Digests, type HashAlg } from './digests.js';
 import { encodeSealManifest, parseSealContext, parseSealManifest, SEAL_CONTENT_TYPE, type SealContext, type SealManifest } from './manifest.js';
 
 export interface SealOptions<S extends Signer = Signer> {
@@ -38,6 +39,18 @@ export interface SealOptions<S extends Signer = Signer> {
    * set, the signed context records `quantumResistant: false` and verification reports it.
    */
   readonly allowMixedPostQuantum?: boolean;
+  /**
+   * Acquisition hashes computed over the plaintext in the same read (`sha-256` always; add
+   * `sha-1`, `md5`, `sha-512` as imaging tools record them): returned as `digests`.
+   */
+  readonly hashes?: readonly HashAlg[];
+  /**
+   * Digests an imaging tool reported for the same data (algorithm → hex or bytes), cross-checked
+   * against what is computed: a difference fails the seal with ERR_DIGEST_MISMATCH before it is
+   * signed (and, for the file sealer, before any output appears). Reported algorithms are
+   * computed even when not in `hashes`.
+   */
+  readonly reported?: Readonly<Partial<Record<HashAlg, string | Uint8Array>>>;
 }
 
 /** A sealed item held in memory. */
@@ -45,12 +58,16 @@ export interface SealedItem {
   readonly ciphertext: Uint8Array;
   readonly seal: Uint8Array;
   readonly manifest: SealManifest;
+  /** The plaintext digests computed (see {@link SealOptions.hashes}). */
+  readonly digests: Digests;
 }
 
 /** The signature over a manifest, once the stream has been read to its end. */
 export interface SealResult {
   readonly seal: Uint8Array;
   readonly manifest: SealManifest;
+  /** The plaintext digests computed (`sha-256` and every requested or reported algorithm). */
+  readonly digests: Digests;
 }
 
 /** Hashes both sides of an encryption and builds the seal at the end. */
@@ -65,6 +82,8 @@ export interface SealTracker<S extends Signer = Signer> {
 export interface PreparedSeal<S extends Signer = Signer> {
   readonly base: Omit<SealManifest, 'size' | 'sha256' | 'payloadSize' | 'payloadSha256'>;
   readonly signer: S;
+  /** The plaintext digests to compute and the reported ones to check. */
+  readonly digests: DigestPlan;
 }
 
 /** Validates the options (before any byte is encrypted); {@link completeSeal} adds the digests and signs. */
@@ -82,16 +101,24 @@ export function prepareSeal<S extends Signer>(opts: SealOptions<S>): PreparedSea
   };
   // validate everything but the digests now, before a single byte is encrypted
   parseSealManifest({ ...base, size: 0, sha256: new Uint8Array(32), payloadSize: 0, payloadSha256: new Uint8Array(32) });
-  return { base, signer: opts.signer };
+  return { base, signer: opts.signer, digests: planDigests(opts.hashes, opts.reported) };
 }
 
-/** Adds the digests to a prepared seal, and signs it. */
+/**
+ * Adds the digests to a prepared seal, cross-checks the reported ones (ERR_DIGEST_MISMATCH, before
+ * signing) and signs it. `plaintext` holds the other acquisition digests computed (SHA-256 is
+ * `sha256`).
+ */
 export function completeSeal<S extends Signer>(
   prepared: PreparedSeal<S>,
   digests: { size: number; sha256: Uint8Array; payloadSize: number; payloadSha256: Uint8Array },
+  plaintext: Digests = {},
 ): Signed<S, SealResult> {
-  const manifest = parseSealManifest({ ...prepared.base, ...digests });
-  return andThen(signSeal<Signer>(manifest, prepared.signer), (seal): SealResult => ({ seal, manifest })) as Signed<S, SealResult>;
+  const { size, sha256, payloadSize, payloadSha256 } = digests;
+  const all: Digests = { ...plaintext, 'sha-256': sha256 };
+  checkReported(prepared.digests, all);
+  const manifest = parseSealManifest({ ...prepared.base, size, sha256, payloadSize, payloadSha256 });
+  return andThen(signSeal<Signer>(manifest, prepared.signer), (seal): SealResult => ({ seal, manifest, digests: all })) as Signed<S, SealResult>;
 }
 
 /** Signs a complete manifest: the seal bytes (tagged COSE_Sign1); a Promise for an asynchronous signer. */
@@ -114,7 +141,7 @@ export function signSeal<S extends Signer>(manifest: SealManifest, signer: S): S
  */
 export function createSealTracker<S extends Signer>(opts: SealOptions<S>): SealTracker<S> {
   const prepared = prepareSeal(opts);
-  const plain = crypto.createSha256();
+  const plain = new DigestSet(prepared.digests.algs);
   const payload = crypto.createSha256();
   let size = 0;
   let payloadSize = 0;
@@ -131,7 +158,8 @@ export function createSealTracker<S extends Signer>(opts: SealOptions<S>): SealT
     finish: () => {
       if (finished) fail('ERR_INVALID_ARGUMENT', 'the seal tracker was already finished');
       finished = true;
-      return completeSeal(prepared, { size, sha256: plain.digest(), payloadSize, payloadSha256: payload.digest() });
+      const d = plain.digests();
+      return completeSeal(prepared, { size, sha256: d['sha-256']!, payloadSize, payloadSha256: payload.digest() }, d);
     },
   };
 }
@@ -141,13 +169,15 @@ export function createSealTracker<S extends Signer>(opts: SealOptions<S>): SealT
  *
  * Bytes in: the age file, the seal and the manifest. A ReadableStream in: the age file as a
  * stream, and a promise of the seal that settles when that stream has been read to its end
- * (or rejects with the stream's error).
+ * (or rejects with the stream's error, or with ERR_DIGEST_MISMATCH when a `reported` digest
+ * differs: the ciphertext already streamed must then be discarded).
  *
  * @example
  * ```ts
  * const { ciphertext, seal } = await sealItem(image, {
  *   recipients: ['age1pq1…'], signer: key, authority: 'at.lpd-wien', id: 'AT-2026-417/3',
  *   context: { caseId: '12 St 34/26', requestId: 'EIO-2026-771', purpose: 'fraud investigation', legalBasis: 'Directive 2014/41/EU' },
+ *   hashes: ['sha-1', 'md5'], reported: { md5: '9e107d9d372bb6826bd81d3542a419d6' },
  * });
  * ```
  */

@@ -12,6 +12,10 @@ import { inputStream, readInput, UsageError, type Io } from '../io.js';
 import { AtomicFile } from '../../node/bundle-fs.js';
 import { readHandOverDir, readReceiptsDir } from '../../node/chain-receipts.js';
 import { SIGNER_HELP, SIGNER_OPTIONS, withCliSigner } from '../signer.js';
+import { SEAL_HELP, SEAL_OPTIONS, sealPlan, type CliSealPlan } from '../seal-options.js';
+import { sealForBundle, type SealingItem } from '../../node/seal-bundle.js';
+import { HASH_ALGS, digestsToHex } from '../../seal/digests.js';
+import { writeFileAtomic } from '../../node/files.js';
 
 /** Reads a trust store file (JSON). */
 export async function loadTrust(path: string): Promise<TrustStore> {
@@ -40,11 +44,19 @@ async function bytesOf(path: string): Promise<Uint8Array> {
 export const bundleCreate: Command = {
   name: 'bundle create',
   summary: 'pack encrypted items, seals, custody chains, records, receipts and checkpoints into one signed tar',
-  synopsis: '(-k KEYFILE | --signer pkcs11:URI --authority ID) -o OUT.tar --request ID [--case ID] --item ID=FILE.age… [--seal ID=FILE] [--custody ID=FILE] [--record ID=FILE] [--receipt ID=FILE]… [--receipts ID=DIR]… [--checkpoint FILE]… [--handover DIR] [--force]',
+  synopsis: '(-k KEYFILE | --signer pkcs11:URI --authority ID) -o OUT.tar --request ID [--case ID] (--item ID=FILE.age | --seal-item ID=FILE|-)… [--seal ID=FILE] [--custody ID=FILE] [--record ID=FILE] [--receipt ID=FILE]… [--receipts ID=DIR]… [--checkpoint FILE]… [--handover DIR] [seal options] [--force]',
   details: [
     "  Each --item is streamed once; the manifest signed with the key file's signing key lists the SHA-256 of every file.",
     '  --receipts ID=DIR   every receipt in DIR (custody append --log writes CHAIN.receipts/); refused while one is deferred',
     '  --handover DIR      the witnessed checkpoint and consistency receipts custody handover wrote',
+    '  --force             replace an existing OUT.tar (else ERR_EXISTS, exit 3)',
+    '  --seal-item ID=FILE|-  seal the raw evidence straight into the bundle: read once, encrypted into the tar,',
+    '                   its seal signed by the same key (no intermediate .age). `-` reads stdin (at most one item);',
+    '                   stdin is spooled encrypted to a private temp dir beside OUT.tar first (disk: about 2x the',
+    '                   image instead of 3x). Seal options (as for custos seal; --case is required, --request',
+    '                   goes into the seal context as into the manifest):',
+    SEAL_HELP,
+    '  --digests-out FILE  with one --seal-item: write its plaintext digests as JSON (atomic, 0644)',
     SIGNER_HELP,
   ].join('\n'),
   example: 'custos bundle create -k executor.key -o bundle.tar --item disk=disk.age --seal disk=disk.seal --custody disk=disk.chain',
@@ -61,14 +73,38 @@ export const bundleCreate: Command = {
     handover: { type: 'string' },
     case: { type: 'string' },
     request: { type: 'string' },
+    'seal-item': { type: 'string', multiple: true },
+    'digests-out': { type: 'string' },
+    ...SEAL_OPTIONS,
     ...FORCE_OPTION,
     ...SIGNER_OPTIONS,
   },
-  run: (v, _args, io) => withCliSigner(v, async ({ signer, authority }) => {
+  async run(v, args, io) {
+    // --seal-item: ids and seal options checked before any input is read or the signer opened
+    const toSeal = pairs(v, 'seal-item');
+    const plans = new Map<string, { input: string; plan: CliSealPlan }>();
+    for (const [id, files] of toSeal) {
+      if (files.length > 1) throw new UsageError(`--seal-item ${id} given twice`);
+      plans.set(id, { input: files[0]!, plan: await sealPlan(v, id, '--seal-item') });
+    }
+    if ([...plans.values()].filter((p) => p.input === '-').length > 1) throw new UsageError('only one --seal-item can read stdin');
+    if (plans.size !== 1 && (strs(v, 'reported').length > 0 || str(v, 'digests-out') !== undefined)) throw new UsageError('--reported and --digests-out need exactly one --seal-item');
+    for (const id of pairs(v, 'seal').keys()) if (plans.has(id)) throw new UsageError(`--seal ${id}: a --seal-item gets its seal made here`);
+    if (plans.size === 0) {
+      const stray = ['recipient', 'to', 'trust', 'purpose', 'legal-basis', 'restriction', 'retention', 'hash', 'reported', 'allow-mixed-pq'].filter((o) => v[o] !== undefined);
+      if (stray.length > 0) throw new UsageError(`--${stray[0]} is a seal option: it needs a --seal-item`);
+    }
+    return createWith(v, args, io, plans);
+  },
+};
+
+async function createWith(v: Values, _args: string[], io: Io, plans: Map<string, { input: string; plan: CliSealPlan }>): Promise<number> {
+  return withCliSigner(v, async ({ signer, authority }) => {
     const out = str(v, 'output', true);
-    await refuseExisting(v, out);
+    await refuseExisting(v, out, ...(str(v, 'digests-out') !== undefined ? [str(v, 'digests-out')!] : []));
     const items = pairs(v, 'item');
-    if (items.size === 0) throw new UsageError('at least one --item is required');
+    if (items.size === 0 && plans.size === 0) throw new UsageError('at least one --item or --seal-item is required');
+    for (const id of plans.keys()) if (items.has(id)) throw new UsageError(`${id} is given as --item and as --seal-item`);
     const one = async (m: Map<string, string[]>, id: string, what: string): Promise<Uint8Array | undefined> => {
       const f = m.get(id);
       if (f === undefined) return undefined;
@@ -76,41 +112,67 @@ export const bundleCreate: Command = {
       return bytesOf(f[0]!);
     };
     const [seals, chains, records, receipts, receiptDirs] = [pairs(v, 'seal'), pairs(v, 'custody'), pairs(v, 'record'), pairs(v, 'receipt'), pairs(v, 'receipts')];
-    for (const m of [seals, chains, records, receipts, receiptDirs]) for (const id of m.keys()) if (!items.has(id)) throw new UsageError(`no --item ${id}`);
+    for (const m of [seals, chains, records, receipts, receiptDirs]) for (const id of m.keys()) if (!items.has(id) && !plans.has(id)) throw new UsageError(`no --item ${id}`);
     const inputs: BundleItemInput[] = [];
-    for (const [id, files] of items) {
-      if (files.length > 1) throw new UsageError(`--item ${id} given twice`);
-      const [seal, custody, record] = [await one(seals, id, 'seal'), await one(chains, id, 'custody'), await one(records, id, 'record')];
-      const rc = await Promise.all((receipts.get(id) ?? []).map(async (f) => ({ name: f.split('/').pop()!, bytes: await bytesOf(f) })));
-      for (const d of receiptDirs.get(id) ?? []) rc.push(...(await readReceiptsDir(d)));
-      if (new Set(rc.map((x) => x.name)).size !== rc.length) throw new UsageError(`two receipts with one name for ${id}`);
-      inputs.push({ id, encrypted: files[0]!, ...(seal ? { seal } : {}), ...(custody ? { custody } : {}), ...(record ? { record } : {}), ...(rc.length ? { receipts: rc } : {}) });
+    const sealing: [string, SealingItem][] = [];
+    try {
+      for (const [id, files] of [...items, ...[...plans].map(([id, p]) => [id, [p.input]] as const)]) {
+        if (files.length > 1) throw new UsageError(`--item ${id} given twice`);
+        const [given, custody, record] = [await one(seals, id, 'seal'), await one(chains, id, 'custody'), await one(records, id, 'record')];
+        const rc = await Promise.all((receipts.get(id) ?? []).map(async (f) => ({ name: f.split('/').pop()!, bytes: await bytesOf(f) })));
+        for (const d of receiptDirs.get(id) ?? []) rc.push(...(await readReceiptsDir(d)));
+        if (new Set(rc.map((x) => x.name)).size !== rc.length) throw new UsageError(`two receipts with one name for ${id}`);
+        const p = plans.get(id);
+        let encrypted: BundleItemInput['encrypted'] = files[0]!;
+        let seal: BundleItemInput['seal'] = given;
+        if (p !== undefined) {
+          const input = p.input === '-' ? (process.stdin as AsyncIterable<Uint8Array>) : p.input;
+          const s = await sealForBundle(input, out, { ...p.plan, signer, authority });
+          sealing.push([id, s]);
+          encrypted = s.encrypted;
+          seal = s.seal;
+        }
+        inputs.push({ id, encrypted, ...(seal ? { seal } : {}), ...(custody ? { custody } : {}), ...(record ? { record } : {}), ...(rc.length ? { receipts: rc } : {}) });
+      }
+      const checkpoints = await Promise.all(strs(v, 'checkpoint').map(async (f) => ({ name: f.split('/').pop()!, text: new TextDecoder().decode(await bytesOf(f)) })));
+      const handoverDir = str(v, 'handover');
+      const handover = handoverDir === undefined ? undefined : await readHandOverDir(handoverDir);
+      if (handover !== undefined) checkpoints.push(...handover.checkpoints);
+      const c = str(v, 'case');
+      const r = str(v, 'request');
+      const { stat } = await import('node:fs/promises');
+      // the bar counts the bytes of --item files; a --seal-item's size shows as it is read
+      const sizes = await Promise.all(inputs.map((i) => (typeof i.encrypted === 'string' ? stat(i.encrypted).then((st) => st.size, () => 0) : 0)));
+      const bar = io.progress(`bundling ${out}`, plans.size > 0 ? undefined : sizes.reduce((a, b) => a + b, 0));
+      const m = await createBundle(out, {
+        onBytes: (n) => bar.add(n),
+        signer,
+        issuer: authority,
+        items: inputs,
+        checkpoints,
+        ...(handover !== undefined && handover.consistency.length > 0 ? { consistency: handover.consistency } : {}),
+        ...(c !== undefined ? { case: c } : {}),
+        ...(r !== undefined ? { request: r } : {}),
+      }, { noReplace: noReplace(v) });
+      bar.done();
+      const sealed: Record<string, { size: number; digests: Record<string, string>; reportedChecked: string[] }> = {};
+      for (const [id, s] of sealing) {
+        const res = await s.result();
+        const digests = digestsToHex(res.digests);
+        const reported = plans.get(id)!.plan.reported;
+        sealed[id] = { size: res.manifest.size, digests, reportedChecked: HASH_ALGS.filter((a) => reported[a] !== undefined) };
+        io.out(`${digests['sha-256']}  ${plans.get(id)!.input}`);
+      }
+      const digestsOut = str(v, 'digests-out');
+      if (digestsOut !== undefined) await writeFileAtomic(digestsOut, new TextEncoder().encode(`${JSON.stringify(Object.values(sealed)[0]!.digests, null, 2)}\n`), 0o644, { noReplace: noReplace(v) });
+      io.info(`wrote ${out}: ${m.items.length} items, ${m.files.length + 1} files${sealing.length > 0 ? ` (${sealing.length} sealed straight in)` : ''}`);
+      io.result({ ok: true, file: out, items: m.items.map((i) => i.id), files: m.files.length + 1, ...(sealing.length > 0 ? { sealed } : {}) });
+      return 0;
+    } finally {
+      for (const [, s] of sealing) await s.dispose();
     }
-    const checkpoints = await Promise.all(strs(v, 'checkpoint').map(async (f) => ({ name: f.split('/').pop()!, text: new TextDecoder().decode(await bytesOf(f)) })));
-    const handoverDir = str(v, 'handover');
-    const handover = handoverDir === undefined ? undefined : await readHandOverDir(handoverDir);
-    if (handover !== undefined) checkpoints.push(...handover.checkpoints);
-    const c = str(v, 'case');
-    const r = str(v, 'request');
-    const { stat } = await import('node:fs/promises');
-    const sizes = await Promise.all(inputs.map((i) => (typeof i.encrypted === 'string' ? stat(i.encrypted).then((st) => st.size, () => 0) : 0)));
-    const bar = io.progress(`bundling ${out}`, sizes.reduce((a, b) => a + b, 0));
-    const m = await createBundle(out, {
-      onBytes: (n) => bar.add(n),
-      signer,
-      issuer: authority,
-      items: inputs,
-      checkpoints,
-      ...(handover !== undefined && handover.consistency.length > 0 ? { consistency: handover.consistency } : {}),
-      ...(c !== undefined ? { case: c } : {}),
-      ...(r !== undefined ? { request: r } : {}),
-    }, { noReplace: noReplace(v) });
-    bar.done();
-    io.info(`wrote ${out}: ${m.items.length} items, ${m.files.length + 1} files`);
-    io.result({ ok: true, file: out, items: m.items.map((i) => i.id), files: m.files.length + 1 });
-    return 0;
-  }),
-};
+  });
+}
 
 /** Copies stdin to a private temp file: the verifier needs random access to the archive. */
 async function stdinToTemp(): Promise<string> {

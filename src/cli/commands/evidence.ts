@@ -10,6 +10,9 @@ import { CustosError } from '../../errors.js';
 import { UsageError, writeStdout } from '../io.js';
 import { readKeyFile } from '../keyfile.js';
 import { SIGNER_HELP, SIGNER_OPTIONS, withCliSigner } from '../signer.js';
+import { SEAL_HELP, SEAL_OPTIONS, sealPlan } from '../seal-options.js';
+import { HASH_ALGS, digestsToHex } from '../../seal/digests.js';
+import { writeFileAtomic } from '../../node/files.js';
 import { loadTrust } from './bundle.js';
 
 export const open: Command = {
@@ -136,81 +139,71 @@ export const rewrap: Command = {
 
 export const seal: Command = {
   name: 'seal',
-  summary: 'encrypt a file to age recipients and seal it (signed manifest: forensic SHA-256, payload digest, context) in one read',
-  synopsis: 'FILE (-k KEYFILE | --signer pkcs11:URI --authority ID) --recipient R… --id ITEM --case ID --purpose P --legal-basis L [--request ID] [--restriction R]… [--retention ISO] [--allow-mixed-pq] -o OUT.age [--seal-out OUT.cose] [--force]',
+  summary: 'encrypt a file (or stdin) to age recipients and seal it (signed manifest: forensic SHA-256, payload digest, context) in one read',
+  synopsis: 'FILE|- (-k KEYFILE | --signer pkcs11:URI --authority ID) (--recipient R | --to WHO [--trust FILE])… --id ITEM --case ID --purpose P --legal-basis L [--request ID] [--restriction R]… [--retention ISO] [--hash sha256,sha1,md5,sha512] [--reported ALG=HEX]… [--digests-out FILE] [--allow-mixed-pq] -o OUT.age [--seal-out OUT.cose] [--force]',
   details: [
-    '  --recipient R   age1… or age1pq1…; or a key file\'s recipients via --to KEYFILE (its post-quantum',
-    '                  ones when it has any, else its X25519 ones)',
-    '  --allow-mixed-pq  accept a post-quantum recipient together with a classic one (else ERR_PQ_MIXED);',
-    '                  the seal\'s signed context then records that the item is not quantum-resistant',
+    '  FILE is the evidence to seal; `-` reads stdin, as imaging pipelines do:',
+    '    ewfexport -u -t - -f raw disk.E01 | custos seal - … --hash sha256,sha1,md5 --reported md5=<hex>',
+    SEAL_HELP,
+    '  --digests-out FILE  write the plaintext digests as JSON {"sha-256": "<hex>", …} (atomic, 0644)',
     '  The seal goes to OUT.age.cose unless --seal-out says otherwise; both files are written atomically,',
-    '  and an existing one is refused (ERR_EXISTS, exit 3) unless --force.',
+    '  the age file only once the seal is signed; an existing one is refused (ERR_EXISTS, exit 3) unless --force.',
     SIGNER_HELP,
   ].join('\n'),
-  example: 'custos seal disk.e01 -k executor.key --recipient age1pq1… --id disk --case 512-St-88 --purpose investigation --legal-basis "2023/1543 Art. 5" -o disk.age',
+  example: 'custos seal - -k executor.key --to requester.example.eu --trust trust.json --id disk --case 512-St-88 --purpose investigation --legal-basis "2023/1543 Art. 5" --hash sha256,sha1,md5 --reported md5=… -o disk.age',
   options: {
     key: { type: 'string', short: 'k' },
-    recipient: { type: 'string', multiple: true, short: 'r' },
-    to: { type: 'string', multiple: true },
     id: { type: 'string' },
-    case: { type: 'string' },
-    purpose: { type: 'string' },
-    'legal-basis': { type: 'string' },
-    request: { type: 'string' },
-    restriction: { type: 'string', multiple: true },
-    retention: { type: 'string' },
     output: { type: 'string', short: 'o' },
     'seal-out': { type: 'string' },
-    'allow-mixed-pq': { type: 'boolean' },
+    'digests-out': { type: 'string' },
+    ...SEAL_OPTIONS,
     ...FORCE_OPTION,
     ...SIGNER_OPTIONS,
   },
   minArgs: 1,
   maxArgs: 1,
-  run: (v, args, io) => withCliSigner(v, async ({ signer, authority }) => {
-    const recipients = [...strs(v, 'recipient')];
-    for (const f of strs(v, 'to')) {
-      // a key file made with --pq holds a post-quantum and an X25519 recipient: take the
-      // post-quantum one alone, so the item stays quantum-resistant
-      const all = (await readKeyFile(f)).recipients;
-      const pq = all.filter((r) => r.startsWith('age1pq1'));
-      recipients.push(...(pq.length > 0 ? pq : all));
-    }
-    if (recipients.length === 0) throw new UsageError('give at least one --recipient or --to');
+  async run(v, args, io) {
+    // every option is checked before the input is opened or a byte of it read
+    const plan = await sealPlan(v, str(v, 'id', true));
+    const input = args[0]!;
     const out = str(v, 'output', true);
     const sealOut = str(v, 'seal-out') ?? `${out}.cose`;
-    await refuseExisting(v, out, sealOut);
-    const request = str(v, 'request');
-    const retention = str(v, 'retention');
-    const restrictions = strs(v, 'restriction');
-    // a missing input is reported by sealFile (ERR_IO), not by this size lookup
-    const bar = io.progress(`sealing ${args[0]}`, await stat(args[0]!).then((st) => st.size, () => 0));
-    let shown = 0; // sealFile reports bytes read so far; the bar takes increments
-    const r = await sealFile(args[0]!, out, sealOut, {
-      onProgress: (n) => {
-        bar.add(n - shown);
-        shown = n;
-      },
-      noReplace: noReplace(v),
-      recipients,
-      signer,
-      authority,
-      allowMixedPostQuantum: v['allow-mixed-pq'] === true,
-      id: str(v, 'id', true),
-      context: {
-        caseId: str(v, 'case', true),
-        purpose: str(v, 'purpose', true),
-        legalBasis: str(v, 'legal-basis', true),
-        ...(request !== undefined ? { requestId: request } : {}),
-        ...(retention !== undefined ? { retentionUntil: retention } : {}),
-        ...(restrictions.length > 0 ? { restrictions } : {}),
-      },
+    const digestsOut = str(v, 'digests-out');
+    if (out === '-' || sealOut === '-' || digestsOut === '-') throw new UsageError('-o, --seal-out and --digests-out name files (stdout carries the result)');
+    return withCliSigner(v, async ({ signer, authority }) => {
+      const fromStdin = input === '-';
+      await refuseExisting(v, out, sealOut, ...(digestsOut !== undefined ? [digestsOut] : []));
+      // a missing input is reported by sealFile (ERR_IO), not by this size lookup
+      const total = fromStdin ? undefined : await stat(input).then((st) => st.size, () => 0);
+      const bar = io.progress(`sealing ${fromStdin ? 'stdin' : input}`, total);
+      let shown = 0; // sealFile reports bytes read so far; the bar takes increments
+      const r = await sealFile(fromStdin ? (process.stdin as AsyncIterable<Uint8Array>) : input, out, sealOut, {
+        onProgress: (n) => {
+          bar.add(n - shown);
+          shown = n;
+        },
+        noReplace: noReplace(v),
+        recipients: plan.recipients,
+        signer,
+        authority,
+        allowMixedPostQuantum: plan.allowMixedPostQuantum,
+        id: plan.id,
+        context: plan.context,
+        hashes: plan.hashes,
+        reported: plan.reported,
+      });
+      bar.done();
+      const digests = digestsToHex(r.digests);
+      if (digestsOut !== undefined) await writeFileAtomic(digestsOut, new TextEncoder().encode(`${JSON.stringify(digests, null, 2)}\n`), 0o644, { noReplace: noReplace(v) });
+      const sha = digests['sha-256']!;
+      io.out(`${sha}  ${input}`);
+      for (const [a, hex] of Object.entries(digests)) if (a !== 'sha-256') io.info(`${a} ${hex}`);
+      const checked = HASH_ALGS.filter((a) => plan.reported[a] !== undefined);
+      if (checked.length > 0) io.info(`reported digests match: ${checked.join(', ')}`);
+      io.info(`wrote ${out} and ${sealOut} (${r.manifest.size} bytes sealed)`);
+      io.result({ ok: true, output: out, seal: sealOut, size: r.manifest.size, sha256: sha, digests, reportedChecked: checked, ...(digestsOut !== undefined ? { digestsOut } : {}) });
+      return 0;
     });
-    bar.done();
-    const sha = Buffer.from(r.manifest.sha256).toString('hex');
-    io.out(`${sha}  ${args[0]}`);
-    io.info(`wrote ${out} and ${sealOut} (${r.manifest.size} bytes sealed)`);
-    io.result({ ok: true, output: out, seal: sealOut, size: r.manifest.size, sha256: sha });
-    return 0;
-  }),
+  },
 };
