@@ -69,13 +69,26 @@ head -c 1048576 /dev/urandom > mx2.raw
 SHA256=$(sha256sum mx2.raw | cut -d' ' -f1)
 SHA1=$(sha1sum mx2.raw | cut -d' ' -f1)
 MD5=$(md5sum mx2.raw | cut -d' ' -f1)
-custos seal mx2.raw -k keys/executor.key --to keys/requester.key --id disk --case "$CASE" --request "$REQ" \
-  --purpose "$PURPOSE" --legal-basis "EU 2023/1543 Art. 5" -o disk.age 2>/dev/null | grep -q "^$SHA256 " || fail "seal printed another SHA-256"
+# from stdin, as imaging pipelines do (`ewfexport … | custos seal -`), to the requester named by its
+# authority id in the trust store (public material only), with the hashes an imaging tool records;
+# the MD5 the "imaging tool" reported is cross-checked in the same read
+cat mx2.raw | custos seal - -k keys/executor.key --trust trust.json --to AT-WKSTA --id disk --case "$CASE" --request "$REQ" \
+  --purpose "$PURPOSE" --legal-basis "EU 2023/1543 Art. 5" --hash sha256,sha1,md5 --reported "md5=$MD5" \
+  --digests-out disk.digests.json -o disk.age 2>/dev/null | grep -q "^$SHA256 " || fail "seal printed another SHA-256"
+grep -q "\"sha-1\": \"$SHA1\"" disk.digests.json || fail "seal recorded another SHA-1"
+# a reported hash that differs fails the seal and leaves no output
+set +e
+custos seal - -k keys/executor.key --trust trust.json --to AT-WKSTA --id disk --case "$CASE" --purpose "$PURPOSE" \
+  --legal-basis "EU 2023/1543 Art. 5" --reported "md5=00000000000000000000000000000000" -o wrong.age < mx2.raw 2>/dev/null >/dev/null
+code=$?
+set -e
+[ "$code" -eq 1 ] || fail "a wrong reported hash: exit $code, not 1"
+[ ! -e wrong.age ] || fail "a refused seal left wrong.age"
 
 step "4. custody: acquired, sealed, transferred; each event logged with witnessed receipts"
 custos custody init disk.chain --request "$REQ" --item disk 2>/dev/null
 custos custody append disk.chain acquired -k keys/executor.key --trust trust.json --role collector \
-  --digest "sha-256=$SHA256" --digest "sha-1=$SHA1" --digest "md5=$MD5" --authorisation "EPOC=$REQ" \
+  --digests disk.digests.json --authorisation "EPOC=$REQ" \
   --purpose "$PURPOSE" --location "Dublin data centre, rack 12" --note "image of mail server mx2" "${LOG[@]}" >/dev/null
 custos custody append disk.chain sealed -k keys/executor.key --trust trust.json --role custodian \
   --digest "sha-256=$SHA256" --seal disk.age.cose --purpose "$PURPOSE" "${LOG[@]}" >/dev/null
