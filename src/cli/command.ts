@@ -1,4 +1,5 @@
 /** The shape of a CLI command, and the mapping from errors to exit codes. */
+import { resolve as resolvePath } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { CustosError, type ErrorCode } from '../errors.js';
 import { UsageError, type Io } from './io.js';
@@ -97,6 +98,27 @@ export const FORCE_OPTION: Options = { force: { type: 'boolean' } };
 /** True unless `--force` was given: the writers then commit with no-replace (link, EEXIST → ERR_EXISTS). */
 export function noReplace(values: Values): boolean {
   return values.force !== true;
+}
+
+/**
+ * Refuses (usage error, before anything is read or written) two of the named files that are one
+ * path: an output written over another output or over the input would replace it, with --force
+ * even silently (e.g. `seal -o x.age --seal-out x.age` left only the seal). `-` and unset are skipped.
+ *
+ * @example
+ * ```ts
+ * distinctFiles([['-o', out], ['--seal-out', sealOut]]); // UsageError when out === sealOut
+ * ```
+ */
+export function distinctFiles(files: readonly (readonly [flag: string, path: string | undefined])[]): void {
+  const seen = new Map<string, string>();
+  for (const [flag, p] of files) {
+    if (p === undefined || p === '-') continue;
+    const key = resolvePath(p);
+    const other = seen.get(key);
+    if (other !== undefined) throw new UsageError(`${flag} and ${other} name the same file (${JSON.stringify(p)}): one would replace the other`);
+    seen.set(key, flag);
+  }
 }
 
 /**

@@ -107,6 +107,12 @@ describe('custos bundle create --seal-item', () => {
       const r = custos([...base, ...bad]);
       expect(r.code, `${bad.join(' ')}: ${r.stderr}`).toBe(2);
     }
+    // Regression: --digests-out naming the bundle replaced it with the JSON (with --force: exit 0,
+    // the stdin evidence's only encrypted copy gone); -o over a --seal-item's input likewise
+    for (const force of [[], ['--force']]) {
+      expect(custos([...base, '--seal-item', 'disk=-', '--digests-out', join(dir, 'o.tar'), ...force], data).code).toBe(2);
+      expect(custos([...base, '--seal-item', `disk=${join(dir, 'o.tar')}`, ...force]).code).toBe(2);
+    }
     // seal options without --seal-item
     expect(custos(['bundle', 'create', '-k', ex, '-o', join(dir, 'o.tar'), '--item', `disk=${missing}`, '--hash', 'md5']).code).toBe(2);
     expect(leftovers()).toEqual([]);

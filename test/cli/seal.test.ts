@@ -119,6 +119,31 @@ describe('custos seal --hash / --reported / --digests-out', () => {
   });
 });
 
+describe('custos seal: outputs that name one file', () => {
+  // Regression: with --force, `-o x.age --seal-out x.age` exited 0 and left only the seal (the age
+  // file, for stdin the only copy of the encrypted evidence, was replaced); without --force the age
+  // file was written and then the seal refused. Now a usage error before anything is read.
+  it('-o, --seal-out, --digests-out or the input naming one file: exit 2, nothing written, the input untouched', () => {
+    const o = join(dir, 'o.age');
+    for (const [input, extra] of [
+      ['-', ['--seal-out', o]],
+      ['-', ['--digests-out', o]],
+      ['-', ['--seal-out', join(dir, 'o.cose'), '--digests-out', join(dir, '.', 'o.cose')]],
+      [join(dir, 'raw.dd'), ['--seal-out', join(dir, 'raw.dd')]],
+    ] as const) {
+      for (const force of [[], ['--force']]) {
+        const r = custos(['seal', input, '-k', ex, '--to', rq, '--id', 'disk', ...ctx, ...extra, ...force, '-o', o, '--json'], data);
+        expect(r.code, r.stderr).toBe(2);
+        expect(JSON.parse(r.stdout).error.code).toBe('ERR_USAGE');
+        expect(outputs()).toEqual([]);
+      }
+    }
+    const r = custos(['seal', join(dir, 'raw.dd'), '-k', ex, '--to', rq, '--id', 'disk', ...ctx, '--force', '-o', join(dir, 'raw.dd')]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(Buffer.compare(readFileSync(join(dir, 'raw.dd')), data)).toBe(0);
+  });
+});
+
 describe('custos seal: the item id is checked before any byte is read', () => {
   it('--id "Exhibit 17" is a usage error (exit 2) even when the input does not exist; nothing is written', () => {
     for (const id of ['Exhibit 17', '../x', '-x', '', 'a'.repeat(129), 'ex/17']) {

@@ -7,7 +7,7 @@ import { verdictLine, type BundleReport } from '../../bundle/report.js';
 import { REQUIREMENTS } from '../../bundle/policy.js';
 import { createBundle, inspectBundle, verifyBundle, type BundleItemInput } from '../../node/bundle.js';
 import type { Command, Values } from '../command.js';
-import { EXIT, FORCE_OPTION, noReplace, refuseExisting, str, strs } from '../command.js';
+import { distinctFiles, EXIT, FORCE_OPTION, noReplace, refuseExisting, str, strs } from '../command.js';
 import { inputStream, readInput, UsageError, type Io } from '../io.js';
 import { AtomicFile } from '../../node/bundle-fs.js';
 import { readHandOverDir, readReceiptsDir } from '../../node/chain-receipts.js';
@@ -101,6 +101,7 @@ export const bundleCreate: Command = {
 async function createWith(v: Values, _args: string[], io: Io, plans: Map<string, { input: string; plan: CliSealPlan }>): Promise<number> {
   return withCliSigner(v, async ({ signer, authority }) => {
     const out = str(v, 'output', true);
+    distinctFiles([['-o', out], ['--digests-out', str(v, 'digests-out')], ...[...plans].map(([id, p]) => [`--seal-item ${id}`, p.input] as const)]);
     await refuseExisting(v, out, ...(str(v, 'digests-out') !== undefined ? [str(v, 'digests-out')!] : []));
     const items = pairs(v, 'item');
     if (items.size === 0 && plans.size === 0) throw new UsageError('at least one --item or --seal-item is required');

@@ -5,7 +5,7 @@ import { sealFile } from '../../node/seal-file.js';
 import { openBundleItem } from '../../node/bundle.js';
 import type { PlaintextOutput } from '../../bundle/itempass.js';
 import type { Command } from '../command.js';
-import { EXIT, exitCodeFor, FORCE_OPTION, noReplace, refuseExisting, str, strs } from '../command.js';
+import { distinctFiles, EXIT, exitCodeFor, FORCE_OPTION, noReplace, refuseExisting, str, strs } from '../command.js';
 import { CustosError } from '../../errors.js';
 import { UsageError, writeStdout } from '../io.js';
 import { readKeyFile } from '../keyfile.js';
@@ -171,6 +171,7 @@ export const seal: Command = {
     const sealOut = str(v, 'seal-out') ?? `${out}.cose`;
     const digestsOut = str(v, 'digests-out');
     if (out === '-' || sealOut === '-' || digestsOut === '-') throw new UsageError('-o, --seal-out and --digests-out name files (stdout carries the result)');
+    distinctFiles([['input', input], ['-o', out], ['--seal-out', sealOut], ['--digests-out', digestsOut]]);
     return withCliSigner(v, async ({ signer, authority }) => {
       const fromStdin = input === '-';
       await refuseExisting(v, out, sealOut, ...(digestsOut !== undefined ? [digestsOut] : []));
