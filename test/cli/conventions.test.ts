@@ -114,6 +114,14 @@ describe('--force', () => {
     expect(readFileSync(p('out.img')).length).toBe(80_000);
   });
 
+  it('open -o naming the bundle itself is a usage error, with --force too: the bundle is kept', () => {
+    // Regression: `open B disk -o B --force` exited 0 and replaced the signed bundle by the plaintext
+    const before = readFileSync(demo.bundle);
+    const r = custos(['open', demo.bundle, 'disk', '-k', demo.requesterKey, '--trust', demo.trust, ...ctx, '-o', demo.bundle, '--force', ...unsealed()]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(Buffer.compare(readFileSync(demo.bundle), before)).toBe(0);
+  });
+
   it('demo --dir refuses a directory that is not empty; --force replaces only the demo artefacts', () => {
     const d = p('demo-dir');
     mkdirSync(d);

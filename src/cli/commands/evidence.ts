@@ -54,6 +54,7 @@ export const open: Command = {
     const waive = strs(v, 'waive');
     const policy = { ...(v['allow-unsealed'] === true ? { requireSeal: false } : {}), ...(audience !== undefined ? { audience } : {}), ...(waive.length > 0 ? { waive } : {}) };
     if (out === '-' && io.json) throw new UsageError('--json needs -o FILE (stdout carries the JSON result)');
+    distinctFiles([['BUNDLE', args[0]], ['-o', out]]);
     await refuseExisting(v, out);
     const bar = out === '-' ? { add() {}, done() {} } : io.progress(`opening ${args[1]}`, await stat(args[0]!).then((st) => st.size, () => 0));
     // One handle, one pass: the library verifies and decrypts from the same open file. A file
