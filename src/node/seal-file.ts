@@ -29,7 +29,7 @@ import { verifySeal, type SealReport } from '../seal/verify.js';
 import type { TrustStore } from '../keys/trust.js';
 import { encryptFile, type PlainInput } from './envelope.js';
 import type { HashAlg } from '../seal/digests.js';
-import { AtomicWriter, BlockReader, DoubleBufferedWriter, writeFileAtomic } from './files.js';
+import { AtomicWriter, BlockReader, DoubleBufferedWriter } from './files.js';
 
 async function readWhole(path: string, what: string): Promise<Uint8Array> {
   try {
@@ -82,6 +82,27 @@ export async function sealFile(
   assertString('outSeal', outSeal);
   const progress = opts.onProgress;
   if (progress !== undefined && typeof progress !== 'function') throw new CustosError('ERR_INVALID_ARGUMENT', '"onProgress" expected a function');
+  // The seal's temp file exists before a byte is read: an --seal-out that cannot be written fails
+  // now, not after the whole input was read and the age file committed without its seal.
+  const sealOut = await AtomicWriter.create(outSeal, 0o644, { noReplace: opts.noReplace === true });
+  try {
+    const r = await sealFileInto(input, outAge, opts, progress);
+    await sealOut.write([r.seal]);
+    await sealOut.commit();
+    return r;
+  } catch (e) {
+    await sealOut.abort();
+    throw e;
+  }
+}
+
+/** sealFile's read, encryption and signature (before the age file's commit). */
+async function sealFileInto(
+  input: PlainInput,
+  outAge: string,
+  opts: SealOptions & SealFileOptions,
+  progress: ((bytesRead: number) => void) | undefined,
+): Promise<SealResult & { payloadOffset: number }> {
   let result: SealResult | undefined;
   if (opts.hashInWorker === false) {
     const tracker = createSealTracker(opts);
@@ -100,7 +121,6 @@ export async function sealFile(
         result = await tracker.finish();
       },
     });
-    await writeFileAtomic(outSeal, result!.seal, 0o644, { noReplace: opts.noReplace === true });
     return { ...result!, payloadOffset };
   }
   // Every hash runs on ONE worker thread (two lanes of one ring: the plaintext's digests, the
@@ -143,7 +163,6 @@ export async function sealFile(
     await Promise.all([plain.abort(), payload.abort()]);
     throw e;
   }
-  await writeFileAtomic(outSeal, result!.seal, 0o644, { noReplace: opts.noReplace === true });
   return { ...result!, payloadOffset };
 }
 

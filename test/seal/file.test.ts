@@ -66,6 +66,18 @@ describe('sealFile / verifySealFile / openFile', () => {
     for (const f of ['p.age', 'p.seal']) rmSync(join(dir, f));
   });
 
+  it('a seal path that cannot be written fails before the input is read: no age file without its seal', async () => {
+    // Regression: the seal was written only after the age file's commit, so a bad outSeal (its
+    // directory missing) failed after the whole read and left disk.age without a seal.
+    for (const hashInWorker of [true, false]) {
+      let read = 0;
+      expect(await codeOf(sealFile(input, join(dir, 'ns.age'), join(dir, 'missing-dir', 'ns.seal'), { ...opts, hashInWorker, onProgress: (n) => (read = n) }))).toBe('ERR_IO');
+      expect(read).toBe(0);
+      expect(existsSync(join(dir, 'ns.age'))).toBe(false);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    }
+  });
+
   it('rewrapFile keeps the seal valid', async () => {
     await rewrapFile(join(dir, 'disk.age'), [alice.identity], { add: [bob.recipient] });
     expect((await verifySealFile(join(dir, 'disk.seal'), { trust, ageFile: join(dir, 'disk.age') })).ok).toBe(true);
