@@ -135,6 +135,19 @@ describe('sealForBundle: sealed straight into the tar', () => {
     rmSync(s.dir, { recursive: true, force: true });
   });
 
+  it('items prepared but not yet streamed hold no hash worker: memory does not grow with the number of items', async () => {
+    // Regression: each sealForBundle started its worker and 8 MiB ring at once, and bundle create
+    // prepares every --seal-item before streaming the first (150 items of 1 KB: 1.4 GB RSS).
+    const f = join(dir, 'small');
+    writeFileSync(f, crypto.randomBytes(1000));
+    const before = process.memoryUsage().arrayBuffers;
+    const items = [];
+    for (let i = 0; i < 12; i++) items.push(await sealForBundle(f, join(dir, 'many.tar'), { ...sealOpts, id: `e${i}` }));
+    const grown = process.memoryUsage().arrayBuffers - before;
+    for (const it of items) await it.dispose();
+    expect(grown).toBeLessThan(16 << 20); // one ring is 8 MiB: twelve were 96 MiB
+  });
+
   it('options are validated before the input is looked at', async () => {
     expect(await codeOf(sealForBundle(join(dir, 'missing'), join(dir, 'b.tar'), { ...sealOpts, hashes: ['crc' as never] }))).toBe('ERR_UNSUPPORTED');
     expect(await codeOf(sealForBundle(join(dir, 'missing'), join(dir, 'b.tar'), sealOpts))).toBe('ERR_IO');
