@@ -12,6 +12,7 @@
  * (the item stays quantum-resistant), else its X25519 ones. No secret key is ever needed.
  */
 import { stat } from 'node:fs/promises';
+import { AtomicWriter } from '../node/files.js';
 import { isItemId } from '../bundle/naming.js';
 import { CustosError } from '../errors.js';
 import { parseAgeRecipient } from '../keys/age.js';
@@ -191,4 +192,22 @@ export async function resolveRecipients(recipient: readonly string[], to: readon
     }
   }
   return [...new Set(out)];
+}
+
+/**
+ * The `--digests-out` file, its temp file created now, before the input is read (a path that
+ * cannot be written fails at once, not after a long seal with its outputs committed): `commit`
+ * writes the digest map (JSON, 0644) under its name, `abort` removes the temp file (a no-op
+ * after commit).
+ */
+export async function digestsOutFile(path: string | undefined, noReplace: boolean): Promise<{ commit(digests: Record<string, string>): Promise<void>; abort(): Promise<void> }> {
+  if (path === undefined) return { commit: async () => undefined, abort: async () => undefined };
+  const w = await AtomicWriter.create(path, 0o644, { noReplace });
+  return {
+    commit: async (digests) => {
+      await w.write([new TextEncoder().encode(`${JSON.stringify(digests, null, 2)}\n`)]);
+      await w.commit();
+    },
+    abort: () => w.abort(),
+  };
 }

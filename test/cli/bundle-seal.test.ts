@@ -113,6 +113,8 @@ describe('custos bundle create --seal-item', () => {
       expect(custos([...base, '--seal-item', 'disk=-', '--digests-out', join(dir, 'o.tar'), ...force], data).code).toBe(2);
       expect(custos([...base, '--seal-item', `disk=${join(dir, 'o.tar')}`, ...force]).code).toBe(2);
     }
+    // a --digests-out that cannot be written: refused before the bundle is written (was: after it)
+    expect(custos([...base, '--seal-item', 'disk=-', '--digests-out', join(dir, 'no-dir', 'd.json')], data).code).toBe(3);
     // seal options without --seal-item
     expect(custos(['bundle', 'create', '-k', ex, '-o', join(dir, 'o.tar'), '--item', `disk=${missing}`, '--hash', 'md5']).code).toBe(2);
     expect(leftovers()).toEqual([]);

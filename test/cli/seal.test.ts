@@ -138,6 +138,13 @@ describe('custos seal: outputs that name one file', () => {
         expect(outputs()).toEqual([]);
       }
     }
+    // Regression: --digests-out was first opened after the seal: a path that cannot be written
+    // failed (exit 3) after the whole read, with the age file and the seal already committed
+    const bad = custos(['seal', '-', '-k', ex, '--to', rq, '--id', 'disk', ...ctx, '--digests-out', join(dir, 'no-dir', 'd.json'), '-o', o, '--json'], data);
+    expect(bad.code, bad.stderr).toBe(3);
+    expect(JSON.parse(bad.stdout).error.code).toBe('ERR_IO');
+    expect(outputs()).toEqual([]);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     const r = custos(['seal', join(dir, 'raw.dd'), '-k', ex, '--to', rq, '--id', 'disk', ...ctx, '--force', '-o', join(dir, 'raw.dd')]);
     expect(r.code, r.stderr).toBe(2);
     expect(Buffer.compare(readFileSync(join(dir, 'raw.dd')), data)).toBe(0);

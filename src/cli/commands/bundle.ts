@@ -12,10 +12,9 @@ import { inputStream, readInput, UsageError, type Io } from '../io.js';
 import { AtomicFile } from '../../node/bundle-fs.js';
 import { readHandOverDir, readReceiptsDir } from '../../node/chain-receipts.js';
 import { SIGNER_HELP, SIGNER_OPTIONS, withCliSigner } from '../signer.js';
-import { SEAL_HELP, SEAL_OPTIONS, sealPlan, type CliSealPlan } from '../seal-options.js';
+import { digestsOutFile, SEAL_HELP, SEAL_OPTIONS, sealPlan, type CliSealPlan } from '../seal-options.js';
 import { sealForBundle, type SealingItem } from '../../node/seal-bundle.js';
 import { HASH_ALGS, digestsToHex } from '../../seal/digests.js';
-import { writeFileAtomic } from '../../node/files.js';
 
 /** Reads a trust store file (JSON). */
 export async function loadTrust(path: string): Promise<TrustStore> {
@@ -116,6 +115,7 @@ async function createWith(v: Values, _args: string[], io: Io, plans: Map<string,
     for (const m of [seals, chains, records, receipts, receiptDirs]) for (const id of m.keys()) if (!items.has(id) && !plans.has(id)) throw new UsageError(`no --item ${id}`);
     const inputs: BundleItemInput[] = [];
     const sealing: [string, SealingItem][] = [];
+    const dOut = await digestsOutFile(str(v, 'digests-out'), noReplace(v));
     try {
       for (const [id, files] of [...items, ...[...plans].map(([id, p]) => [id, [p.input]] as const)]) {
         if (files.length > 1) throw new UsageError(`--item ${id} given twice`);
@@ -164,12 +164,12 @@ async function createWith(v: Values, _args: string[], io: Io, plans: Map<string,
         sealed[id] = { size: res.manifest.size, digests, reportedChecked: HASH_ALGS.filter((a) => reported[a] !== undefined) };
         io.out(`${digests['sha-256']}  ${plans.get(id)!.input}`);
       }
-      const digestsOut = str(v, 'digests-out');
-      if (digestsOut !== undefined) await writeFileAtomic(digestsOut, new TextEncoder().encode(`${JSON.stringify(Object.values(sealed)[0]!.digests, null, 2)}\n`), 0o644, { noReplace: noReplace(v) });
+      if (str(v, 'digests-out') !== undefined) await dOut.commit(Object.values(sealed)[0]!.digests);
       io.info(`wrote ${out}: ${m.items.length} items, ${m.files.length + 1} files${sealing.length > 0 ? ` (${sealing.length} sealed straight in)` : ''}`);
       io.result({ ok: true, file: out, items: m.items.map((i) => i.id), files: m.files.length + 1, ...(sealing.length > 0 ? { sealed } : {}) });
       return 0;
     } finally {
+      await dOut.abort(); // a no-op once committed
       for (const [, s] of sealing) await s.dispose();
     }
   });

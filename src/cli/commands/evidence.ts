@@ -10,9 +10,8 @@ import { CustosError } from '../../errors.js';
 import { UsageError, writeStdout } from '../io.js';
 import { readKeyFile } from '../keyfile.js';
 import { SIGNER_HELP, SIGNER_OPTIONS, withCliSigner } from '../signer.js';
-import { SEAL_HELP, SEAL_OPTIONS, sealPlan } from '../seal-options.js';
+import { digestsOutFile, SEAL_HELP, SEAL_OPTIONS, sealPlan } from '../seal-options.js';
 import { HASH_ALGS, digestsToHex } from '../../seal/digests.js';
-import { writeFileAtomic } from '../../node/files.js';
 import { loadTrust } from './bundle.js';
 
 export const open: Command = {
@@ -180,24 +179,32 @@ export const seal: Command = {
       const total = fromStdin ? undefined : await stat(input).then((st) => st.size, () => 0);
       const bar = io.progress(`sealing ${fromStdin ? 'stdin' : input}`, total);
       let shown = 0; // sealFile reports bytes read so far; the bar takes increments
-      const r = await sealFile(fromStdin ? (process.stdin as AsyncIterable<Uint8Array>) : input, out, sealOut, {
-        onProgress: (n) => {
-          bar.add(n - shown);
-          shown = n;
-        },
-        noReplace: noReplace(v),
-        recipients: plan.recipients,
-        signer,
-        authority,
-        allowMixedPostQuantum: plan.allowMixedPostQuantum,
-        id: plan.id,
-        context: plan.context,
-        hashes: plan.hashes,
-        reported: plan.reported,
-      });
+      const dOut = await digestsOutFile(digestsOut, noReplace(v));
+      let r: Awaited<ReturnType<typeof sealFile>>;
+      let digests: Record<string, string>;
+      try {
+        r = await sealFile(fromStdin ? (process.stdin as AsyncIterable<Uint8Array>) : input, out, sealOut, {
+          onProgress: (n) => {
+            bar.add(n - shown);
+            shown = n;
+          },
+          noReplace: noReplace(v),
+          recipients: plan.recipients,
+          signer,
+          authority,
+          allowMixedPostQuantum: plan.allowMixedPostQuantum,
+          id: plan.id,
+          context: plan.context,
+          hashes: plan.hashes,
+          reported: plan.reported,
+        });
+        digests = digestsToHex(r.digests);
+        await dOut.commit(digests);
+      } catch (e) {
+        await dOut.abort();
+        throw e;
+      }
       bar.done();
-      const digests = digestsToHex(r.digests);
-      if (digestsOut !== undefined) await writeFileAtomic(digestsOut, new TextEncoder().encode(`${JSON.stringify(digests, null, 2)}\n`), 0o644, { noReplace: noReplace(v) });
       const sha = digests['sha-256']!;
       io.out(`${sha}  ${input}`);
       for (const [a, hex] of Object.entries(digests)) if (a !== 'sha-256') io.info(`${a} ${hex}`);
