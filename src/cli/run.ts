@@ -29,7 +29,8 @@ function topHelp(): string {
     '                -q/--quiet (the verdict or primary result only), -h/--help',
     'outputs are never replaced without --force (ERR_EXISTS, exit 3)',
     'exit codes: 0 ok, 1 verification failed, 2 usage error, 3 input or format error,',
-    '            130/143 interrupted by SIGINT/SIGTERM (the partial output is removed)',
+    '            130/143 interrupted by SIGINT/SIGTERM (the partial output is removed),',
+    '            141 stdout closed by its reader before the command finished (e.g. open -o - | head)',
     'NO_COLOR disables colour; progress (rate, ETA) appears only when stderr is a terminal.',
     '',
   ].join('\n');
@@ -58,13 +59,19 @@ function findCommand(argv: string[]): { command: Command; rest: string[] } | und
   return undefined;
 }
 
+/** The exit code when the reader closes stdout while a command still runs (128 + SIGPIPE). */
+const EXIT_PIPE_CLOSED = 141;
+
 let epipeInstalled = false;
 function handleEpipe(): void {
   if (epipeInstalled) return;
   epipeInstalled = true;
-  // A closed pipe (`custos inspect … | head`) is the reader's choice, not an error.
+  // A closed pipe (`custos inspect … | head`) is the reader's choice: custos ends quietly. While a
+  // command still runs its checks are not finished (`open -o - | head` stops before the final
+  // digest check), so the exit is 141 (128 + SIGPIPE, what a shell reports for a writer the pipe
+  // closed on), never 0; once the command has returned, its own exit code stands.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_PIPE_CLOSED);
     throw e;
   });
 }
