@@ -23,12 +23,16 @@
  *   extended); the served log path itself runs in test/e2e/exchange.sh (E2E_LOG=url);
  * - swap between reads: a chain file replaced under an append is serialised by CHAIN.lock
  *   (custody-file tests); here a concurrent writer's lock makes append fail with ERR_LOCKED.
+ * - back-date with a revoked key (the bundle verifier's time rule): an event signed now by a key
+ *   revoked an hour ago, dated two hours ago, is NOT VERIFIED by custody verify and not exported;
+ *   an event of a key revoked later counts only with a receipt witnessed before the revocation.
  * Plus: the log key placement rules, digest parsing, escaped human output, JSON with hex digests.
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendEvent, createChain, serializeChain } from '../../src/custody/index.js';
 import { SigningKey } from '../../src/keys/signing.js';
 import { TrustStore } from '../../src/keys/trust.js';
 import { generateNoteKey, NOTE_TYPE_COSIGNATURE } from '../../src/log/notekeys.js';
@@ -280,6 +284,46 @@ describe('custos custody', () => {
     const ho = custos(['custody', 'handover', c1, '--trust', t1, ...oneLog, '-o', p('h1')]);
     expect(ho.code).toBe(3);
     expect(ho.stderr).toContain('ERR_RECEIPT_DEFERRED');
+  });
+
+  it('verify and export: an event of a revoked key counts only with a receipt witnessed before the revocation, as in the bundle verifier', async () => {
+    const t = trustWith('trust-rv.json', { log: false });
+    const revokeAt = (file: string, out: string, at: number, notBefore?: number) => {
+      const doc = JSON.parse(readFileSync(file, 'utf8')) as { authorities: { id: string; keys: Record<string, unknown>[] }[] };
+      const a = doc.authorities.find((x) => x.id === 'IE-MAILSVC')!;
+      a.keys = a.keys.map((k) => ({ ...k, ...(notBefore !== undefined ? { notBefore: new Date(notBefore).toISOString() } : {}), revokedAt: new Date(at).toISOString() }));
+      writeFileSync(out, JSON.stringify(doc));
+      return out;
+    };
+    // signed now by the key revoked an hour ago, dated two hours ago: only a claim
+    const rt = revokeAt(t, p('trust-rv-revoked.json'), Date.now() - 3600_000, Date.now() - 2 * 86400_000);
+    const keys = await readKeyFile(p('exec.key'));
+    const forged = appendEvent(createChain(`${REQ}/rv`), { type: 'collected', actor: { authority: 'IE-MAILSVC', role: 'collector' }, time: new Date(Date.now() - 2 * 3600_000) }, keys.signer).chain;
+    writeFileSync(p('rv.chain'), serializeChain(forged));
+    const v = custos(['custody', 'verify', p('rv.chain'), '--trust', rt, '--json']);
+    expect(v.code, v.stdout).toBe(1);
+    expect((JSON.parse(v.stdout) as { failures: { code: string }[] }).failures.map((f) => f.code)).toEqual(['ERR_KEY_NOT_VALID']);
+    expect(custos(['custody', 'verify', p('rv.chain'), '--trust', rt]).stdout).toContain('NOT VERIFIED');
+    const ex = custos(['custody', 'export', p('rv.chain'), '--format', 'case', '--trust', rt]);
+    expect(ex.code).not.toBe(0);
+    expect(ex.stderr).toContain('ERR_KEY_NOT_VALID');
+    expect(ex.stdout).toBe('');
+
+    // honest: logged and witnessed now, the key revoked in an hour: verified through its receipts
+    const tl = p('trust.json');
+    const chain = p('rv2.chain');
+    expect(custos(['custody', 'init', chain, '--chain-id', `${REQ}/rv2`]).code).toBe(0);
+    for (let i = 0; i < 2; i++) {
+      const a = custos(['custody', 'append', chain, i === 0 ? 'collected' : 'accessed', ...execArgs(tl), '--role', i === 0 ? 'collector' : 'custodian', ...logArgs()]);
+      expect(a.code, a.stderr).toBe(0);
+    }
+    const later = revokeAt(tl, p('trust-rv-later.json'), Date.now() + 3600_000);
+    const ok = custos(['custody', 'verify', chain, '--trust', later]);
+    expect(ok.code, ok.stdout).toBe(0);
+    expect(custos(['custody', 'export', chain, '--format', 'case', '--trust', later]).code).toBe(0);
+    // the same chain without its receipts: nothing shows when it was signed
+    copyFileSync(chain, p('rv3.chain'));
+    expect(custos(['custody', 'verify', p('rv3.chain'), '--trust', later]).code).toBe(1);
   });
 
   it('parses digests strictly, escapes human output, and keeps the log key out of the log directory', () => {
