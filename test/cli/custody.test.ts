@@ -11,7 +11,8 @@
  * - a role the trust store does not give the authority, and a role the event type does not allow
  *   (ERR_ROLE_NOT_ALLOWED);
  * - a chain id of another item: `--request/--item` naming another item, and another item's chain
- *   file copied over this one while CHAIN.id names this item (ERR_CHAIN_ID);
+ *   file copied over this one while CHAIN.id names this item (ERR_CHAIN_ID, also from custody verify
+ *   and export, which judge the chain by CHAIN.id when no --request/--item is given);
  * - an event appended to a tampered chain file (one byte of a signature flipped: refused with the
  *   verifier's code, the file left as it was); verify of that file exits 1;
  * - receipts filed under another event (n.tlog-proof renamed to another n: the bundle fails,
@@ -213,6 +214,12 @@ describe('custos custody', () => {
     const swapped = custos(['custody', 'append', a, 'accessed', ...execArgs(t), '--role', 'custodian']);
     expect(swapped.code).toBe(1);
     expect(swapped.stderr).toContain('ERR_CHAIN_ID');
+    // verify and export judge it by a.chain.id too (no VERIFIED for b's chain under a's name)
+    const vs = custos(['custody', 'verify', a, '--trust', t, '--json']);
+    expect(vs.code, vs.stdout).toBe(1);
+    expect((JSON.parse(vs.stdout) as { failures: { code: string }[] }).failures.map((f) => f.code)).toContain('ERR_CHAIN_ID');
+    expect(custos(['custody', 'export', a, '--format', 'case', '--trust', t]).stderr).toContain('ERR_CHAIN_ID');
+    expect(custos(['custody', 'verify', a, '--trust', t, '--request', REQ, '--item', 'b']).code).toBe(0); // asked for b: it is b
     // a tampered chain: the last byte of event 0's signature flipped
     const bytes = readFileSync(b);
     bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;

@@ -14,7 +14,7 @@ import { EVENT_TYPES, type CustodyEventType } from '../../custody/event.js';
 import { eventHash, openCustodyEvent } from '../../custody/chain.js';
 import type { ChainReport } from '../../custody/verify.js';
 import { formatUtc } from '../../time.js';
-import { appendToChainFile, initChainFile } from '../../node/chain-file.js';
+import { appendToChainFile, initChainFile, readChainIdFile } from '../../node/chain-file.js';
 import { handOver, logEvent, receiptsDirOf, withChainLog } from '../../node/chain-receipts.js';
 import { handOverRemote, logEventRemote } from '../../node/chain-receipts-remote.js';
 import { withChainTimes } from '../../node/chain-times.js';
@@ -199,7 +199,9 @@ export const custodyVerify: Command = {
   maxArgs: 1,
   async run(v, args, io) {
     const trust = await loadTrust(str(v, 'trust', true));
-    const expectedId = chainIdOption(v);
+    // without --request/--item, the id custody init recorded (CHAIN.id): another item's chain file
+    // copied over this one does not verify
+    const expectedId = chainIdOption(v) ?? (await readChainIdFile(args[0]!));
     const chainReport = await verifyChainFile(args[0]!, trust, {
       ...(expectedId !== undefined ? { expectedId } : {}),
       ...(v['allow-pending-transfer'] === true ? { allowPendingTransfer: true } : {}),
@@ -309,7 +311,7 @@ export const custodyExport: Command = {
     const trust = await loadTrust(str(v, 'trust', true));
     const file = args[0]!;
     const chain = await readChainFile(file);
-    const report = await withChainTimes(file, chain.events, trust, verifyChain(chain.events, trust, { expectedId: chain.id, allowPendingTransfer: true }));
+    const report = await withChainTimes(file, chain.events, trust, verifyChain(chain.events, trust, { expectedId: (await readChainIdFile(file)) ?? chain.id, allowPendingTransfer: true }));
     if (!report.ok) {
       const f = report.failures[0];
       throw new CustosError(f?.code ?? 'ERR_VERIFICATION_FAILED', `${file} does not verify${f !== undefined ? `: ${f.detail}` : ''}: not exported`);
