@@ -9,7 +9,8 @@
  * file swapped for another exhibit's is refused before anything is signed.
  *
  * The signer is checked against the trust store at the event's time (appendEvent's `trust`) and
- * also now: a key revoked or expired today is refused even for an event dated earlier. The chain
+ * also now: a key revoked or expired today is refused even for an event dated earlier. An event
+ * dated in the future (beyond the signing clock skew) is refused (ERR_TIME_INVALID). The chain
  * as read is verified first (signatures, links, rules, keys; a pending transfer is allowed): an
  * event is never appended to a tampered chain, whose damage it would otherwise appear to vouch for.
  */
@@ -22,6 +23,8 @@ import type { Signer } from '../keys/signing.js';
 import type { TrustStore } from '../keys/trust.js';
 import { appendEventToFile } from './custody-file.js';
 import { writeFileAtomic } from './files.js';
+import { SIGNED_TIME_SKEW_MS } from '../bundle/timeanchor.js';
+import { timeArg } from '../time.js';
 
 const MAX_ID_FILE = 1024;
 
@@ -112,8 +115,13 @@ export interface AppendChainOptions {
  */
 export async function appendToChainFile(file: string, input: CustodyEventInput, signer: Signer, opts: AppendChainOptions): Promise<AppendResult> {
   if (opts?.trust === undefined) fail('ERR_INVALID_ARGUMENT', '"trust" is required');
-  const now = opts.trust.lookup(signer.kid, opts.now ?? Date.now());
+  const nowMs = opts.now ?? Date.now();
+  const now = opts.trust.lookup(signer.kid, nowMs);
   if (!now.ok) fail(now.code, `signer (now): ${now.reason}`);
+  // an event cannot have happened yet (and a chain's times never go back: it would block every later event)
+  if (input.time !== undefined && timeArg('time', input.time) > nowMs + SIGNED_TIME_SKEW_MS) {
+    fail('ERR_TIME_INVALID', `the event's time is more than ${SIGNED_TIME_SKEW_MS / 60_000} min in the future`);
+  }
   const sidecar = await readChainIdFile(file);
   if (sidecar !== undefined && opts.expectedId !== undefined && sidecar !== opts.expectedId) {
     fail('ERR_CHAIN_ID', `${file} is initialised for chain "${sidecar}", not "${opts.expectedId}"`);

@@ -4,12 +4,13 @@
  * would refuse: an event signed by a key the trust store marks revoked counts only if a verified
  * tlog-proof of it (`<chain file>.receipts/<n>.tlog-proof`) carries a checkpoint witnessed before
  * the revocation (the signer's own date is only a claim: a holder of the revoked key could
- * back-date), and no event may be dated later than its witnessed time plus the skew tolerance.
+ * back-date), and no event may be dated later than its witnessed time plus the skew tolerance,
+ * nor later than now plus that tolerance.
  * A receipt that is absent or does not verify shows nothing: it is passed over, never trusted.
  */
 import * as fs from 'node:fs/promises';
 import { join } from 'node:path';
-import { eventTimeProblem, revokedAtOf } from '../bundle/timeanchor.js';
+import { eventTimeProblem, revokedAtOf, SIGNED_TIME_SKEW_MS } from '../bundle/timeanchor.js';
 import { openCustodyEvent } from '../custody/chain.js';
 import type { ChainFailure, ChainReport } from '../custody/verify.js';
 import type { TrustStore } from '../keys/trust.js';
@@ -55,7 +56,7 @@ async function witnessedAt(file: string, trust: TrustStore, entry: Uint8Array): 
  * const failures = await chainTimeFailures('disk.chain', chain.events, trust);
  * ```
  */
-export async function chainTimeFailures(file: string, events: readonly Uint8Array[], trust: TrustStore): Promise<ChainFailure[]> {
+export async function chainTimeFailures(file: string, events: readonly Uint8Array[], trust: TrustStore, now = Date.now()): Promise<ChainFailure[]> {
   const out: ChainFailure[] = [];
   for (const [i, ev] of events.entries()) {
     let signedAt: number;
@@ -65,7 +66,9 @@ export async function chainTimeFailures(file: string, events: readonly Uint8Arra
       continue; // the chain verifier reports an event that does not decode
     }
     const w = await witnessedAt(join(receiptsDirOf(file), `${i}.tlog-proof`), trust, ev);
-    const why = eventTimeProblem(signedAt, w, revokedAtOf(trust, ev, signedAt));
+    const why = signedAt > now + SIGNED_TIME_SKEW_MS
+      ? `dated ${new Date(signedAt).toISOString()}, in the future (more than ${SIGNED_TIME_SKEW_MS / 60_000} min from now)`
+      : eventTimeProblem(signedAt, w, revokedAtOf(trust, ev, signedAt));
     if (why !== undefined) out.push({ check: 'event', index: i, ok: false, code: why.includes('revoked') ? 'ERR_KEY_NOT_VALID' : 'ERR_TIME_INVALID', detail: why });
   }
   return out;

@@ -27,6 +27,8 @@
  * - back-date with a revoked key (the bundle verifier's time rule): an event signed now by a key
  *   revoked an hour ago, dated two hours ago, is NOT VERIFIED by custody verify and not exported;
  *   an event of a key revoked later counts only with a receipt witnessed before the revocation.
+ * - forward-date: an event dated years ahead is refused at append (ERR_TIME_INVALID; within the
+ *   clock skew it is accepted), and a chain holding one does not verify;
  * Plus: the log key placement rules, digest parsing, escaped human output, JSON with hex digests.
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -331,6 +333,26 @@ describe('custos custody', () => {
     // the same chain without its receipts: nothing shows when it was signed
     copyFileSync(chain, p('rv3.chain'));
     expect(custos(['custody', 'verify', p('rv3.chain'), '--trust', later]).code).toBe(1);
+  });
+
+  it('refuses an event dated in the future at append, and verify does not call such a chain VERIFIED', async () => {
+    const t = trustWith('trust-f.json', { log: false });
+    const chain = p('f.chain');
+    expect(custos(['custody', 'init', chain, '--chain-id', `${REQ}/f`]).code).toBe(0);
+    const future = custos(['custody', 'append', chain, 'collected', ...execArgs(t), '--role', 'collector', '--time', '2030-01-01T00:00:00Z']);
+    expect(future.code).not.toBe(0);
+    expect(future.stderr).toContain('ERR_TIME_INVALID');
+    expect(readFileSync(chain).length).toBe(0);
+    // within the clock skew: accepted
+    expect(custos(['custody', 'append', chain, 'collected', ...execArgs(t), '--role', 'collector', '--time', new Date(Date.now() + 60_000).toISOString()]).code).toBe(0);
+    // made through the library without the check: verify and export refuse it
+    const keys = await readKeyFile(p('exec.key'));
+    const made = appendEvent(createChain(`${REQ}/f2`), { type: 'collected', actor: { authority: 'IE-MAILSVC', role: 'collector' }, time: '2030-01-01T00:00:00Z' }, keys.signer).chain;
+    writeFileSync(p('f2.chain'), serializeChain(made));
+    const v = custos(['custody', 'verify', p('f2.chain'), '--trust', t, '--json']);
+    expect(v.code, v.stdout).toBe(1);
+    expect((JSON.parse(v.stdout) as { failures: { code: string }[] }).failures.map((f) => f.code)).toEqual(['ERR_TIME_INVALID']);
+    expect(custos(['custody', 'export', p('f2.chain'), '--format', 'case', '--trust', t]).stderr).toContain('ERR_TIME_INVALID');
   });
 
   it('parses digests strictly, escapes human output, and keeps the log key out of the log directory', () => {
