@@ -65,7 +65,7 @@ export async function runLogChecks(ctx: CheckContext, known?: string): Promise<N
     if (rep.ok) r.pass('witness.quorum', n.name, `cosigned by ${rep.cosignedBy.map((w) => w.name).join(', ')} (${rep.cosignedBy.length} of ${quorum} required)`);
     else {
       const f = rep.checks.find((c) => !c.ok);
-      r.failed('witness.quorum', n.name, f?.code ?? 'ERR_WITNESS_QUORUM', f?.detail ?? 'quorum not met');
+      r.failed(quorum > 0 ? 'witness.quorum' : 'checkpoint', n.name, f?.code ?? 'ERR_WITNESS_QUORUM', f?.detail ?? 'quorum not met');
     }
   }
   if ((ctx.manifest.checkpoints ?? []).length === 0 && quorum > 0) {

@@ -8,6 +8,7 @@
  *   be judged with the windows), so the newest checkpoint is all that anchors the log;
  * - replay of a revoked key: the witness's cosignature, and the log key's signature, dated after
  *   their revocation;
+ * - the same with the witness quorum waived: a revoked log key's checkpoint is still refused;
  * - the honest case: the same bundle with no revocation verifies.
  */
 import { rmSync } from 'node:fs';
@@ -54,5 +55,12 @@ describe('the newest checkpoint under revoked log and witness keys', () => {
     const r = await verifyBundle(await coseOnly(), { trust: t });
     expect(r.ok).toBe(false);
     expect(failed(r)).toContain('witness.quorum:ERR_KEY_NOT_VALID');
+  });
+
+  it('a log key revoked yesterday, the witness quorum waived: nothing shows when it signed, refused', async () => {
+    const t = TrustStore.parse({ ...doc, logs: (doc.logs ?? []).map((l) => ({ ...l, revokedAt: yesterday })) });
+    const r = await verifyBundle(await coseOnly(), { trust: t, policy: { waive: ['witness.quorum'] } });
+    expect(r.ok).toBe(false);
+    expect(failed(r)).toContain('checkpoint:ERR_KEY_NOT_VALID');
   });
 });
