@@ -75,8 +75,8 @@ export async function chainTimeFailures(file: string, events: readonly Uint8Arra
 }
 
 /** `report` with the time rule's failures added (not ok when there is any). */
-export async function withChainTimes(file: string, events: readonly Uint8Array[], trust: TrustStore, report: ChainReport): Promise<ChainReport> {
-  const extra = await chainTimeFailures(file, events, trust);
+export async function withChainTimes(file: string, events: readonly Uint8Array[], trust: TrustStore, report: ChainReport, now = Date.now()): Promise<ChainReport> {
+  const extra = await chainTimeFailures(file, events, trust, now);
   if (extra.length === 0) return report;
   const bad = new Set(extra.map((f) => f.index));
   return {

@@ -25,7 +25,8 @@
  * - swap between reads: a chain file replaced under an append is serialised by CHAIN.lock
  *   (custody-file tests); here a concurrent writer's lock makes append fail with ERR_LOCKED.
  * - back-date with a revoked key (the bundle verifier's time rule): an event signed now by a key
- *   revoked an hour ago, dated two hours ago, is NOT VERIFIED by custody verify and not exported;
+ *   revoked an hour ago, dated two hours ago, is NOT VERIFIED by custody verify, not exported, and
+ *   not appended to;
  *   an event of a key revoked later counts only with a receipt witnessed before the revocation.
  * - forward-date: an event dated years ahead is refused at append (ERR_TIME_INVALID; within the
  *   clock skew it is accepted), and a chain holding one does not verify;
@@ -307,11 +308,18 @@ describe('custos custody', () => {
     // signed now by the key revoked an hour ago, dated two hours ago: only a claim
     const rt = revokeAt(t, p('trust-rv-revoked.json'), Date.now() - 3600_000, Date.now() - 2 * 86400_000);
     const keys = await readKeyFile(p('exec.key'));
-    const forged = appendEvent(createChain(`${REQ}/rv`), { type: 'collected', actor: { authority: 'IE-MAILSVC', role: 'collector' }, time: new Date(Date.now() - 2 * 3600_000) }, keys.signer).chain;
+    const collected = appendEvent(createChain(`${REQ}/rv`), { type: 'collected', actor: { authority: 'IE-MAILSVC', role: 'collector' }, time: new Date(Date.now() - 2 * 3600_000) }, keys.signer).chain;
+    const forged = appendEvent(collected, { type: 'transferred', actor: { authority: 'IE-MAILSVC', role: 'custodian' }, counterparty: { authority: 'AT-WKSTA', role: 'custodian' }, time: new Date(Date.now() - 2 * 3600_000 + 60_000) }, keys.signer).chain;
     writeFileSync(p('rv.chain'), serializeChain(forged));
-    const v = custos(['custody', 'verify', p('rv.chain'), '--trust', rt, '--json']);
+    const v = custos(['custody', 'verify', p('rv.chain'), '--trust', rt, '--allow-pending-transfer', '--json']);
     expect(v.code, v.stdout).toBe(1);
-    expect((JSON.parse(v.stdout) as { failures: { code: string }[] }).failures.map((f) => f.code)).toEqual(['ERR_KEY_NOT_VALID']);
+    expect((JSON.parse(v.stdout) as { failures: { code: string }[] }).failures.map((f) => f.code)).toEqual(['ERR_KEY_NOT_VALID', 'ERR_KEY_NOT_VALID']);
+    // nor does the receiver's append vouch for it
+    const before = readFileSync(p('rv.chain'));
+    const rcv = custos(['custody', 'append', p('rv.chain'), 'received', '-k', p('req.key'), '--trust', rt, '--role', 'custodian', '--counterparty', 'IE-MAILSVC']);
+    expect(rcv.code, rcv.stderr).not.toBe(0);
+    expect(rcv.stderr).toContain('ERR_KEY_NOT_VALID');
+    expect(readFileSync(p('rv.chain')).equals(before)).toBe(true);
     expect(custos(['custody', 'verify', p('rv.chain'), '--trust', rt]).stdout).toContain('NOT VERIFIED');
     const ex = custos(['custody', 'export', p('rv.chain'), '--format', 'case', '--trust', rt]);
     expect(ex.code).not.toBe(0);
