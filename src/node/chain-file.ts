@@ -138,7 +138,7 @@ export async function appendToChainFile(file: string, input: CustodyEventInput, 
       if (chain.events.length === 0) return;
       const verified = verifyChain(chain.events, opts.trust, { expectedId: chain.id, allowPendingTransfer: true, ...(opts.roles !== undefined ? { roles: opts.roles } : {}) });
       // the bundle verifier's time rule too: a revoked key's back-dated event is not vouched for
-      const report = verified.ok ? await withChainTimes(file, chain.events, opts.trust, verified, nowMs) : verified;
+      const report = verified.ok ? await withChainTimes(file, chain.events, opts.trust, verified, nowMs, { revokedByNow: true }) : verified;
       const first = report.failures[0];
       if (!report.ok) throw new CustosError(first?.code ?? 'ERR_VERIFICATION_FAILED', `refusing to append to ${file}: ${first !== undefined ? `${first.index < 0 ? 'chain' : `event ${first.index}`}: ${first.detail}` : 'the chain does not verify'}`);
     },

@@ -48,6 +48,18 @@ async function witnessedAt(file: string, trust: TrustStore, entry: Uint8Array): 
   }
 }
 
+export interface TimeRuleOptions {
+  /**
+   * Judge only keys revoked by now (custody append: a key whose revocation is still to come
+   * cannot have signed after it, so its events need no witnessed time yet). Default false: any
+   * `revokedAt` needs a witnessed time, as in the bundle verifier.
+   */
+  readonly revokedByNow?: boolean;
+}
+
+const revokedBy = (revokedAt: number | undefined, now: number, opts: TimeRuleOptions): number | undefined =>
+  revokedAt !== undefined && opts.revokedByNow === true && revokedAt > now ? undefined : revokedAt;
+
 /**
  * The failures of the time rule for the events of chain file `file` (see the module comment).
  *
@@ -56,7 +68,7 @@ async function witnessedAt(file: string, trust: TrustStore, entry: Uint8Array): 
  * const failures = await chainTimeFailures('disk.chain', chain.events, trust);
  * ```
  */
-export async function chainTimeFailures(file: string, events: readonly Uint8Array[], trust: TrustStore, now = Date.now()): Promise<ChainFailure[]> {
+export async function chainTimeFailures(file: string, events: readonly Uint8Array[], trust: TrustStore, now = Date.now(), opts: TimeRuleOptions = {}): Promise<ChainFailure[]> {
   const out: ChainFailure[] = [];
   for (const [i, ev] of events.entries()) {
     let signedAt: number;
@@ -68,15 +80,15 @@ export async function chainTimeFailures(file: string, events: readonly Uint8Arra
     const w = await witnessedAt(join(receiptsDirOf(file), `${i}.tlog-proof`), trust, ev);
     const why = signedAt > now + SIGNED_TIME_SKEW_MS
       ? `dated ${new Date(signedAt).toISOString()}, in the future (more than ${SIGNED_TIME_SKEW_MS / 60_000} min from now)`
-      : eventTimeProblem(signedAt, w, revokedAtOf(trust, ev, signedAt));
+      : eventTimeProblem(signedAt, w, revokedBy(revokedAtOf(trust, ev, signedAt), now, opts));
     if (why !== undefined) out.push({ check: 'event', index: i, ok: false, code: why.includes('revoked') ? 'ERR_KEY_NOT_VALID' : 'ERR_TIME_INVALID', detail: why });
   }
   return out;
 }
 
 /** `report` with the time rule's failures added (not ok when there is any). */
-export async function withChainTimes(file: string, events: readonly Uint8Array[], trust: TrustStore, report: ChainReport, now = Date.now()): Promise<ChainReport> {
-  const extra = await chainTimeFailures(file, events, trust, now);
+export async function withChainTimes(file: string, events: readonly Uint8Array[], trust: TrustStore, report: ChainReport, now = Date.now(), opts: TimeRuleOptions = {}): Promise<ChainReport> {
+  const extra = await chainTimeFailures(file, events, trust, now, opts);
   if (extra.length === 0) return report;
   const bad = new Set(extra.map((f) => f.index));
   return {

@@ -341,6 +341,9 @@ describe('custos custody', () => {
     // the same chain without its receipts: nothing shows when it was signed
     copyFileSync(chain, p('rv3.chain'));
     expect(custos(['custody', 'verify', p('rv3.chain'), '--trust', later]).code).toBe(1);
+    // but append goes on: a key whose revocation is still to come cannot have signed after it
+    const a3 = custos(['custody', 'append', p('rv3.chain'), 'accessed', ...execArgs(later), '--role', 'custodian']);
+    expect(a3.code, a3.stderr).toBe(0);
   });
 
   it('refuses an event dated in the future at append, and verify does not call such a chain VERIFIED', async () => {
