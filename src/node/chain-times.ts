@@ -86,7 +86,14 @@ export async function chainTimeFailures(file: string, events: readonly Uint8Arra
   return out;
 }
 
-/** `report` with the time rule's failures added (not ok when there is any). */
+/**
+ * `report` with the time rule's failures added (not ok when there is any).
+ *
+ * @example
+ * ```ts
+ * const report = await withChainTimes('disk.chain', chain.events, trust, verifyChain(chain.events, trust));
+ * ```
+ */
 export async function withChainTimes(file: string, events: readonly Uint8Array[], trust: TrustStore, report: ChainReport, now = Date.now(), opts: TimeRuleOptions = {}): Promise<ChainReport> {
   const extra = await chainTimeFailures(file, events, trust, now, opts);
   if (extra.length === 0) return report;
