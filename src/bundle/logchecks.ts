@@ -53,16 +53,19 @@ export async function runLogChecks(ctx: CheckContext, known?: string): Promise<N
     }
   }
   for (const [origin, n] of newest) {
-    if (quorum === 0) continue;
     if (quorum > witnesses.length) {
       r.failed('witness.quorum', n.name, 'ERR_WITNESS_QUORUM', `quorum ${quorum} but the trust store lists ${witnesses.length} witnesses`);
       continue;
     }
-    const rep = verifyCheckpoint(n.text, { log: (doc.logs ?? []).filter((l) => l.origin === origin).map((l) => l.vkey), witnesses, quorum, origin });
+    // The trust store's windows of the log and witness keys (as for every tlog-proof): a
+    // cosignature dated after its witness's revocation does not count, and a log key with a
+    // window is judged at the witnessed time (without a quorum nothing shows it: refused).
+    const rep = verifyCheckpoint(n.text, ctx.trust.checkpointPolicy(origin, quorum));
+    if (quorum === 0 && rep.ok) continue;
     if (rep.ok) r.pass('witness.quorum', n.name, `cosigned by ${rep.cosignedBy.map((w) => w.name).join(', ')} (${rep.cosignedBy.length} of ${quorum} required)`);
     else {
       const f = rep.checks.find((c) => !c.ok);
-      r.failed('witness.quorum', n.name, f?.code ?? 'ERR_WITNESS_QUORUM', f?.detail ?? 'quorum not met');
+      r.failed(quorum > 0 ? 'witness.quorum' : 'checkpoint', n.name, f?.code ?? 'ERR_WITNESS_QUORUM', f?.detail ?? 'quorum not met');
     }
   }
   if ((ctx.manifest.checkpoints ?? []).length === 0 && quorum > 0) {

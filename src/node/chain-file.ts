@@ -9,9 +9,11 @@
  * file swapped for another exhibit's is refused before anything is signed.
  *
  * The signer is checked against the trust store at the event's time (appendEvent's `trust`) and
- * also now: a key revoked or expired today is refused even for an event dated earlier. The chain
- * as read is verified first (signatures, links, rules, keys; a pending transfer is allowed): an
- * event is never appended to a tampered chain, whose damage it would otherwise appear to vouch for.
+ * also now: a key revoked or expired today is refused even for an event dated earlier. An event
+ * dated in the future (beyond the signing clock skew) is refused (ERR_TIME_INVALID). The chain
+ * as read is verified first (signatures, links, rules, keys, and the bundle verifier's time rule,
+ * chain-times.ts; a pending transfer is allowed): an event is never appended to a tampered chain,
+ * whose damage it would otherwise appear to vouch for.
  */
 import * as fs from 'node:fs/promises';
 import type { AppendResult, CustodyEventInput } from '../custody/append.js';
@@ -22,6 +24,9 @@ import type { Signer } from '../keys/signing.js';
 import type { TrustStore } from '../keys/trust.js';
 import { appendEventToFile } from './custody-file.js';
 import { writeFileAtomic } from './files.js';
+import { withChainTimes } from './chain-times.js';
+import { SIGNED_TIME_SKEW_MS } from '../bundle/timeanchor.js';
+import { timeArg } from '../time.js';
 
 const MAX_ID_FILE = 1024;
 
@@ -112,8 +117,13 @@ export interface AppendChainOptions {
  */
 export async function appendToChainFile(file: string, input: CustodyEventInput, signer: Signer, opts: AppendChainOptions): Promise<AppendResult> {
   if (opts?.trust === undefined) fail('ERR_INVALID_ARGUMENT', '"trust" is required');
-  const now = opts.trust.lookup(signer.kid, opts.now ?? Date.now());
+  const nowMs = opts.now ?? Date.now();
+  const now = opts.trust.lookup(signer.kid, nowMs);
   if (!now.ok) fail(now.code, `signer (now): ${now.reason}`);
+  // an event cannot have happened yet (and a chain's times never go back: it would block every later event)
+  if (input.time !== undefined && timeArg('time', input.time) > nowMs + SIGNED_TIME_SKEW_MS) {
+    fail('ERR_TIME_INVALID', `the event's time is more than ${SIGNED_TIME_SKEW_MS / 60_000} min in the future`);
+  }
   const sidecar = await readChainIdFile(file);
   if (sidecar !== undefined && opts.expectedId !== undefined && sidecar !== opts.expectedId) {
     fail('ERR_CHAIN_ID', `${file} is initialised for chain "${sidecar}", not "${opts.expectedId}"`);
@@ -124,9 +134,11 @@ export async function appendToChainFile(file: string, input: CustodyEventInput, 
     ...(id !== undefined ? { create: id } : {}),
     ...(opts.roles !== undefined ? { roles: opts.roles } : {}),
     ...(opts.beforeWrite !== undefined ? { beforeWrite: opts.beforeWrite } : {}),
-    beforeAppend: (chain) => {
+    beforeAppend: async (chain) => {
       if (chain.events.length === 0) return;
-      const report = verifyChain(chain.events, opts.trust, { expectedId: chain.id, allowPendingTransfer: true, ...(opts.roles !== undefined ? { roles: opts.roles } : {}) });
+      const verified = verifyChain(chain.events, opts.trust, { expectedId: chain.id, allowPendingTransfer: true, ...(opts.roles !== undefined ? { roles: opts.roles } : {}) });
+      // the bundle verifier's time rule too: a revoked key's back-dated event is not vouched for
+      const report = verified.ok ? await withChainTimes(file, chain.events, opts.trust, verified, nowMs, { revokedByNow: true }) : verified;
       const first = report.failures[0];
       if (!report.ok) throw new CustosError(first?.code ?? 'ERR_VERIFICATION_FAILED', `refusing to append to ${file}: ${first !== undefined ? `${first.index < 0 ? 'chain' : `event ${first.index}`}: ${first.detail}` : 'the chain does not verify'}`);
     },

@@ -11,7 +11,8 @@
  * - a role the trust store does not give the authority, and a role the event type does not allow
  *   (ERR_ROLE_NOT_ALLOWED);
  * - a chain id of another item: `--request/--item` naming another item, and another item's chain
- *   file copied over this one while CHAIN.id names this item (ERR_CHAIN_ID);
+ *   file copied over this one while CHAIN.id names this item (ERR_CHAIN_ID, also from custody verify
+ *   and export, which judge the chain by CHAIN.id when no --request/--item is given);
  * - an event appended to a tampered chain file (one byte of a signature flipped: refused with the
  *   verifier's code, the file left as it was); verify of that file exits 1;
  * - receipts filed under another event (n.tlog-proof renamed to another n: the bundle fails,
@@ -23,12 +24,19 @@
  *   extended); the served log path itself runs in test/e2e/exchange.sh (E2E_LOG=url);
  * - swap between reads: a chain file replaced under an append is serialised by CHAIN.lock
  *   (custody-file tests); here a concurrent writer's lock makes append fail with ERR_LOCKED.
+ * - back-date with a revoked key (the bundle verifier's time rule): an event signed now by a key
+ *   revoked an hour ago, dated two hours ago, is NOT VERIFIED by custody verify, not exported, and
+ *   not appended to;
+ *   an event of a key revoked later counts only with a receipt witnessed before the revocation.
+ * - forward-date: an event dated years ahead is refused at append (ERR_TIME_INVALID; within the
+ *   clock skew it is accepted), and a chain holding one does not verify;
  * Plus: the log key placement rules, digest parsing, escaped human output, JSON with hex digests.
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendEvent, createChain, serializeChain } from '../../src/custody/index.js';
 import { SigningKey } from '../../src/keys/signing.js';
 import { TrustStore } from '../../src/keys/trust.js';
 import { generateNoteKey, NOTE_TYPE_COSIGNATURE } from '../../src/log/notekeys.js';
@@ -209,6 +217,12 @@ describe('custos custody', () => {
     const swapped = custos(['custody', 'append', a, 'accessed', ...execArgs(t), '--role', 'custodian']);
     expect(swapped.code).toBe(1);
     expect(swapped.stderr).toContain('ERR_CHAIN_ID');
+    // verify and export judge it by a.chain.id too (no VERIFIED for b's chain under a's name)
+    const vs = custos(['custody', 'verify', a, '--trust', t, '--json']);
+    expect(vs.code, vs.stdout).toBe(1);
+    expect((JSON.parse(vs.stdout) as { failures: { code: string }[] }).failures.map((f) => f.code)).toContain('ERR_CHAIN_ID');
+    expect(custos(['custody', 'export', a, '--format', 'case', '--trust', t]).stderr).toContain('ERR_CHAIN_ID');
+    expect(custos(['custody', 'verify', a, '--trust', t, '--request', REQ, '--item', 'b']).code).toBe(0); // asked for b: it is b
     // a tampered chain: the last byte of event 0's signature flipped
     const bytes = readFileSync(b);
     bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;
@@ -280,6 +294,76 @@ describe('custos custody', () => {
     const ho = custos(['custody', 'handover', c1, '--trust', t1, ...oneLog, '-o', p('h1')]);
     expect(ho.code).toBe(3);
     expect(ho.stderr).toContain('ERR_RECEIPT_DEFERRED');
+  });
+
+  it('verify and export: an event of a revoked key counts only with a receipt witnessed before the revocation, as in the bundle verifier', async () => {
+    const t = trustWith('trust-rv.json', { log: false });
+    const revokeAt = (file: string, out: string, at: number, notBefore?: number) => {
+      const doc = JSON.parse(readFileSync(file, 'utf8')) as { authorities: { id: string; keys: Record<string, unknown>[] }[] };
+      const a = doc.authorities.find((x) => x.id === 'IE-MAILSVC')!;
+      a.keys = a.keys.map((k) => ({ ...k, ...(notBefore !== undefined ? { notBefore: new Date(notBefore).toISOString() } : {}), revokedAt: new Date(at).toISOString() }));
+      writeFileSync(out, JSON.stringify(doc));
+      return out;
+    };
+    // signed now by the key revoked an hour ago, dated two hours ago: only a claim
+    const rt = revokeAt(t, p('trust-rv-revoked.json'), Date.now() - 3600_000, Date.now() - 2 * 86400_000);
+    const keys = await readKeyFile(p('exec.key'));
+    const collected = appendEvent(createChain(`${REQ}/rv`), { type: 'collected', actor: { authority: 'IE-MAILSVC', role: 'collector' }, time: new Date(Date.now() - 2 * 3600_000) }, keys.signer).chain;
+    const forged = appendEvent(collected, { type: 'transferred', actor: { authority: 'IE-MAILSVC', role: 'custodian' }, counterparty: { authority: 'AT-WKSTA', role: 'custodian' }, time: new Date(Date.now() - 2 * 3600_000 + 60_000) }, keys.signer).chain;
+    writeFileSync(p('rv.chain'), serializeChain(forged));
+    const v = custos(['custody', 'verify', p('rv.chain'), '--trust', rt, '--allow-pending-transfer', '--json']);
+    expect(v.code, v.stdout).toBe(1);
+    expect((JSON.parse(v.stdout) as { failures: { code: string }[] }).failures.map((f) => f.code)).toEqual(['ERR_KEY_NOT_VALID', 'ERR_KEY_NOT_VALID']);
+    // nor does the receiver's append vouch for it
+    const before = readFileSync(p('rv.chain'));
+    const rcv = custos(['custody', 'append', p('rv.chain'), 'received', '-k', p('req.key'), '--trust', rt, '--role', 'custodian', '--counterparty', 'IE-MAILSVC']);
+    expect(rcv.code, rcv.stderr).not.toBe(0);
+    expect(rcv.stderr).toContain('ERR_KEY_NOT_VALID');
+    expect(readFileSync(p('rv.chain')).equals(before)).toBe(true);
+    expect(custos(['custody', 'verify', p('rv.chain'), '--trust', rt]).stdout).toContain('NOT VERIFIED');
+    const ex = custos(['custody', 'export', p('rv.chain'), '--format', 'case', '--trust', rt]);
+    expect(ex.code).not.toBe(0);
+    expect(ex.stderr).toContain('ERR_KEY_NOT_VALID');
+    expect(ex.stdout).toBe('');
+
+    // honest: logged and witnessed now, the key revoked in an hour: verified through its receipts
+    const tl = p('trust.json');
+    const chain = p('rv2.chain');
+    expect(custos(['custody', 'init', chain, '--chain-id', `${REQ}/rv2`]).code).toBe(0);
+    for (let i = 0; i < 2; i++) {
+      const a = custos(['custody', 'append', chain, i === 0 ? 'collected' : 'accessed', ...execArgs(tl), '--role', i === 0 ? 'collector' : 'custodian', ...logArgs()]);
+      expect(a.code, a.stderr).toBe(0);
+    }
+    const later = revokeAt(tl, p('trust-rv-later.json'), Date.now() + 3600_000);
+    const ok = custos(['custody', 'verify', chain, '--trust', later]);
+    expect(ok.code, ok.stdout).toBe(0);
+    expect(custos(['custody', 'export', chain, '--format', 'case', '--trust', later]).code).toBe(0);
+    // the same chain without its receipts: nothing shows when it was signed
+    copyFileSync(chain, p('rv3.chain'));
+    expect(custos(['custody', 'verify', p('rv3.chain'), '--trust', later]).code).toBe(1);
+    // but append goes on: a key whose revocation is still to come cannot have signed after it
+    const a3 = custos(['custody', 'append', p('rv3.chain'), 'accessed', ...execArgs(later), '--role', 'custodian']);
+    expect(a3.code, a3.stderr).toBe(0);
+  });
+
+  it('refuses an event dated in the future at append, and verify does not call such a chain VERIFIED', async () => {
+    const t = trustWith('trust-f.json', { log: false });
+    const chain = p('f.chain');
+    expect(custos(['custody', 'init', chain, '--chain-id', `${REQ}/f`]).code).toBe(0);
+    const future = custos(['custody', 'append', chain, 'collected', ...execArgs(t), '--role', 'collector', '--time', '2030-01-01T00:00:00Z']);
+    expect(future.code).not.toBe(0);
+    expect(future.stderr).toContain('ERR_TIME_INVALID');
+    expect(readFileSync(chain).length).toBe(0);
+    // within the clock skew: accepted
+    expect(custos(['custody', 'append', chain, 'collected', ...execArgs(t), '--role', 'collector', '--time', new Date(Date.now() + 60_000).toISOString()]).code).toBe(0);
+    // made through the library without the check: verify and export refuse it
+    const keys = await readKeyFile(p('exec.key'));
+    const made = appendEvent(createChain(`${REQ}/f2`), { type: 'collected', actor: { authority: 'IE-MAILSVC', role: 'collector' }, time: '2030-01-01T00:00:00Z' }, keys.signer).chain;
+    writeFileSync(p('f2.chain'), serializeChain(made));
+    const v = custos(['custody', 'verify', p('f2.chain'), '--trust', t, '--json']);
+    expect(v.code, v.stdout).toBe(1);
+    expect((JSON.parse(v.stdout) as { failures: { code: string }[] }).failures.map((f) => f.code)).toEqual(['ERR_TIME_INVALID']);
+    expect(custos(['custody', 'export', p('f2.chain'), '--format', 'case', '--trust', t]).stderr).toContain('ERR_TIME_INVALID');
   });
 
   it('parses digests strictly, escapes human output, and keeps the log key out of the log directory', () => {

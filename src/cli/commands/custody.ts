@@ -14,9 +14,10 @@ import { EVENT_TYPES, type CustodyEventType } from '../../custody/event.js';
 import { eventHash, openCustodyEvent } from '../../custody/chain.js';
 import type { ChainReport } from '../../custody/verify.js';
 import { formatUtc } from '../../time.js';
-import { appendToChainFile, initChainFile } from '../../node/chain-file.js';
+import { appendToChainFile, initChainFile, readChainIdFile } from '../../node/chain-file.js';
 import { handOver, logEvent, receiptsDirOf, withChainLog } from '../../node/chain-receipts.js';
 import { handOverRemote, logEventRemote } from '../../node/chain-receipts-remote.js';
+import { withChainTimes } from '../../node/chain-times.js';
 import { readChainFile, verifyChainFile } from '../../node/custody-file.js';
 import type { Command } from '../command.js';
 import { EXIT, str } from '../command.js';
@@ -198,11 +199,23 @@ export const custodyVerify: Command = {
   maxArgs: 1,
   async run(v, args, io) {
     const trust = await loadTrust(str(v, 'trust', true));
-    const expectedId = chainIdOption(v);
-    const report = await verifyChainFile(args[0]!, trust, {
+    // without --request/--item, the id custody init recorded (CHAIN.id): another item's chain file
+    // copied over this one does not verify
+    const expectedId = chainIdOption(v) ?? (await readChainIdFile(args[0]!));
+    const chainReport = await verifyChainFile(args[0]!, trust, {
       ...(expectedId !== undefined ? { expectedId } : {}),
       ...(v['allow-pending-transfer'] === true ? { allowPendingTransfer: true } : {}),
     });
+    // the bundle verifier's time rule: a revoked key's event needs a witnessed receipt
+    let report = chainReport;
+    if (chainReport.ok) {
+      const { events } = await readChainFile(args[0]!);
+      const last = events[events.length - 1];
+      if (events.length !== chainReport.length || last === undefined || chainReport.head === undefined || !equalBytes(eventHash(last), chainReport.head)) {
+        throw new CustosError('ERR_IO', `${args[0]} changed while it was verified`);
+      }
+      report = await withChainTimes(args[0]!, events, trust, chainReport);
+    }
     if (io.json) io.result({ file: args[0]!, ...(hexJson(report) as object) });
     else printChainReport(io, args[0]!, report);
     return report.ok ? EXIT.ok : EXIT.failed;
@@ -298,7 +311,7 @@ export const custodyExport: Command = {
     const trust = await loadTrust(str(v, 'trust', true));
     const file = args[0]!;
     const chain = await readChainFile(file);
-    const report = verifyChain(chain.events, trust, { expectedId: chain.id, allowPendingTransfer: true });
+    const report = await withChainTimes(file, chain.events, trust, verifyChain(chain.events, trust, { expectedId: (await readChainIdFile(file)) ?? chain.id, allowPendingTransfer: true }));
     if (!report.ok) {
       const f = report.failures[0];
       throw new CustosError(f?.code ?? 'ERR_VERIFICATION_FAILED', `${file} does not verify${f !== undefined ? `: ${f.detail}` : ''}: not exported`);
