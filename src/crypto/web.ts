@@ -25,15 +25,7 @@ export function sha256(data: Uint8Array): Uint8Array {
 }
 
 export function createSha256(): Sha256Hasher {
-  const h = nsha256.create();
-  const w: Sha256Hasher = {
-    update(data) {
-      h.update(data);
-      return w;
-    },
-    digest: () => h.digest(),
-  };
-  return w;
+  return createHash('sha-256');
 }
 
 const NOBLE_HASH = { 'sha-256': nsha256, 'sha-1': nsha1, md5: nmd5, 'sha-512': nsha512 } as const;

@@ -7,7 +7,7 @@ import { link, open, readdir, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as crypto from '#crypto';
-import { toHex, toU8 } from '../bytes.js';
+import { joinBytes, toHex, toU8 } from '../bytes.js';
 import { CustosError, fail } from '../errors.js';
 import { pidAlive } from './pid.js';
 import { registerTemp, unregisterTemp } from './temps.js';
@@ -344,7 +344,7 @@ export class IterableBlockReader {
       n += c.length;
     }
     if (n === 0) return null;
-    const block = parts.length === 1 ? parts[0]! : joinParts(parts, n);
+    const block = parts.length === 1 ? parts[0]! : joinBytes(parts);
     if (block.length > this.#size) {
       this.#carry = block.subarray(this.#size);
       return block.subarray(0, this.#size);
@@ -360,15 +360,6 @@ export class IterableBlockReader {
   }
 }
 
-function joinParts(parts: readonly Uint8Array[], n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /**
  * Gathers output into one of two reused buffers and writes each batch with a single call, with
